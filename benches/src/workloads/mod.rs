@@ -1,0 +1,128 @@
+//! The registry of workloads this library implements: one entry per workload id of
+//! `bench/workloads.json`, each preparing its inputs (untimed), running its timed steps
+//! and computing its quality figures.
+//!
+//! Adding a workload when an algorithm lands: write a [`Case`] in a module of this
+//! directory (or reuse one), add one [`Workload`] line to [`registry`], and the matching
+//! entry to `scripts/bench/peers.py`. Workloads in the JSON without an entry here are
+//! listed as "not yet implemented" by `cargo xtask bench`.
+
+mod distances;
+mod rsvd;
+
+use serde_json::{Map, Value};
+
+use crate::BoxError;
+use crate::datasets::Inputs;
+
+/// Quality figures by name: numbers, integers or arrays of numbers.
+pub type Quality = Map<String, Value>;
+
+/// One prepared run of a workload.
+pub trait Case {
+    /// Runs timed step `step` (an index into the workload's `timed` keys). Each call of
+    /// a fitting step starts from scratch; later steps use the latest result.
+    ///
+    /// # Errors
+    /// Whatever the library returns.
+    fn run(&mut self, step: usize) -> Result<(), BoxError>;
+
+    /// The quality figures of the latest results (untimed).
+    ///
+    /// # Errors
+    /// No step has run yet, or the figures cannot be computed.
+    fn quality(&self) -> Result<Quality, BoxError>;
+
+    /// Extra facts for the record (sizes, iteration counts...).
+    fn info(&self) -> Map<String, Value> {
+        Map::new()
+    }
+}
+
+/// Builds a case from the inputs and the workload's definition (untimed).
+pub type Prepare = fn(&Inputs, &Value) -> Result<Box<dyn Case>, BoxError>;
+
+/// A registry entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Workload {
+    /// The id in `bench/workloads.json`.
+    pub id: &'static str,
+    /// Builds the case from the inputs and the workload's definition (untimed).
+    pub prepare: Prepare,
+}
+
+/// Every workload this library implements.
+pub fn registry() -> Vec<Workload> {
+    vec![
+        Workload {
+            id: "distances_20k_1k_32",
+            prepare: distances::prepare,
+        },
+        Workload {
+            id: "rsvd_dense_100k_100_k10",
+            prepare: rsvd::prepare,
+        },
+    ]
+}
+
+/// The registry entry of `id`.
+pub fn find(id: &str) -> Option<Workload> {
+    registry().into_iter().find(|w| w.id == id)
+}
+
+/// A sum that stays accurate over millions of terms (Neumaier's compensated
+/// summation), so a checksum does not depend on the order of additions.
+pub fn accurate_sum(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (mut sum, mut comp) = (0.0_f64, 0.0_f64);
+    for v in values {
+        let t = sum + v;
+        comp += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
+        sum = t;
+    }
+    sum + comp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec;
+
+    #[test]
+    fn every_entry_is_defined_in_the_json() {
+        for w in registry() {
+            let def = spec::workload(w.id).unwrap_or_else(|| panic!("{} not in JSON", w.id));
+            assert!(
+                !spec::timed_steps(def).is_empty(),
+                "{} has no timed step",
+                w.id
+            );
+            assert!(def["compare"].is_object(), "{} states no tolerance", w.id);
+        }
+    }
+
+    #[test]
+    fn every_case_runs_at_quick_size() {
+        for w in registry() {
+            let def = spec::workload(w.id).unwrap();
+            let inputs = Inputs::generate(def["dataset"].as_str().unwrap(), true).unwrap();
+            let mut case = (w.prepare)(&inputs, def).unwrap();
+            for s in 0..spec::timed_steps(def).len() {
+                case.run(s).unwrap();
+            }
+            let q = case.quality().unwrap();
+            for key in def["compare"].as_object().unwrap().keys() {
+                assert!(q.contains_key(key), "{} lacks quality figure {key}", w.id);
+            }
+        }
+    }
+
+    #[test]
+    fn compensated_sum_is_exact_where_naive_is_not() {
+        let v = [1e16, 1.0, -1e16, 1.0];
+        assert_eq!(accurate_sum(v), 2.0);
+    }
+}

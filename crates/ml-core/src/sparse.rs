@@ -1,0 +1,474 @@
+//! Compressed sparse row (CSR) conventions over faer's sparse types, and the products
+//! and row/column reductions that the families need on them.
+//!
+//! Sparse inputs (text features above all) are `faer::sparse::SparseRowMat<usize, f64>`:
+//! one row per sample, column indices sorted within a row, no duplicates. The products
+//! here ([`csr_times_dense`], [`csr_transpose_times_dense`]) run in parallel over fixed
+//! row blocks, so their results do not depend on the number of threads.
+
+use faer::sparse::{SparseRowMat, SparseRowMatRef, SymbolicSparseRowMat};
+use faer::{Mat, MatRef};
+use rayon::prelude::*;
+
+use crate::{Error, Result, validate};
+
+/// An owned CSR matrix of `f64` with `usize` indices.
+pub type Csr = SparseRowMat<usize, f64>;
+
+/// A borrowed CSR matrix of `f64` with `usize` indices.
+pub type CsrRef<'a> = SparseRowMatRef<'a, usize, f64>;
+
+/// Rows per parallel task in the sparse products. Fixed (not derived from the thread
+/// count) so that results are identical on any number of threads.
+const ROW_BLOCK: usize = 256;
+
+/// Checks that a CSR matrix is usable as input: non-empty, finite stored values.
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`] (as [`validate::csr`]).
+pub fn validate(a: CsrRef<'_>) -> Result<()> {
+    validate::csr(a)
+}
+
+/// Builds a CSR matrix from `(row, col, value)` triplets, in any order.
+///
+/// Duplicate `(row, col)` entries are summed (as scipy's COO → CSR conversion does);
+/// explicit zeros are kept. Column indices come out sorted within each row.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming `"row index"` or `"column index"` for an index
+/// outside the shape, [`Error::NonFinite`] (at the offending row and column) for a NaN or
+/// infinite value.
+pub fn csr_from_triplets(
+    nrows: usize,
+    ncols: usize,
+    triplets: &[(usize, usize, f64)],
+) -> Result<Csr> {
+    for &(row, col, value) in triplets {
+        if row >= nrows {
+            return Err(Error::invalid_parameter(
+                "row index",
+                row,
+                "an index below the number of rows",
+            ));
+        }
+        if col >= ncols {
+            return Err(Error::invalid_parameter(
+                "column index",
+                col,
+                "an index below the number of columns",
+            ));
+        }
+        if !value.is_finite() {
+            return Err(Error::NonFinite { row, col, value });
+        }
+    }
+    // Counting sort by row, then a sort by column inside each row: O(nnz log(row nnz)).
+    let mut row_ptr = vec![0usize; nrows + 1];
+    for &(row, _, _) in triplets {
+        row_ptr[row + 1] += 1;
+    }
+    for i in 0..nrows {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let mut next = row_ptr.clone();
+    let mut entries = vec![(0usize, 0.0f64); triplets.len()];
+    for &(row, col, value) in triplets {
+        entries[next[row]] = (col, value);
+        next[row] += 1;
+    }
+    let mut out_ptr = Vec::with_capacity(nrows + 1);
+    let mut col_idx = Vec::with_capacity(triplets.len());
+    let mut values = Vec::with_capacity(triplets.len());
+    out_ptr.push(0);
+    for i in 0..nrows {
+        let row = &mut entries[row_ptr[i]..row_ptr[i + 1]];
+        // Stable, so duplicates are summed in input order.
+        row.sort_by_key(|&(col, _)| col);
+        for &(col, value) in row.iter() {
+            if col_idx.len() > out_ptr[i] && col_idx.last() == Some(&col) {
+                *values.last_mut().expect("a value per index") += value;
+            } else {
+                col_idx.push(col);
+                values.push(value);
+            }
+        }
+        out_ptr.push(col_idx.len());
+    }
+    let symbolic = SymbolicSparseRowMat::new_checked(nrows, ncols, out_ptr, None, col_idx);
+    Ok(SparseRowMat::new(symbolic, values))
+}
+
+/// Builds a CSR matrix from a dense one, keeping the non-zero entries.
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`].
+pub fn csr_from_dense(x: MatRef<'_, f64>) -> Result<Csr> {
+    validate::matrix(x)?;
+    let mut row_ptr = Vec::with_capacity(x.nrows() + 1);
+    let mut col_idx = Vec::new();
+    let mut values = Vec::new();
+    row_ptr.push(0);
+    for i in 0..x.nrows() {
+        for j in 0..x.ncols() {
+            let v = x[(i, j)];
+            if v != 0.0 {
+                col_idx.push(j);
+                values.push(v);
+            }
+        }
+        row_ptr.push(col_idx.len());
+    }
+    let symbolic = SymbolicSparseRowMat::new_checked(x.nrows(), x.ncols(), row_ptr, None, col_idx);
+    Ok(SparseRowMat::new(symbolic, values))
+}
+
+/// The transpose of `a`, as a new CSR matrix (the CSC layout of `a`).
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`].
+pub fn csr_transpose(a: CsrRef<'_>) -> Result<Csr> {
+    validate(a)?;
+    Ok(transpose_unchecked(a))
+}
+
+/// `A · B` for sparse `A` (m × n) and dense `B` (n × k), as a dense m × k matrix.
+///
+/// Parallel over fixed blocks of rows of `A`; each output row is a sum over the stored
+/// entries of one row of `A`, in storage order, so the result is independent of the
+/// thread count.
+///
+/// # Errors
+/// [`Error::EmptyInput`], [`Error::NonFinite`] (in `A` or `B`), or
+/// [`Error::ShapeMismatch`] when `B` does not have `A.ncols()` rows.
+pub fn csr_times_dense(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    validate(a)?;
+    validate::non_empty(b, "B")?;
+    validate::finite(b)?;
+    if b.nrows() != a.ncols() {
+        return Err(Error::ShapeMismatch {
+            what: "rows of B (columns of A)",
+            expected: a.ncols(),
+            got: b.nrows(),
+        });
+    }
+    Ok(times_dense_unchecked(a, b))
+}
+
+/// `Aᵀ · B` for sparse `A` (m × n) and dense `B` (m × k), as a dense n × k matrix,
+/// without forming `Aᵀ`.
+///
+/// Each fixed block of rows of `A` scatters into its own n × k partial sum and the
+/// partial sums are added in block order, so the result is independent of the thread
+/// count. When the same `A` is multiplied many times (as in randomized SVD), building
+/// [`csr_transpose`] once and using [`csr_times_dense`] is faster.
+///
+/// # Errors
+/// [`Error::EmptyInput`], [`Error::NonFinite`] (in `A` or `B`), or
+/// [`Error::ShapeMismatch`] when `B` does not have `A.nrows()` rows.
+pub fn csr_transpose_times_dense(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    validate(a)?;
+    validate::non_empty(b, "B")?;
+    validate::finite(b)?;
+    if b.nrows() != a.nrows() {
+        return Err(Error::ShapeMismatch {
+            what: "rows of B (rows of A)",
+            expected: a.nrows(),
+            got: b.nrows(),
+        });
+    }
+    Ok(transpose_times_dense_unchecked(a, b))
+}
+
+/// The squared Euclidean norm of every row of `a`.
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`].
+pub fn row_squared_norms(a: CsrRef<'_>) -> Result<Vec<f64>> {
+    validate(a)?;
+    Ok((0..a.nrows())
+        .map(|i| a.val_of_row(i).iter().map(|v| v * v).sum())
+        .collect())
+}
+
+/// The sum of every column of `a` (scikit-learn's `X.sum(axis=0)`).
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`].
+pub fn column_sums(a: CsrRef<'_>) -> Result<Vec<f64>> {
+    validate(a)?;
+    let mut sums = vec![0.0; a.ncols()];
+    for i in 0..a.nrows() {
+        for (&j, &v) in a.col_idx_of_row_raw(i).iter().zip(a.val_of_row(i)) {
+            sums[j] += v;
+        }
+    }
+    Ok(sums)
+}
+
+/// The sum of every row of `a` (scikit-learn's `X.sum(axis=1)`).
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`].
+pub fn row_sums(a: CsrRef<'_>) -> Result<Vec<f64>> {
+    validate(a)?;
+    Ok((0..a.nrows())
+        .map(|i| a.val_of_row(i).iter().sum())
+        .collect())
+}
+
+/// Multiplies row `i` of `a` by `factors[i]`, in place.
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`] for `a`; [`Error::ShapeMismatch`] when
+/// `factors` does not have one entry per row; [`Error::NonFinite`] (column 0) for a
+/// non-finite factor.
+pub fn scale_rows(a: &mut Csr, factors: &[f64]) -> Result<()> {
+    validate(a.as_ref())?;
+    if factors.len() != a.nrows() {
+        return Err(Error::ShapeMismatch {
+            what: "number of row factors",
+            expected: a.nrows(),
+            got: factors.len(),
+        });
+    }
+    validate::finite_slice(factors)?;
+    for (i, &f) in factors.iter().enumerate() {
+        for v in a.val_of_row_mut(i) {
+            *v *= f;
+        }
+    }
+    Ok(())
+}
+
+/// Scales every row of `a` to unit Euclidean norm, in place (scikit-learn's
+/// `normalize(X, norm="l2")`); rows of norm zero are left as they are.
+///
+/// # Errors
+/// [`Error::EmptyInput`] or [`Error::NonFinite`].
+pub fn normalize_rows_l2(a: &mut Csr) -> Result<()> {
+    let norms = row_squared_norms(a.as_ref())?;
+    let factors: Vec<f64> = norms
+        .iter()
+        .map(|&n2| if n2 > 0.0 { 1.0 / n2.sqrt() } else { 1.0 })
+        .collect();
+    scale_rows(a, &factors)
+}
+
+/// The transpose of `a` as CSR, by a counting sort over columns (O(nnz + n)); column
+/// indices of the result come out sorted because rows of `a` are visited in order.
+pub(crate) fn transpose_unchecked(a: CsrRef<'_>) -> Csr {
+    let (m, n) = (a.nrows(), a.ncols());
+    let mut ptr = vec![0usize; n + 1];
+    for i in 0..m {
+        for &j in a.col_idx_of_row_raw(i) {
+            ptr[j + 1] += 1;
+        }
+    }
+    for j in 0..n {
+        ptr[j + 1] += ptr[j];
+    }
+    let nnz = ptr[n];
+    let mut next = ptr.clone();
+    let mut idx = vec![0usize; nnz];
+    let mut val = vec![0.0f64; nnz];
+    for i in 0..m {
+        for (&j, &v) in a.col_idx_of_row_raw(i).iter().zip(a.val_of_row(i)) {
+            idx[next[j]] = i;
+            val[next[j]] = v;
+            next[j] += 1;
+        }
+    }
+    let symbolic = SymbolicSparseRowMat::new_checked(n, m, ptr, None, idx);
+    SparseRowMat::new(symbolic, val)
+}
+
+/// `A · B` without validation (shapes must agree).
+pub(crate) fn times_dense_unchecked(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let (m, k) = (a.nrows(), b.ncols());
+    // Row k of B contiguous: the inner loop is an axpy over k values.
+    let bt = row_major_copy(b);
+    let mut out_rm = vec![0.0f64; m * k];
+    if k > 0 {
+        out_rm
+            .par_chunks_mut(ROW_BLOCK * k)
+            .enumerate()
+            .for_each(|(blk, chunk)| {
+                let row0 = blk * ROW_BLOCK;
+                for (r, out_row) in chunk.chunks_exact_mut(k).enumerate() {
+                    let i = row0 + r;
+                    for (&j, &v) in a.col_idx_of_row_raw(i).iter().zip(a.val_of_row(i)) {
+                        let b_row = &bt[j * k..(j + 1) * k];
+                        for (o, &bv) in out_row.iter_mut().zip(b_row) {
+                            *o += v * bv;
+                        }
+                    }
+                }
+            });
+    }
+    Mat::from_fn(m, k, |i, j| out_rm[i * k + j])
+}
+
+/// `Aᵀ · B` without validation (shapes must agree), by scattering fixed row blocks of
+/// `A` into partial sums.
+pub(crate) fn transpose_times_dense_unchecked(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let (m, n, k) = (a.nrows(), a.ncols(), b.ncols());
+    let br = row_major_copy(b);
+    // Few large blocks: each one owns an n × k accumulator, so the block count bounds
+    // the memory (at most SCATTER_BLOCKS accumulators), and it is fixed for determinism.
+    const SCATTER_BLOCKS: usize = 8;
+    let rows_per = m.div_ceil(SCATTER_BLOCKS).max(1);
+    let partials: Vec<Vec<f64>> = (0..m.div_ceil(rows_per))
+        .into_par_iter()
+        .map(|blk| {
+            let mut acc = vec![0.0f64; n * k];
+            for i in blk * rows_per..((blk + 1) * rows_per).min(m) {
+                let b_row = &br[i * k..(i + 1) * k];
+                for (&j, &v) in a.col_idx_of_row_raw(i).iter().zip(a.val_of_row(i)) {
+                    for (o, &bv) in acc[j * k..(j + 1) * k].iter_mut().zip(b_row) {
+                        *o += v * bv;
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    let mut total = vec![0.0f64; n * k];
+    for p in &partials {
+        for (t, &v) in total.iter_mut().zip(p) {
+            *t += v;
+        }
+    }
+    Mat::from_fn(n, k, |i, j| total[i * k + j])
+}
+
+/// A row-major copy of `b` (row `i` at `[i * ncols, (i + 1) * ncols)`).
+fn row_major_copy(b: MatRef<'_, f64>) -> Vec<f64> {
+    let (n, k) = (b.nrows(), b.ncols());
+    let mut out = vec![0.0f64; n * k];
+    for j in 0..k {
+        for (i, &v) in b.col(j).iter().enumerate() {
+            out[i * k + j] = v;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn dense_of(a: CsrRef<'_>) -> Mat<f64> {
+        a.to_dense()
+    }
+
+    #[test]
+    fn triplets_sum_duplicates_and_sort() {
+        let a = csr_from_triplets(2, 3, &[(1, 2, 1.0), (0, 1, 2.0), (1, 0, 3.0), (1, 2, 4.0)])
+            .unwrap();
+        assert_eq!(a.col_idx_of_row_raw(0), &[1]);
+        assert_eq!(a.col_idx_of_row_raw(1), &[0, 2]);
+        assert_eq!(a.val_of_row(1), &[3.0, 5.0]);
+    }
+
+    #[test]
+    fn triplets_out_of_range_are_errors() {
+        assert!(matches!(
+            csr_from_triplets(2, 3, &[(2, 0, 1.0)]),
+            Err(Error::InvalidParameter { name: "row index", .. })
+        ));
+        assert!(matches!(
+            csr_from_triplets(2, 3, &[(0, 3, 1.0)]),
+            Err(Error::InvalidParameter { name: "column index", .. })
+        ));
+        assert!(matches!(
+            csr_from_triplets(2, 3, &[(1, 2, f64::NAN)]),
+            Err(Error::NonFinite { row: 1, col: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn products_match_dense() {
+        let a = csr_from_triplets(
+            3,
+            4,
+            &[(0, 0, 1.0), (0, 3, -2.0), (1, 1, 0.5), (2, 0, 3.0), (2, 2, 4.0)],
+        )
+        .unwrap();
+        let b = Mat::from_fn(4, 2, |i, j| (i as f64) - 2.0 * (j as f64) + 0.25);
+        let c = csr_times_dense(a.as_ref(), b.as_ref()).unwrap();
+        let expected = dense_of(a.as_ref()) * &b;
+        assert!((&c - &expected).norm_max() < 1e-14);
+
+        let b2 = Mat::from_fn(3, 2, |i, j| (i * 3 + j) as f64 - 1.5);
+        let c2 = csr_transpose_times_dense(a.as_ref(), b2.as_ref()).unwrap();
+        let expected2 = dense_of(a.as_ref()).transpose() * &b2;
+        assert!((&c2 - &expected2).norm_max() < 1e-14);
+
+        let at = csr_transpose(a.as_ref()).unwrap();
+        assert_eq!(dense_of(at.as_ref()), dense_of(a.as_ref()).transpose().to_owned());
+    }
+
+    #[test]
+    fn product_shape_mismatch_is_error() {
+        let a = csr_from_triplets(3, 4, &[(0, 0, 1.0)]).unwrap();
+        let b = Mat::<f64>::zeros(3, 2);
+        assert!(matches!(
+            csr_times_dense(a.as_ref(), b.as_ref()),
+            Err(Error::ShapeMismatch { expected: 4, got: 3, .. })
+        ));
+        let b = Mat::<f64>::zeros(4, 2);
+        assert!(matches!(
+            csr_transpose_times_dense(a.as_ref(), b.as_ref()),
+            Err(Error::ShapeMismatch { expected: 3, got: 4, .. })
+        ));
+        let mut b = Mat::<f64>::zeros(4, 2);
+        b[(1, 1)] = f64::INFINITY;
+        assert!(matches!(
+            csr_times_dense(a.as_ref(), b.as_ref()),
+            Err(Error::NonFinite { row: 1, col: 1, .. })
+        ));
+        let empty = csr_from_triplets(0, 4, &[]).unwrap();
+        assert_eq!(
+            row_squared_norms(empty.as_ref()),
+            Err(Error::EmptyInput { what: "X" })
+        );
+    }
+
+    #[test]
+    fn reductions_and_scaling() {
+        let mut a =
+            csr_from_triplets(3, 3, &[(0, 0, 3.0), (0, 2, 4.0), (2, 1, -2.0)]).unwrap();
+        assert_eq!(row_squared_norms(a.as_ref()).unwrap(), vec![25.0, 0.0, 4.0]);
+        assert_eq!(column_sums(a.as_ref()).unwrap(), vec![3.0, -2.0, 4.0]);
+        assert_eq!(row_sums(a.as_ref()).unwrap(), vec![7.0, 0.0, -2.0]);
+        normalize_rows_l2(&mut a).unwrap();
+        assert_eq!(a.val_of_row(0), &[0.6, 0.8]);
+        assert_eq!(a.val_of_row(2), &[-1.0]);
+        assert!(matches!(
+            scale_rows(&mut a, &[1.0]),
+            Err(Error::ShapeMismatch { expected: 3, got: 1, .. })
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn products_equal_dense_products(
+            m in 1usize..40, n in 1usize..12, k in 1usize..5,
+            entries in proptest::collection::vec((0usize..40, 0usize..12, -5.0f64..5.0), 0..80),
+        ) {
+            let trip: Vec<_> = entries.into_iter().map(|(i, j, v)| (i % m, j % n, v)).collect();
+            let a = csr_from_triplets(m, n, &trip).unwrap();
+            let d = dense_of(a.as_ref());
+            let b = Mat::from_fn(n, k, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+            let c = csr_times_dense(a.as_ref(), b.as_ref()).unwrap();
+            prop_assert!((&c - &d * &b).norm_max() < 1e-10);
+            let b2 = Mat::from_fn(m, k, |i, j| ((i * 5 + j) % 13) as f64 - 6.0);
+            let c2 = csr_transpose_times_dense(a.as_ref(), b2.as_ref()).unwrap();
+            prop_assert!((&c2 - d.transpose() * &b2).norm_max() < 1e-10);
+            let at = transpose_unchecked(a.as_ref());
+            prop_assert_eq!(at.to_dense(), d.transpose().to_owned());
+        }
+    }
+}

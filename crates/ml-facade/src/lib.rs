@@ -1,0 +1,33 @@
+//! Classical machine learning in safe Rust.
+//!
+//! One import for every family of the workspace. Depend on this crate for everything,
+//! or on the family crates you need:
+//!
+//! # Crate topology
+//!
+//! - [`core`] (`ml-core`): traits, errors, validation, linear algebra, metrics,
+//!   preprocessing, persistence and datasets. Always present.
+//! - `supervised` (`ml-supervised`, feature `supervised`): regression and classification.
+//! - `cluster` (`ml-cluster`, feature `cluster`): clustering and nearest neighbours.
+//! - `decomp` (`ml-decomp`, feature `decomp`): dimensionality reduction.
+//! - `assoc` (`ml-assoc`, feature `assoc`): frequent itemsets and association rules.
+
+pub use ml_core as core;
+pub use ml_core::{Error, Result, faer};
+
+#[cfg(feature = "assoc")]
+pub use ml_assoc as assoc;
+#[cfg(feature = "cluster")]
+pub use ml_cluster as cluster;
+#[cfg(feature = "decomp")]
+pub use ml_decomp as decomp;
+#[cfg(feature = "supervised")]
+pub use ml_supervised as supervised;
+
+/// The traits and types most programs need, in one `use ml::prelude::*;`.
+pub mod prelude {
+    pub use ml_core::faer::{Mat, MatRef};
+    pub use ml_core::{
+        Error, Fit, FitUnsupervised, Label, PartialFit, Predict, PredictProba, Result, Transform,
+    };
+}

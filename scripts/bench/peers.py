@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""The Python side of `cargo xtask bench`: runs one workload of bench/workloads.json in a
+reference library (scikit-learn, mlxtend, pyfim, openTSNE, efficient-apriori) and prints
+one JSON record in the schema `ml-bench run` prints for this library.
+
+    peers.py list                                   workload ids with a peer implementation
+    peers.py prepare ID --inputs DIR [--quick]      write the inputs that scikit-learn makes
+    peers.py run ID --impl IMPL --inputs DIR [--quick] [--reps N] [--threads T]
+
+Inputs are shared with the Rust side as .npy files under DIR/<dataset>[-quick]/ with a
+params.json naming the generator and parameters; `run` refuses stale files. Timing follows
+the same autorange rule as benches/src/timing.rs (see conventions.timing in the JSON).
+
+Adding a peer for a new workload: write a builder `def build_<x>(w, impl, inp, threads)`
+returning (steps, quality_fn, info) and register it in PEERS below.
+"""
+import os
+import sys
+
+BAD_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+RESULT_TAG = "@@RESULT@@ "
+
+
+def _clean_env_and_reexec():
+    """These variables select a slower OpenBLAS kernel with current numpy; they must be
+    gone before numpy is imported, so the process restarts itself without them."""
+    removed = [k for k in BAD_ENV if k in os.environ]
+    if removed:
+        env = {k: v for k, v in os.environ.items() if k not in BAD_ENV}
+        env["ML_BENCH_REMOVED_ENV"] = ",".join(f"{k}={os.environ[k]}" for k in removed)
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+_clean_env_and_reexec()
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SPEC_PATH = os.path.join(ROOT, "bench", "workloads.json")
+MIN_TIME_S, SLOW_S, MAX_NUMBER = 0.2, 20.0, 10000
+
+
+def load_spec():
+    with open(SPEC_PATH) as f:
+        return json.load(f)
+
+
+def workload(spec, wid):
+    for w in spec["workloads"]:
+        if w["id"] == wid:
+            return w
+    raise SystemExit(f"unknown workload {wid}")
+
+
+# ---------------------------------------------------------------------------
+# /proc figures and the timing rule (the same as benches/src/timing.rs)
+# ---------------------------------------------------------------------------
+def _status_kb(field):
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_hwm():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _machine_busy():
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    v = (v + [0] * 8)[:8]
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / hz, v[7] / hz
+
+
+def time_step(name, fn, reps):
+    gc.collect()
+    hwm_ok = _reset_hwm()
+    base = _status_kb("VmRSS")
+    m0, t_all, c_all = _machine_busy(), time.perf_counter(), time.process_time()
+
+    def calls(n):
+        c0, t0 = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            fn()
+        return (time.perf_counter() - t0) / n, (time.process_time() - c0) / n
+
+    first, first_cpu = calls(1)
+    walls, cpus = [], []
+    if first >= MIN_TIME_S:
+        number = 1
+        walls.append(first)
+        cpus.append(first_cpu)
+        if first <= SLOW_S:
+            for _ in range(reps - 1):
+                gc.collect()
+                w, c = calls(1)
+                walls.append(w)
+                cpus.append(c)
+    else:
+        number = min(MAX_NUMBER, max(1, math.ceil(MIN_TIME_S / max(first, 1e-7))))
+        for _ in range(reps):
+            gc.collect()
+            w, c = calls(number)
+            walls.append(w)
+            cpus.append(c)
+    peak = _status_kb("VmHWM")
+    wall = time.perf_counter() - t_all
+    own = time.process_time() - c_all
+    m1 = _machine_busy()
+    foreign = None
+    if m0 and m1 and wall > 0:
+        foreign = (max(0.0, m1[0] - m0[0] - own) + max(0.0, m1[1] - m0[1])) / wall
+    return {
+        "name": name, "wall_all": walls, "wall_median": statistics.median(walls),
+        "wall_min": min(walls), "wall_max": max(walls), "cpu_all": cpus,
+        "cpu_median": statistics.median(cpus), "reps": len(walls), "number": number,
+        "peak_rss_mb": peak / 1024 if (peak and hwm_ok) else None,
+        "base_rss_mb": base / 1024 if base else None, "foreign_cores": foreign,
+    }
+
+
+# ---------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------
+def dataset_params(spec, ds, quick):
+    d = spec["datasets"][ds]
+    return d["quick_params"] if quick and "quick_params" in d else d.get("params")
+
+
+def dataset_dir(root, ds, quick):
+    return os.path.join(root, f"{ds}-quick" if quick else ds)
+
+
+class Inputs:
+    """The arrays of one data set, read from the files both sides share."""
+
+    def __init__(self, spec, root, ds, quick):
+        import numpy as np
+        self.dir = dataset_dir(root, ds, quick)
+        with open(os.path.join(self.dir, "params.json")) as f:
+            have = json.load(f)
+        d = spec["datasets"][ds]
+        if have.get("params") != dataset_params(spec, ds, quick) or have.get("generator") != d.get("generator"):
+            raise RuntimeError(f"{self.dir} was made with other parameters; rerun prepare")
+        self.arrays = {fn[:-4]: np.load(os.path.join(self.dir, fn))
+                       for fn in sorted(os.listdir(self.dir)) if fn.endswith(".npy")}
+
+    def __getitem__(self, name):
+        return self.arrays[name]
+
+    def shapes(self):
+        return {k: list(v.shape) for k, v in self.arrays.items()}
+
+
+def prepare(spec, wid, root, quick):
+    """Writes the inputs of data sets made by scikit-learn's generators and loaders."""
+    import numpy as np
+    w = workload(spec, wid)
+    ds = w["dataset"]
+    d = spec["datasets"][ds]
+    gen = d.get("generator") or d.get("loader") or ""
+    if gen.startswith("rust:"):
+        return f"{ds}: made by the Rust side"
+    out = dataset_dir(root, ds, quick)
+    prov = {"dataset": ds, "generator": d.get("generator"), "params": dataset_params(spec, ds, quick),
+            "quick": quick}
+    try:
+        with open(os.path.join(out, "params.json")) as f:
+            have = json.load(f)
+        if all(have.get(k) == v for k, v in prov.items()):
+            return f"{ds}: up to date"
+    except (OSError, ValueError):
+        pass
+    import importlib
+    if d["kind"] == "synthetic" and gen.startswith("sklearn.datasets.make_"):
+        mod, name = gen.rsplit(".", 1)
+        p = dict(prov["params"])
+        if quick and "quick_params" not in d and "n_samples" in p:
+            p["n_samples"] = min(p["n_samples"], 2000)
+        if "center_box" in p:
+            p["center_box"] = tuple(p["center_box"])
+        res = getattr(importlib.import_module(mod), name)(**p)
+        X, y = (res[0], res[1]) if isinstance(res, tuple) else (res, None)
+        prov["effective_params"] = p
+    elif d["kind"] == "real" and d.get("loader", "").startswith("sklearn.datasets.load_") and "(" not in d["loader"]:
+        mod, name = d["loader"].rsplit(".", 1)
+        X, y = getattr(importlib.import_module(mod), name)(return_X_y=True)
+    else:
+        raise SystemExit(f"{wid}: peers.py cannot make data set {ds} ({gen or d['kind']}) yet")
+    os.makedirs(out, exist_ok=True)
+    if os.path.exists(os.path.join(out, "params.json")):
+        os.remove(os.path.join(out, "params.json"))
+    arrays = {"X": np.asarray(X, dtype="<f8")}
+    if y is not None:
+        arrays["y"] = np.asarray(y).astype("<i8") if np.asarray(y).dtype.kind in "iub" else np.asarray(y, dtype="<f8")
+    if "split" in d:
+        from sklearn.model_selection import train_test_split
+        sp = d["split"]
+        n = arrays["X"].shape[0]
+        test_size = sp["test_size"]
+        if isinstance(test_size, int) and test_size >= n:
+            test_size = 0.2
+        tr, te = train_test_split(np.arange(n), test_size=test_size, random_state=sp["random_state"],
+                                  stratify=(y if sp.get("stratify") else None))
+        arrays["train_idx"], arrays["test_idx"] = tr.astype("<i8"), te.astype("<i8")
+    for k, a in arrays.items():
+        np.save(os.path.join(out, k + ".npy"), np.ascontiguousarray(a))
+    prov["arrays"] = {k: list(a.shape) for k, a in arrays.items()}
+    with open(os.path.join(out, "params.json"), "w") as f:
+        json.dump(prov, f, indent=1)
+    return f"{ds}: wrote {out}"
+
+
+# ---------------------------------------------------------------------------
+# peers: one builder per workload, returning (steps, quality_fn, info)
+# ---------------------------------------------------------------------------
+def _weighted_checksum(D):
+    """sum of D[i, j] * ((7 i + 13 j) mod 17 + 1), as benches/src/workloads/distances.rs."""
+    import numpy as np
+    j = np.arange(D.shape[1])
+    parts = []
+    for a in range(0, D.shape[0], 1024):
+        i = np.arange(a, min(a + 1024, D.shape[0]))
+        wgt = ((7 * i[:, None] + 13 * j[None, :]) % 17 + 1).astype(np.float64)
+        parts.append(math.fsum((D[a:a + len(i)] * wgt).ravel().tolist()))
+    return math.fsum(parts)
+
+
+def build_distances(w, impl, inp, threads):
+    from sklearn.metrics.pairwise import euclidean_distances
+    X, Y = inp["X"], inp["Y"]
+    hp = dict(w["hyperparameters"])
+    st = {}
+
+    def step():
+        st["D"] = None  # free the previous matrix first, as the Rust side does
+        st["D"] = euclidean_distances(X, Y, **hp)
+
+    def quality():
+        D = st["D"]
+        total = math.fsum(D.ravel().tolist())
+        return {"sum": total, "mean": total / D.size, "weighted_sum": _weighted_checksum(D),
+                "min": float(D.min())}
+    return [("distances", step)], quality, {"n_x": X.shape[0], "n_y": Y.shape[0], "n_features": X.shape[1]}
+
+
+def build_rsvd(w, impl, inp, threads):
+    import numpy as np
+    from sklearn.utils.extmath import randomized_svd
+    X = inp["X"]
+    hp = dict(w["hyperparameters"])
+    st = {}
+
+    def step():
+        st["r"] = None
+        st["r"] = randomized_svd(X, **hp)
+
+    def quality():
+        U, s, Vt = st["r"]
+        R = X - (U * s) @ Vt
+        return {"singular_values": [float(v) for v in s],
+                "recon_rel_err": float(np.linalg.norm(R) / np.linalg.norm(X))}
+    return [("fit", step)], quality, {"shape": list(X.shape), "n_iter": hp["n_iter"]}
+
+
+PEERS = {
+    "distances_20k_1k_32": build_distances,
+    "rsvd_dense_100k_100_k10": build_rsvd,
+}
+
+IMPL_LIB = {"sklearn": "scikit-learn", "openTSNE.bh": "openTSNE", "openTSNE.fft": "openTSNE",
+            "mlxtend.apriori": "mlxtend", "mlxtend.fpgrowth": "mlxtend", "pyfim.apriori": "pyfim",
+            "pyfim.eclat": "pyfim", "pyfim.fpgrowth": "pyfim", "efficient_apriori": "efficient_apriori"}
+
+
+def versions():
+    from importlib import metadata
+    import platform
+    out = {"python": platform.python_version()}
+    for dist in ("numpy", "scipy", "scikit-learn", "openTSNE", "mlxtend", "pandas", "pyfim",
+                 "efficient_apriori", "threadpoolctl"):
+        try:
+            out[dist] = metadata.version(dist)
+        except Exception:
+            out[dist] = None
+    return out
+
+
+def run(spec, wid, impl, root, quick, reps, threads):
+    import warnings
+    warnings.filterwarnings("ignore")
+    rec = {"schema": 1, "workload": wid, "implementation": impl, "library": IMPL_LIB.get(impl, impl),
+           "quick": quick, "threads": threads}
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+        w = workload(spec, wid)
+        if impl not in w["implementations"]:
+            raise RuntimeError(f"{impl} is not an implementation of {wid}: {w['implementations']}")
+        builder = PEERS.get(wid)
+        if builder is None:
+            raise RuntimeError(f"peers.py has no peer for {wid} yet")
+        inp = Inputs(spec, root, w["dataset"], quick)
+        threadpool_limits(threads)
+        steps, quality, info = builder(w, impl, inp, threads)
+        # The libraries are imported by now, so every pool is visible.
+        pools = [{k: p.get(k) for k in ("user_api", "internal_api", "prefix", "version", "architecture",
+                                         "num_threads", "threading_layer")} for p in threadpool_info()]
+        rec["threadpools"] = pools
+        rec["blas_kernel"] = sorted({f"{p['internal_api']} {p['version']} {p.get('architecture')}"
+                                     for p in pools if p["user_api"] == "blas"})
+        rec["removed_env"] = os.environ.get("ML_BENCH_REMOVED_ENV", "")
+        rec["env_check"] = {k: os.environ.get(k) for k in BAD_ENV}
+        vers = versions()
+        rec["versions"] = vers
+        rec["library_version"] = vers.get(rec["library"])
+        info = dict(info)
+        info["inputs"] = inp.shapes()
+        rec["info"] = info
+        rec["steps"] = [time_step(name, fn, reps) for name, fn in steps]
+        rec["quality"] = quality()
+        rec["status"] = "ok"
+    except Exception as e:  # the record says what failed; the runner fails loudly on it
+        import traceback
+        rec["status"] = "failed"
+        rec["error"] = f"{type(e).__name__}: {e}"
+        rec["traceback"] = traceback.format_exc()[-3000:]
+    print(RESULT_TAG + json.dumps(rec), flush=True)
+    return 0 if rec["status"] == "ok" else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["list", "prepare", "run"])
+    ap.add_argument("id", nargs="?")
+    ap.add_argument("--impl", default="sklearn")
+    ap.add_argument("--inputs", default=os.path.join(ROOT, "target", "bench", "inputs"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    a = ap.parse_args()
+    spec = load_spec()
+    if a.command == "list":
+        print("\n".join(PEERS))
+        return 0
+    if not a.id:
+        ap.error("a workload id is needed")
+    if a.command == "prepare":
+        print(prepare(spec, a.id, a.inputs, a.quick))
+        return 0
+    return run(spec, a.id, a.impl, a.inputs, a.quick, max(1, a.reps), a.threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+//! `cargo xtask ci`: the checks CI runs, in order, stopping at the first failure.
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::util::{cargo, step};
+
+/// Runs fmt, clippy, tests, docs, cargo-deny (when installed) and the bench smoke mode.
+///
+/// # Errors
+/// The first failing step, by name.
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    if let Some(a) = args.first() {
+        return Err(format!("ci takes no arguments (got `{a}`)"));
+    }
+    let t = Instant::now();
+    step("fmt", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    step(
+        "clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "test",
+        cargo().args(["test", "--workspace", "--all-features"]),
+    )?;
+    step(
+        "doc",
+        cargo().env("RUSTDOCFLAGS", "-D warnings").args([
+            "doc",
+            "--workspace",
+            "--no-deps",
+            "--all-features",
+        ]),
+    )?;
+    if deny_installed() {
+        step(
+            "deny",
+            cargo().args(["deny", "check", "licenses", "bans", "sources"]),
+        )?;
+    } else {
+        println!("==> deny: skipped (cargo-deny is not installed: `cargo install cargo-deny`)");
+    }
+    println!("==> bench-smoke: cargo xtask bench --quick");
+    let ts = Instant::now();
+    crate::bench::run(&["--quick".to_string()])
+        .map_err(|e| format!("step `bench-smoke` failed: {e}"))?;
+    println!("<== bench-smoke: ok ({:.1} s)", ts.elapsed().as_secs_f64());
+    println!("ci: all steps passed in {:.1} s", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn deny_installed() -> bool {
+    cargo()
+        .args(["deny", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+        || Command::new("cargo-deny")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
