@@ -4,7 +4,7 @@
 //!
 //! The data sets are read from the repository's `datasets/` (not timed).
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_main};
 use ml_assoc::{Apriori, AssociationRules, ClosedItemsets, Eclat, FPGrowth, Transactions};
 use std::hint::black_box;
 use std::time::Duration;
@@ -54,5 +54,12 @@ fn miners(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, miners);
+/// Runs every group with short warm-up times (2-core CI machines).
+fn benches() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .configure_from_args();
+    miners(&mut c);
+}
+
 criterion_main!(benches);

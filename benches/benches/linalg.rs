@@ -32,7 +32,13 @@ fn gaussian(m: usize, n: usize, seed: u64) -> Mat<f64> {
 fn random_csr(m: usize, n: usize, nnz: usize, seed: u64) -> Csr {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let trip: Vec<(usize, usize, f64)> = (0..nnz)
-        .map(|_| (rng.random_range(0..m), rng.random_range(0..n), rng.random::<f64>()))
+        .map(|_| {
+            (
+                rng.random_range(0..m),
+                rng.random_range(0..n),
+                rng.random::<f64>(),
+            )
+        })
         .collect();
     sparse::csr_from_triplets(m, n, &trip).expect("valid triplets")
 }
@@ -47,21 +53,42 @@ fn distances(c: &mut Criterion) {
     g.bench_function("faer_matmul_raw", |b| {
         let mut out = Mat::<f64>::zeros(n, m);
         b.iter(|| {
-            matmul(out.as_mut(), Accum::Replace, x.as_ref(), y.transpose(), -2.0, Par::rayon(0));
+            matmul(
+                out.as_mut(),
+                Accum::Replace,
+                x.as_ref(),
+                y.transpose(),
+                -2.0,
+                Par::rayon(0),
+            );
             black_box(out[(0, 0)])
         })
     });
     g.bench_function("faer_matmul_raw_alloc", |b| {
         b.iter(|| {
             let mut out = Mat::<f64>::zeros(n, m);
-            matmul(out.as_mut(), Accum::Replace, x.as_ref(), y.transpose(), -2.0, Par::rayon(0));
+            matmul(
+                out.as_mut(),
+                Accum::Replace,
+                x.as_ref(),
+                y.transpose(),
+                -2.0,
+                Par::rayon(0),
+            );
             black_box(out)
         })
     });
     g.bench_function("faer_matmul_raw_seq", |b| {
         let mut out = Mat::<f64>::zeros(n, m);
         b.iter(|| {
-            matmul(out.as_mut(), Accum::Replace, x.as_ref(), y.transpose(), -2.0, Par::Seq);
+            matmul(
+                out.as_mut(),
+                Accum::Replace,
+                x.as_ref(),
+                y.transpose(),
+                -2.0,
+                Par::Seq,
+            );
             black_box(out[(0, 0)])
         })
     });
@@ -91,7 +118,14 @@ fn randomized_svd(c: &mut Criterion) {
     let mut g = c.benchmark_group("randomized_svd_100000x100");
     g.sample_size(10);
     g.bench_function("k10_default", |b| {
-        b.iter(|| black_box(RandomizedSvd::new(10).seed(0).compute(a.as_ref()).expect("valid")))
+        b.iter(|| {
+            black_box(
+                RandomizedSvd::new(10)
+                    .seed(0)
+                    .compute(a.as_ref())
+                    .expect("valid"),
+            )
+        })
     });
     g.finish();
 }
@@ -122,7 +156,13 @@ fn sparse_products(c: &mut Criterion) {
         bch.iter(|| black_box(sparse::csr_times_dense(at.as_ref(), b_m.as_ref()).expect("valid")))
     });
     g.bench_function("randomized_svd_k10", |bch| {
-        bch.iter(|| black_box(RandomizedSvd::new(10).compute_csr(a.as_ref()).expect("valid")))
+        bch.iter(|| {
+            black_box(
+                RandomizedSvd::new(10)
+                    .compute_csr(a.as_ref())
+                    .expect("valid"),
+            )
+        })
     });
     g.finish();
 }
@@ -140,7 +180,6 @@ fn least_squares(c: &mut Criterion) {
     });
     g.finish();
 }
-
 
 /// Runs every group with short warm-up and measurement times (2-core CI machines).
 fn benches() {

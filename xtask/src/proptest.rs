@@ -50,7 +50,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             continue;
         };
         let (modules, tests) = property_sources(dir);
-        if !modules.is_empty() {
+        let has_lib = pkg["targets"].as_array().into_iter().flatten().any(|t| {
+            t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "lib"))
+        });
+        if has_lib && !modules.is_empty() {
             let mut c = cargo();
             c.env("PROPTEST_CASES", &cases).args([
                 "test",
@@ -99,7 +104,8 @@ fn property_sources(pkg_dir: &Path) -> (Vec<String>, Vec<String>) {
     let mut modules = Vec::new();
     let src = pkg_dir.join("src");
     for f in rust_files(&src) {
-        if uses_proptest(&f) {
+        // Binaries' tests are not in the library test target.
+        if !f.starts_with(src.join("bin")) && uses_proptest(&f) {
             modules.push(module_path(&src, &f));
         }
     }
@@ -128,8 +134,13 @@ fn property_sources(pkg_dir: &Path) -> (Vec<String>, Vec<String>) {
     (modules, tests)
 }
 
+/// Whether a file invokes the `proptest!` macro (a mention in prose does not count).
 fn uses_proptest(f: &Path) -> bool {
-    fs::read_to_string(f).is_ok_and(|s| s.contains("proptest!"))
+    fs::read_to_string(f).is_ok_and(|s| {
+        ["proptest! {", "proptest!{", "proptest!("]
+            .iter()
+            .any(|m| s.contains(m))
+    })
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {

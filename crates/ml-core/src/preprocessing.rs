@@ -393,6 +393,14 @@ impl Transform for MinMaxScalerModel {
     }
 }
 
+impl Persist for StandardScalerModel {
+    const MODEL_NAME: &'static str = "ml_core::preprocessing::StandardScalerModel";
+}
+
+impl Persist for MinMaxScalerModel {
+    const MODEL_NAME: &'static str = "ml_core::preprocessing::MinMaxScalerModel";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,12 +505,4 @@ mod tests {
             }
         }
     }
-}
-
-impl Persist for StandardScalerModel {
-    const MODEL_NAME: &'static str = "ml_core::preprocessing::StandardScalerModel";
-}
-
-impl Persist for MinMaxScalerModel {
-    const MODEL_NAME: &'static str = "ml_core::preprocessing::MinMaxScalerModel";
 }

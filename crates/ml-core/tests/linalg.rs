@@ -247,11 +247,11 @@ proptest! {
         let (vals, vecs) = eigh_desc(a.as_ref()).unwrap();
         prop_assert!(vals.windows(2).all(|w| w[0] >= w[1]));
         let scale = a.norm_l2().max(1.0);
-        for j in 0..n {
+        for (j, &lambda) in vals.iter().enumerate() {
             let v = vecs.col(j);
             let av = &a * v;
             for i in 0..n {
-                prop_assert!((av[i] - vals[j] * v[i]).abs() <= 64.0 * EPS * n as f64 * scale);
+                prop_assert!((av[i] - lambda * v[i]).abs() <= 64.0 * EPS * n as f64 * scale);
             }
         }
         let vtv = vecs.transpose() * &vecs;
@@ -365,11 +365,17 @@ fn randomized_svd_on_tall_matrix_spanning_many_row_blocks() {
     let a = low_rank(20_000, 12, 3, 99);
     let exact = thin_svd(a.as_ref()).unwrap();
     for normalizer in [PowerIterationNormalizer::Lu, PowerIterationNormalizer::Qr] {
-        let r = RandomizedSvd::new(3).power_iteration_normalizer(normalizer).compute(a.as_ref()).unwrap();
+        let r = RandomizedSvd::new(3)
+            .power_iteration_normalizer(normalizer)
+            .compute(a.as_ref())
+            .unwrap();
         assert_leading_values(&r.s, &exact.s[..3], 1e-10);
         assert!(max_abs(&(&r.u - exact.u.get(.., ..3))) < 1e-10);
         assert!(max_abs(&(&r.vt - exact.vt.get(..3, ..))) < 1e-10);
-        let t = RandomizedSvd::new(3).power_iteration_normalizer(normalizer).compute(a.transpose()).unwrap();
+        let t = RandomizedSvd::new(3)
+            .power_iteration_normalizer(normalizer)
+            .compute(a.transpose())
+            .unwrap();
         assert_leading_values(&t.s, &exact.s[..3], 1e-10);
         // Aᵀ's right vectors are A's left vectors; signs follow Aᵀ's own U, so compare
         // up to sign through |⟨v, u⟩| = 1.

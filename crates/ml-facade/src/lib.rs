@@ -31,3 +31,8 @@ pub mod prelude {
         Error, Fit, FitUnsupervised, Label, PartialFit, Predict, PredictProba, Result, Transform,
     };
 }
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

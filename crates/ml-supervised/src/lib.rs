@@ -1,6 +1,25 @@
 //! Supervised learning: regression and classification.
 //!
-//! This crate will hold the linear and logistic models, naive Bayes, decision trees
-//! (CART, C4.5) and their ensembles, and support vector machines, each on the
-//! [`ml_core`] estimator traits. No estimator has landed yet; the families arrive one
-//! issue at a time and nothing here is a placeholder.
+//! Landed so far:
+//!
+//! - [`linear`]: least squares ([`LinearRegression`]), ridge ([`Ridge`],
+//!   [`RidgeClassifier`]), the L1 and elastic-net penalised least squares ([`Lasso`],
+//!   [`ElasticNet`], by cyclic coordinate descent) and polynomial expansion
+//!   ([`PolynomialFeatures`], [`PolynomialRegression`]).
+//! - [`logistic`]: [`LogisticRegression`], binary and multinomial, with L2, L1 and
+//!   elastic-net penalties.
+//!
+//! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
+//! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. The
+//! naive Bayes, tree, ensemble and SVM families arrive with their own issues.
+
+pub mod linear;
+pub mod logistic;
+
+pub use linear::{
+    ElasticNet, ElasticNetModel, Lasso, LassoModel, LinearRegression, LinearRegressionModel,
+    MultiOutputLinearModel, PolynomialFeatures, PolynomialFeaturesModel, PolynomialRegression,
+    PolynomialRegressionModel, Ridge, RidgeClassifier, RidgeClassifierModel, RidgeModel,
+    RidgeSolver,
+};
+pub use logistic::{ClassWeight, LogisticRegression, LogisticRegressionModel};

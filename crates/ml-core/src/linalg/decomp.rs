@@ -56,7 +56,11 @@ fn dominant_sign(values: impl Iterator<Item = f64>) -> f64 {
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] when `u.ncols() != vt.nrows()`.
-pub fn svd_flip(mut u: MatMut<'_, f64>, mut vt: MatMut<'_, f64>, convention: SignConvention) -> Result<()> {
+pub fn svd_flip(
+    mut u: MatMut<'_, f64>,
+    mut vt: MatMut<'_, f64>,
+    convention: SignConvention,
+) -> Result<()> {
     if u.ncols() != vt.nrows() {
         return Err(Error::ShapeMismatch {
             what: "rows of Vt (columns of U)",
@@ -128,9 +132,11 @@ pub fn eigh_desc(a: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
         });
     }
     validate::finite(a)?;
-    let evd = a.self_adjoint_eigen(Side::Lower).map_err(|_| Error::DecompositionFailed {
-        what: "eigendecomposition",
-    })?;
+    let evd = a
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|_| Error::DecompositionFailed {
+            what: "eigendecomposition",
+        })?;
     let n = a.nrows();
     let s = evd.S().column_vector();
     let u = evd.U();
@@ -156,16 +162,18 @@ mod tests {
         let svd = thin_svd(x.as_ref()).unwrap();
         for k in 0..2 {
             let col = svd.u.col(k);
-            let (imax, _) = col
-                .iter()
-                .enumerate()
-                .fold((0, -1.0), |b, (i, v)| if v.abs() > b.1 { (i, v.abs()) } else { b });
+            let (imax, _) = col.iter().enumerate().fold((0, -1.0), |b, (i, v)| {
+                if v.abs() > b.1 { (i, v.abs()) } else { b }
+            });
             assert!(col[imax] > 0.0);
         }
         let svd = thin_svd_with(x.as_ref(), SignConvention::VBased).unwrap();
         for k in 0..2 {
             let row = svd.vt.row(k);
-            let m = row.iter().copied().fold(0.0f64, |b, v| if v.abs() > b.abs() { v } else { b });
+            let m = row
+                .iter()
+                .copied()
+                .fold(0.0f64, |b, v| if v.abs() > b.abs() { v } else { b });
             assert!(m > 0.0);
         }
     }
@@ -188,6 +196,9 @@ mod tests {
     #[test]
     fn non_square_is_error() {
         let a = Mat::<f64>::zeros(2, 3);
-        assert!(matches!(eigh_desc(a.as_ref()), Err(Error::ShapeMismatch { .. })));
+        assert!(matches!(
+            eigh_desc(a.as_ref()),
+            Err(Error::ShapeMismatch { .. })
+        ));
     }
 }

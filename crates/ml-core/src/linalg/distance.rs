@@ -59,7 +59,14 @@ impl Prepared {
 
     /// Writes the clamped squared distances between rows `x` (with squared norms
     /// `x_norms`) and the columns `c0..c0 + out.ncols()` of `Yᵀ` into `out`.
-    fn tile(&self, x: MatRef<'_, f64>, x_norms: &[f64], c0: usize, mut out: MatMut<'_, f64>, par: Par) {
+    fn tile(
+        &self,
+        x: MatRef<'_, f64>,
+        x_norms: &[f64],
+        c0: usize,
+        mut out: MatMut<'_, f64>,
+        par: Par,
+    ) {
         let w = out.ncols();
         matmul(
             out.rb_mut(),
@@ -212,7 +219,12 @@ where
     while r0 < x.nrows() {
         let b = block_rows.min(x.nrows() - r0);
         let mut block = buf.as_mut().subrows_mut(0, b);
-        prep.block(x.subrows(r0, b), &x_norms[r0..r0 + b], block.rb_mut(), Par::rayon(0));
+        prep.block(
+            x.subrows(r0, b),
+            &x_norms[r0..r0 + b],
+            block.rb_mut(),
+            Par::rayon(0),
+        );
         f(r0, block.rb());
         r0 += b;
     }
@@ -250,7 +262,12 @@ where
                 let r0 = blk * block_rows;
                 let b = block_rows.min(n - r0);
                 let mut block = buf.as_mut().subrows_mut(0, b);
-                prep.block(x.subrows(r0, b), &x_norms[r0..r0 + b], block.rb_mut(), Par::Seq);
+                prep.block(
+                    x.subrows(r0, b),
+                    &x_norms[r0..r0 + b],
+                    block.rb_mut(),
+                    Par::Seq,
+                );
                 f(r0, block.rb())
             },
         )
@@ -347,7 +364,10 @@ mod tests {
         let x = mat![[0.0]];
         assert!(matches!(
             for_each_distance_block(x.as_ref(), x.as_ref(), 0, |_, _| {}),
-            Err(Error::InvalidParameter { name: "block_rows", .. })
+            Err(Error::InvalidParameter {
+                name: "block_rows",
+                ..
+            })
         ));
     }
 }

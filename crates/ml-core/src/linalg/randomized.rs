@@ -167,7 +167,11 @@ impl RandomizedSvd {
     /// # Errors
     /// As [`compute`](Self::compute), plus [`Error::ShapeMismatch`] for a badly shaped
     /// `omega` and [`Error::NonFinite`] for a non-finite one.
-    pub fn compute_with_test_matrix(&self, a: MatRef<'_, f64>, omega: MatRef<'_, f64>) -> Result<Svd> {
+    pub fn compute_with_test_matrix(
+        &self,
+        a: MatRef<'_, f64>,
+        omega: MatRef<'_, f64>,
+    ) -> Result<Svd> {
         validate::matrix(a)?;
         self.check(a.nrows(), a.ncols())?;
         validate::finite(omega)?;
@@ -269,7 +273,14 @@ impl RandomizedSvd {
             .thin_svd()
             .map_err(|_| Error::DecompositionFailed { what: "SVD" })?;
         let mut u = Mat::<f64>::zeros(m, small.U().ncols());
-        matmul(u.as_mut(), Accum::Replace, q.as_ref(), small.U(), 1.0, Par::rayon(0));
+        matmul(
+            u.as_mut(),
+            Accum::Replace,
+            q.as_ref(),
+            small.U(),
+            1.0,
+            Par::rayon(0),
+        );
         let mut vt = small.V().transpose().to_owned();
         if self.flip_sign {
             svd_flip(u.as_mut(), vt.as_mut(), convention)?;
@@ -287,7 +298,9 @@ impl RandomizedSvd {
 /// `normal(size=(n, l))`).
 fn gaussian(n: usize, l: usize, seed: u64) -> Mat<f64> {
     let mut rng = crate::rng::seeded(seed);
-    let draws: Vec<f64> = (0..n * l).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let draws: Vec<f64> = (0..n * l)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
     Mat::from_fn(n, l, |i, j| draws[i * l + j])
 }
 
@@ -330,9 +343,11 @@ fn householder_qr_seq(y: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
         Par::Seq,
         Default::default(),
     )
-    .or(householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
-        m, block, l,
-    ));
+    .or(
+        householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
+            m, block, l,
+        ),
+    );
     let mut mem = MemBuffer::new(scratch);
     qr::no_pivoting::factor::qr_in_place(
         factors.as_mut(),
@@ -544,11 +559,17 @@ mod tests {
         let a = Mat::<f64>::identity(5, 3);
         assert!(matches!(
             RandomizedSvd::new(0).compute(a.as_ref()),
-            Err(Error::InvalidParameter { name: "n_components", .. })
+            Err(Error::InvalidParameter {
+                name: "n_components",
+                ..
+            })
         ));
         assert!(matches!(
             RandomizedSvd::new(4).compute(a.as_ref()),
-            Err(Error::InvalidParameter { name: "n_components", .. })
+            Err(Error::InvalidParameter {
+                name: "n_components",
+                ..
+            })
         ));
         assert_eq!(RandomizedSvd::new(1).effective_n_iter(100, 100), 7);
         assert_eq!(RandomizedSvd::new(10).effective_n_iter(100, 100), 4);

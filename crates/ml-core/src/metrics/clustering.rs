@@ -2,11 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use faer::MatRef;
-use rayon::prelude::*;
+use faer::{Mat, MatRef};
 
 use super::check_pair_len;
-use super::distance::{block_rows, row_sq_norms, self_distance_block};
+use crate::linalg::par_map_distance_blocks;
 use crate::{Error, Label, Result, validate};
 
 /// Adjusted Rand index of two labelings of the same samples: 1 for identical
@@ -109,39 +108,33 @@ pub fn silhouette_samples<L: Label>(x: MatRef<'_, f64>, labels: &[L]) -> Result<
     for &c in &codes {
         freqs[c] += 1;
     }
-    let norms = row_sq_norms(x);
-    let rows = block_rows(n);
-    let blocks: Vec<Vec<f64>> = (0..n.div_ceil(rows))
-        .into_par_iter()
-        .map(|b| {
-            let start = b * rows;
-            let len = rows.min(n - start);
-            let d = self_distance_block(x, &norms, start, len);
-            // Per-cluster sums of distances, accumulated in sample order.
-            let mut sums = vec![0.0; len * k];
-            for (j, &cj) in codes.iter().enumerate() {
-                for (r, &v) in d.col(j).iter().enumerate() {
-                    sums[r * k + cj] += v;
-                }
+    let blocks = par_map_distance_blocks(x, x, block_rows(n), |start, sq| {
+        let len = sq.nrows();
+        let d = euclidean_block(start, sq);
+        // Per-cluster sums of distances, accumulated in sample order.
+        let mut sums = vec![0.0; len * k];
+        for (j, &cj) in codes.iter().enumerate() {
+            for (r, &v) in d.col(j).iter().enumerate() {
+                sums[r * k + cj] += v;
             }
-            (0..len)
-                .map(|r| {
-                    let own = codes[start + r];
-                    if freqs[own] == 1 {
-                        return 0.0;
-                    }
-                    let row = &sums[r * k..(r + 1) * k];
-                    let a = row[own] / (freqs[own] - 1) as f64;
-                    let b = (0..k)
-                        .filter(|&c| c != own)
-                        .map(|c| row[c] / freqs[c] as f64)
-                        .fold(f64::INFINITY, f64::min);
-                    let denom = a.max(b);
-                    if denom > 0.0 { (b - a) / denom } else { 0.0 }
-                })
-                .collect()
-        })
-        .collect();
+        }
+        (0..len)
+            .map(|r| {
+                let own = codes[start + r];
+                if freqs[own] == 1 {
+                    return 0.0;
+                }
+                let row = &sums[r * k..(r + 1) * k];
+                let a = row[own] / (freqs[own] - 1) as f64;
+                let b = (0..k)
+                    .filter(|&c| c != own)
+                    .map(|c| row[c] / freqs[c] as f64)
+                    .fold(f64::INFINITY, f64::min);
+                let denom = a.max(b);
+                if denom > 0.0 { (b - a) / denom } else { 0.0 }
+            })
+            .collect::<Vec<f64>>()
+    })?;
     Ok(blocks.into_iter().flatten().collect())
 }
 
@@ -197,35 +190,50 @@ pub fn trustworthiness(
             "1 <= n_neighbors < n_samples / 2",
         ));
     }
-    let norms = row_sq_norms(x);
-    let rows = block_rows(n);
-    let penalties: Vec<u64> = (0..n.div_ceil(rows))
-        .into_par_iter()
-        .map(|b| {
-            let start = b * rows;
-            let len = rows.min(n - start);
-            let d = self_distance_block(x, &norms, start, len);
-            let mut emb = vec![(0.0, 0usize); n - 1];
-            let mut total = 0u64;
-            for r in 0..len {
-                let i = start + r;
-                embedded_neighbours(x_embedded, i, k, &mut emb);
-                let row = d.row(r);
-                for &(_, j) in &emb[..k] {
-                    let dj = row[j];
-                    let ahead = (0..n)
-                        .filter(|&m| m != i && (row[m] < dj || (row[m] == dj && m < j)))
-                        .count();
-                    // ahead + 1 is the one-based rank of j among i's input-space neighbours.
-                    total += (ahead + 1).saturating_sub(k) as u64;
-                }
+    let penalties = par_map_distance_blocks(x, x, block_rows(n), |start, sq| {
+        let len = sq.nrows();
+        let d = euclidean_block(start, sq);
+        let mut emb = vec![(0.0, 0usize); n - 1];
+        let mut total = 0u64;
+        for r in 0..len {
+            let i = start + r;
+            embedded_neighbours(x_embedded, i, k, &mut emb);
+            let row = d.row(r);
+            for &(_, j) in &emb[..k] {
+                let dj = row[j];
+                let ahead = (0..n)
+                    .filter(|&m| m != i && (row[m] < dj || (row[m] == dj && m < j)))
+                    .count();
+                // ahead + 1 is the one-based rank of j among i's input-space neighbours.
+                total += (ahead + 1).saturating_sub(k) as u64;
             }
-            total
-        })
-        .collect();
+        }
+        total
+    })?;
     let t: u64 = penalties.iter().sum();
     let (nf, kf) = (n as f64, k as f64);
     Ok(1.0 - t as f64 * (2.0 / ((n * k) as f64 * (2.0 * nf - 3.0 * kf - 1.0))))
+}
+
+/// Target number of distance entries in one block (about 8 MiB of `f64`).
+const BLOCK_ENTRIES: usize = 1 << 20;
+
+/// Rows per block so that `rows × n` stays near [`BLOCK_ENTRIES`]; depends on `n` only,
+/// never on the thread count, so results are identical on any number of threads.
+fn block_rows(n: usize) -> usize {
+    (BLOCK_ENTRIES / n.max(1)).clamp(1, 1024)
+}
+
+/// Euclidean distances from the squared ones of rows `start..` of `x` against all of
+/// `x`; self-distances are exactly 0, as scikit-learn zeroes the diagonal.
+fn euclidean_block(start: usize, squared: MatRef<'_, f64>) -> Mat<f64> {
+    Mat::from_fn(squared.nrows(), squared.ncols(), |r, j| {
+        if start + r == j {
+            0.0
+        } else {
+            squared[(r, j)].sqrt()
+        }
+    })
 }
 
 /// Fills `buf[..k]` with the `k` nearest neighbours of row `i` of `e` (excluding `i`),

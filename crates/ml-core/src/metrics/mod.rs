@@ -17,7 +17,6 @@
 
 mod classification;
 mod clustering;
-mod distance;
 mod regression;
 
 pub use classification::{

@@ -57,7 +57,11 @@ fn data_sets() -> Result<(), ml::Error> {
         diabetes.data.ncols()
     );
     let sms = sms?;
-    let spam = sms.target.iter().filter(|&&t| sms.target_names[t] == "spam").count();
+    let spam = sms
+        .target
+        .iter()
+        .filter(|&&t| sms.target_names[t] == "spam")
+        .count();
     println!(
         "  {:<14} {:>5} messages, {spam} spam",
         "sms_spam",

@@ -1,0 +1,296 @@
+//! Linear models for regression: ordinary least squares, ridge, lasso and elastic net,
+//! and polynomial feature expansion.
+//!
+//! All of them fit `y ≈ X w + b` with scikit-learn 1.9's objectives and defaults. With
+//! `fit_intercept` (the default) `X` and `y` are centred first and the intercept is
+//! recovered as `b = ȳ − x̄ᵀw`, so the intercept is never penalised.
+//!
+//! Single-target fits take `y: &[f64]` (the [`Fit`](ml_core::Fit) path); several
+//! targets at once go through `fit_multi` with one column of `Y` per target and give a
+//! [`MultiOutputLinearModel`].
+
+mod coordinate_descent;
+mod ols;
+mod polynomial;
+mod ridge;
+
+pub use coordinate_descent::{ElasticNet, ElasticNetModel, Lasso, LassoModel};
+pub use ols::{LinearRegression, LinearRegressionModel};
+pub use polynomial::{
+    PolynomialFeatures, PolynomialFeaturesModel, PolynomialRegression, PolynomialRegressionModel,
+};
+pub use ridge::{Ridge, RidgeClassifier, RidgeClassifierModel, RidgeModel, RidgeSolver};
+pub(crate) use ridge::argmax;
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
+use ml_core::sparse::CsrRef;
+use ml_core::{Error, Result, validate};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The mean of every column of `x`, computed in parallel over columns.
+pub(crate) fn column_means(x: MatRef<'_, f64>) -> Vec<f64> {
+    let n = x.nrows() as f64;
+    (0..x.ncols())
+        .into_par_iter()
+        .map(|j| x.col(j).iter().sum::<f64>() / n)
+        .collect()
+}
+
+/// `x` with `means` subtracted from its columns, as a new column-major matrix.
+pub(crate) fn centered(x: MatRef<'_, f64>, means: &[f64]) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(x.nrows(), x.ncols());
+    out.as_mut()
+        .par_col_iter_mut()
+        .enumerate()
+        .for_each(|(j, col)| {
+            let m = means[j];
+            for (o, &v) in col.iter_mut().zip(x.col(j).iter()) {
+                *o = v - m;
+            }
+        });
+    out
+}
+
+/// `x` as it enters the solver: centred (owned) when the model has an intercept,
+/// borrowed as is otherwise; with the column means (zeros without intercept).
+pub(crate) struct Prepared<'a> {
+    owned: Option<Mat<f64>>,
+    raw: MatRef<'a, f64>,
+    pub(crate) means: Vec<f64>,
+}
+
+impl<'a> Prepared<'a> {
+    pub(crate) fn new(x: MatRef<'a, f64>, fit_intercept: bool) -> Self {
+        if fit_intercept {
+            let means = column_means(x);
+            let owned = centered(x, &means);
+            Self {
+                owned: Some(owned),
+                raw: x,
+                means,
+            }
+        } else {
+            Self {
+                owned: None,
+                raw: x,
+                means: vec![0.0; x.ncols()],
+            }
+        }
+    }
+
+    pub(crate) fn x(&self) -> MatRef<'_, f64> {
+        match &self.owned {
+            Some(m) => m.as_ref(),
+            None => self.raw,
+        }
+    }
+}
+
+/// Checks a multi-output target matrix against `n` samples: non-empty and finite.
+pub(crate) fn check_targets(y: MatRef<'_, f64>, n: usize) -> Result<()> {
+    validate::non_empty(y, "Y")?;
+    validate::targets_len(n, y.nrows())?;
+    validate::finite(y)
+}
+
+/// A single target as an `n × 1` matrix.
+pub(crate) fn as_column(y: &[f64]) -> MatRef<'_, f64> {
+    MatRef::from_column_major_slice(y, y.len(), 1)
+}
+
+/// `x · coef + intercept` for a `d × k` coefficient matrix.
+pub(crate) fn dense_decision(
+    x: MatRef<'_, f64>,
+    coef: MatRef<'_, f64>,
+    intercept: &[f64],
+) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(x.nrows(), coef.ncols());
+    matmul(out.as_mut(), Accum::Replace, x, coef, 1.0, Par::rayon(0));
+    for (t, &b) in intercept.iter().enumerate() {
+        for v in out.col_mut(t).iter_mut() {
+            *v += b;
+        }
+    }
+    out
+}
+
+/// `x · coef + intercept` for sparse `x` and a `d × k` coefficient matrix.
+pub(crate) fn csr_decision(x: CsrRef<'_>, coef: MatRef<'_, f64>, intercept: &[f64]) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(x.nrows(), coef.ncols());
+    for i in 0..x.nrows() {
+        for t in 0..coef.ncols() {
+            let mut s = intercept[t];
+            for (&j, &v) in x.col_idx_of_row_raw(i).iter().zip(x.val_of_row(i)) {
+                s += v * coef[(j, t)];
+            }
+            out[(i, t)] = s;
+        }
+    }
+    out
+}
+
+/// Validates sparse prediction input against the fitted width.
+pub(crate) fn check_csr_predict(x: CsrRef<'_>, n_features: usize) -> Result<()> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::EmptyInput { what: "X" });
+    }
+    validate::n_features_eq(x.ncols(), n_features)?;
+    validate::csr(x)
+}
+
+/// The centred Gram matrix `X_cᵀ X_c`, the centred cross products `X_cᵀ Y_c` and the
+/// column means of a sparse `X` (zeros without intercept), without densifying `X`.
+pub(crate) struct SparseGram {
+    pub(crate) gram: Mat<f64>,
+    pub(crate) xty: Mat<f64>,
+    pub(crate) x_mean: Vec<f64>,
+    pub(crate) y_mean: Vec<f64>,
+}
+
+pub(crate) fn sparse_gram(x: CsrRef<'_>, y: MatRef<'_, f64>, fit_intercept: bool) -> SparseGram {
+    let (n, d, k) = (x.nrows(), x.ncols(), y.ncols());
+    let mut gram = Mat::<f64>::zeros(d, d);
+    let mut xty = Mat::<f64>::zeros(d, k);
+    let mut col_sum = vec![0.0; d];
+    for i in 0..n {
+        let idx = x.col_idx_of_row_raw(i);
+        let val = x.val_of_row(i);
+        for (a, (&ja, &va)) in idx.iter().zip(val).enumerate() {
+            col_sum[ja] += va;
+            for t in 0..k {
+                xty[(ja, t)] += va * y[(i, t)];
+            }
+            for (&jb, &vb) in idx[..=a].iter().zip(&val[..=a]) {
+                gram[(ja.max(jb), ja.min(jb))] += va * vb;
+            }
+        }
+    }
+    let (x_mean, y_mean) = if fit_intercept {
+        let nf = n as f64;
+        let x_mean: Vec<f64> = col_sum.iter().map(|s| s / nf).collect();
+        let y_mean: Vec<f64> = (0..k).map(|t| y.col(t).iter().sum::<f64>() / nf).collect();
+        // (X − 1x̄ᵀ)ᵀ(X − 1x̄ᵀ) = XᵀX − n x̄x̄ᵀ, and likewise for XᵀY.
+        for a in 0..d {
+            for b in 0..=a {
+                gram[(a, b)] -= nf * x_mean[a] * x_mean[b];
+            }
+            for t in 0..k {
+                xty[(a, t)] -= nf * x_mean[a] * y_mean[t];
+            }
+        }
+        (x_mean, y_mean)
+    } else {
+        (vec![0.0; d], vec![0.0; k])
+    };
+    for a in 0..d {
+        for b in 0..a {
+            gram[(b, a)] = gram[(a, b)];
+        }
+    }
+    SparseGram {
+        gram,
+        xty,
+        x_mean,
+        y_mean,
+    }
+}
+
+/// `b_t = ȳ_t − x̄ᵀ w_t` for every target `t` of a `d × k` coefficient matrix.
+pub(crate) fn intercepts(coef: MatRef<'_, f64>, x_mean: &[f64], y_mean: &[f64]) -> Vec<f64> {
+    (0..coef.ncols())
+        .map(|t| {
+            y_mean[t]
+                - x_mean
+                    .iter()
+                    .zip(coef.col(t).iter())
+                    .map(|(m, w)| m * w)
+                    .sum::<f64>()
+        })
+        .collect()
+}
+
+/// A fitted linear model with several targets: `Y ≈ X W + 1 bᵀ`.
+///
+/// Returned by `fit_multi` of [`LinearRegression`] and [`Ridge`]. Coefficients are
+/// stored as scikit-learn's `coef_` of a multi-output fit: one row per target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MultiOutputLinearModel {
+    /// `n_targets × n_features`.
+    #[serde(with = "ml_core::persist::mat")]
+    coef: Mat<f64>,
+    intercept: Vec<f64>,
+    n_features_in: usize,
+    rank: Option<usize>,
+    singular_values: Vec<f64>,
+}
+
+impl MultiOutputLinearModel {
+    pub(crate) fn new(
+        coef_dk: MatRef<'_, f64>,
+        intercept: Vec<f64>,
+        rank: Option<usize>,
+        singular_values: Vec<f64>,
+    ) -> Self {
+        Self {
+            coef: coef_dk.transpose().to_owned(),
+            n_features_in: coef_dk.nrows(),
+            intercept,
+            rank,
+            singular_values,
+        }
+    }
+
+    /// The coefficients, one row per target (`n_targets × n_features`).
+    pub fn coef(&self) -> MatRef<'_, f64> {
+        self.coef.as_ref()
+    }
+
+    /// The intercept of every target (zeros without `fit_intercept`).
+    pub fn intercept(&self) -> &[f64] {
+        &self.intercept
+    }
+
+    /// The number of targets.
+    pub fn n_targets(&self) -> usize {
+        self.intercept.len()
+    }
+
+    /// The effective rank of the (centred) `X` for least squares; `None` for ridge.
+    pub fn rank(&self) -> Option<usize> {
+        self.rank
+    }
+
+    /// The singular values of the (centred) `X` for least squares; empty for ridge.
+    pub fn singular_values(&self) -> &[f64] {
+        &self.singular_values
+    }
+
+    /// The number of features seen at fit time.
+    pub fn n_features_in(&self) -> usize {
+        self.n_features_in
+    }
+
+    /// Predicts every target for every row: `n_samples × n_targets`.
+    ///
+    /// # Errors
+    /// Empty or non-finite `x`, or another number of columns than at fit time.
+    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        validate::matrix_with_features(x, self.n_features_in)?;
+        Ok(dense_decision(x, self.coef.transpose(), &self.intercept))
+    }
+
+    /// Predicts every target for every row of a sparse `x`.
+    ///
+    /// # Errors
+    /// As [`predict`](Self::predict).
+    pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
+        check_csr_predict(x, self.n_features_in)?;
+        Ok(csr_decision(x, self.coef.transpose(), &self.intercept))
+    }
+}
+
+impl ml_core::persist::Persist for MultiOutputLinearModel {
+    const MODEL_NAME: &'static str = "ml_supervised::MultiOutputLinearModel";
+}

@@ -1,0 +1,377 @@
+//! Ordinary least squares: [`LinearRegression`].
+//!
+//! scikit-learn 1.9 centres `X` and `y` and calls `scipy.linalg.lstsq(X, y, cond=1e-6)`:
+//! a minimum-norm SVD solve in which singular values below `1e-6 · s_max` count as
+//! zero. The same cutoff is applied here, so rank-deficient and collinear `X` give the
+//! same (minimum-norm) answer. Tall systems are reduced first by a Householder QR of
+//! `[X_c | Y_c]`, whose leading block `R` has the singular values of `X_c` and whose
+//! last columns hold `Qᵀ Y_c`; only the small `R` is then decomposed.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
+use ml_core::linalg::{DEFAULT_RCOND, eigh_desc, lstsq};
+use ml_core::sparse::CsrRef;
+use ml_core::{Error, Fit, Predict, Result, validate};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    MultiOutputLinearModel, as_column, check_csr_predict, check_targets, column_means,
+    csr_decision, dense_decision, intercepts, sparse_gram,
+};
+
+/// Ordinary least squares, `min ‖y − X w − b‖²`, as scikit-learn's `LinearRegression`.
+///
+/// ```
+/// use faer::mat;
+/// use ml_supervised::LinearRegression;
+///
+/// let x = mat![[1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0]];
+/// let y = [3.0, 6.0, 7.0, 10.0]; // 2·x₀ + 1·x₁ + 1
+/// let model = LinearRegression::new().fit(x.as_ref(), &y)?;
+/// assert!((model.coef()[0] - 2.0).abs() < 1e-12);
+/// assert!((model.intercept() - 1.0).abs() < 1e-12);
+/// assert_eq!(model.rank(), 2);
+/// # Ok::<(), ml_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearRegression {
+    fit_intercept: bool,
+}
+
+impl Default for LinearRegression {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The result of a least-squares solve: `d × k` coefficients, intercepts and the
+/// spectrum of the centred design.
+struct OlsSolution {
+    coef: Mat<f64>,
+    intercept: Vec<f64>,
+    rank: usize,
+    singular_values: Vec<f64>,
+}
+
+impl LinearRegression {
+    /// Least squares with an intercept.
+    pub fn new() -> Self {
+        Self {
+            fit_intercept: true,
+        }
+    }
+
+    /// Whether to fit an intercept (by centring `X` and `y`). Default: true.
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+
+    /// Fits one target.
+    ///
+    /// # Errors
+    /// [`Error::EmptyInput`] or [`Error::NonFinite`] for `x` or `y`,
+    /// [`Error::ShapeMismatch`] when `y` does not have one entry per row,
+    /// [`Error::DecompositionFailed`] if the SVD does not converge.
+    pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<LinearRegressionModel> {
+        validate::supervised(x, y.len())?;
+        validate::finite_slice(y)?;
+        let sol = self.solve_dense(x, as_column(y))?;
+        Ok(LinearRegressionModel::from_solution(sol))
+    }
+
+    /// Fits several targets at once, one column of `y` per target.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), for `y` as a matrix.
+    pub fn fit_multi(
+        &self,
+        x: MatRef<'_, f64>,
+        y: MatRef<'_, f64>,
+    ) -> Result<MultiOutputLinearModel> {
+        validate::matrix(x)?;
+        check_targets(y, x.nrows())?;
+        let sol = self.solve_dense(x, y)?;
+        Ok(MultiOutputLinearModel::new(
+            sol.coef.as_ref(),
+            sol.intercept,
+            Some(sol.rank),
+            sol.singular_values,
+        ))
+    }
+
+    /// Fits one target on sparse `x` (CSR), without densifying it.
+    ///
+    /// The centred normal equations are formed from the sparse rows and solved through
+    /// their eigendecomposition with the same relative cutoff on the singular values
+    /// (the square roots of the eigenvalues). This needs `O(d²)` memory, and on
+    /// ill-conditioned data it is less accurate than the dense path, which never
+    /// squares the condition number.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_csr(&self, x: CsrRef<'_>, y: &[f64]) -> Result<LinearRegressionModel> {
+        validate::csr(x)?;
+        validate::targets_len(x.nrows(), y.len())?;
+        validate::finite_slice(y)?;
+        let g = sparse_gram(x, as_column(y), self.fit_intercept);
+        let (eigvals, v) = eigh_desc(g.gram.as_ref())?;
+        let singular_values: Vec<f64> = eigvals.iter().map(|&l| l.max(0.0).sqrt()).collect();
+        let s_max = singular_values.first().copied().unwrap_or(0.0);
+        let rank = singular_values
+            .iter()
+            .take_while(|&&s| s > DEFAULT_RCOND * s_max && s > 0.0)
+            .count();
+        // w = V_r Λ_r⁻¹ V_rᵀ Xᵀy
+        let d = x.ncols();
+        let mut proj = Mat::<f64>::zeros(rank, 1);
+        matmul(
+            proj.as_mut(),
+            Accum::Replace,
+            v.get(.., ..rank).transpose(),
+            g.xty.as_ref(),
+            1.0,
+            Par::rayon(0),
+        );
+        for i in 0..rank {
+            proj[(i, 0)] /= eigvals[i];
+        }
+        let mut coef = Mat::<f64>::zeros(d, 1);
+        matmul(
+            coef.as_mut(),
+            Accum::Replace,
+            v.get(.., ..rank),
+            proj.as_ref(),
+            1.0,
+            Par::rayon(0),
+        );
+        let intercept = intercepts(coef.as_ref(), &g.x_mean, &g.y_mean);
+        Ok(LinearRegressionModel::from_solution(OlsSolution {
+            coef,
+            intercept,
+            rank,
+            singular_values,
+        }))
+    }
+
+    fn solve_dense(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<OlsSolution> {
+        let (n, d, k) = (x.nrows(), x.ncols(), y.ncols());
+        let (x_mean, y_mean) = if self.fit_intercept {
+            (column_means(x), column_means(y))
+        } else {
+            (vec![0.0; d], vec![0.0; k])
+        };
+        // [X_c | Y_c], filled column by column in parallel.
+        let mut aug = Mat::<f64>::zeros(n, d + k);
+        aug.as_mut()
+            .par_col_iter_mut()
+            .enumerate()
+            .for_each(|(j, col)| {
+                let (src, m) = if j < d {
+                    (x.col(j), x_mean[j])
+                } else {
+                    (y.col(j - d), y_mean[j - d])
+                };
+                for (o, &v) in col.iter_mut().zip(src.iter()) {
+                    *o = v - m;
+                }
+            });
+        let (coef, rank, singular_values) = if n >= d + k {
+            qr_then_svd(aug.as_ref(), d)?
+        } else {
+            let sol = lstsq(aug.get(.., ..d), aug.get(.., d..))?;
+            (sol.coef, sol.rank, sol.singular_values)
+        };
+        let intercept = intercepts(coef.as_ref(), &x_mean, &y_mean);
+        Ok(OlsSolution {
+            coef,
+            intercept,
+            rank,
+            singular_values,
+        })
+    }
+}
+
+/// Least squares on the tall `[A | B]` (first `d` columns are `A`): QR of the whole,
+/// then the cut-off SVD solve on the `d × d` triangle.
+fn qr_then_svd(aug: MatRef<'_, f64>, d: usize) -> Result<(Mat<f64>, usize, Vec<f64>)> {
+    let qr = aug.qr();
+    let r_all = qr.thin_R();
+    let r = r_all.get(..d, ..d);
+    let qtb = r_all.get(..d, d..);
+    // thin_R stores only the upper triangle meaningfully; copy it with explicit zeros.
+    let r = Mat::from_fn(d, d, |i, j| if i <= j { r[(i, j)] } else { 0.0 });
+    let svd = r
+        .thin_svd()
+        .map_err(|_| Error::DecompositionFailed { what: "SVD" })?;
+    let s: Vec<f64> = svd.S().column_vector().iter().copied().collect();
+    let s_max = s.first().copied().unwrap_or(0.0);
+    let rank = s
+        .iter()
+        .take_while(|&&v| v > DEFAULT_RCOND * s_max && v > 0.0)
+        .count();
+    let mut proj = Mat::<f64>::zeros(rank, qtb.ncols());
+    matmul(
+        proj.as_mut(),
+        Accum::Replace,
+        svd.U().get(.., ..rank).transpose(),
+        qtb,
+        1.0,
+        Par::Seq,
+    );
+    for (i, &si) in s.iter().enumerate().take(rank) {
+        for t in 0..proj.ncols() {
+            proj[(i, t)] /= si;
+        }
+    }
+    let mut coef = Mat::<f64>::zeros(d, qtb.ncols());
+    matmul(
+        coef.as_mut(),
+        Accum::Replace,
+        svd.V().get(.., ..rank),
+        proj.as_ref(),
+        1.0,
+        Par::Seq,
+    );
+    Ok((coef, rank, s))
+}
+
+impl Fit<[f64]> for LinearRegression {
+    type Model = LinearRegressionModel;
+
+    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<LinearRegressionModel> {
+        LinearRegression::fit(self, x, y)
+    }
+}
+
+/// A fitted [`LinearRegression`] with one target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinearRegressionModel {
+    coef: Vec<f64>,
+    intercept: f64,
+    rank: usize,
+    singular_values: Vec<f64>,
+}
+
+impl LinearRegressionModel {
+    fn from_solution(sol: OlsSolution) -> Self {
+        Self {
+            coef: sol.coef.col(0).iter().copied().collect(),
+            intercept: sol.intercept[0],
+            rank: sol.rank,
+            singular_values: sol.singular_values,
+        }
+    }
+
+    /// The coefficients, one per feature (scikit-learn's `coef_`).
+    pub fn coef(&self) -> &[f64] {
+        &self.coef
+    }
+
+    /// The intercept (0 without `fit_intercept`).
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    /// The effective rank of the centred `X`: singular values above `1e-6 · s_max`.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The singular values of the centred `X`, non-increasing (`singular_`).
+    pub fn singular_values(&self) -> &[f64] {
+        &self.singular_values
+    }
+
+    /// The number of features seen at fit time.
+    pub fn n_features_in(&self) -> usize {
+        self.coef.len()
+    }
+
+    /// Predicts every row of `x`.
+    ///
+    /// # Errors
+    /// Empty or non-finite `x`, or another number of columns than at fit time.
+    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+        validate::matrix_with_features(x, self.coef.len())?;
+        let out = dense_decision(x, as_column(&self.coef), &[self.intercept]);
+        Ok(out.col(0).iter().copied().collect())
+    }
+
+    /// Predicts every row of a sparse `x`.
+    ///
+    /// # Errors
+    /// As [`predict`](Self::predict).
+    pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<f64>> {
+        check_csr_predict(x, self.coef.len())?;
+        let out = csr_decision(x, as_column(&self.coef), &[self.intercept]);
+        Ok(out.col(0).iter().copied().collect())
+    }
+}
+
+impl Predict for LinearRegressionModel {
+    type Output = Vec<f64>;
+
+    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+        LinearRegressionModel::predict(self, x)
+    }
+
+    fn n_features_in(&self) -> usize {
+        self.coef.len()
+    }
+}
+
+impl ml_core::persist::Persist for LinearRegressionModel {
+    const MODEL_NAME: &'static str = "ml_supervised::LinearRegressionModel";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faer::mat;
+
+    #[test]
+    fn duplicated_column_gets_minimum_norm_split() {
+        // x₁ = x₀: any split a + b = 2 fits; the minimum-norm one is a = b = 1.
+        let x = mat![[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [5.0, 5.0]];
+        let y = [2.0, 4.0, 6.0, 10.0];
+        let m = LinearRegression::new().fit(x.as_ref(), &y).unwrap();
+        assert_eq!(m.rank(), 1);
+        assert!((m.coef()[0] - 1.0).abs() < 1e-12 && (m.coef()[1] - 1.0).abs() < 1e-12);
+        assert!(m.intercept().abs() < 1e-12);
+    }
+
+    #[test]
+    fn wide_system_is_solved() {
+        let x = mat![[1.0, 2.0, 3.0], [0.0, 1.0, -1.0]];
+        let y = [1.0, 2.0];
+        let m = LinearRegression::new().fit(x.as_ref(), &y).unwrap();
+        let p = m.predict(x.as_ref()).unwrap();
+        assert!((p[0] - 1.0).abs() < 1e-12 && (p[1] - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn csr_matches_dense() {
+        let x = mat![
+            [1.0, 0.0, 2.0],
+            [0.0, 3.0, 0.0],
+            [4.0, 0.0, 0.5],
+            [0.0, 1.0, 1.0],
+            [2.0, 2.0, 0.0]
+        ];
+        let y = [1.0, 2.0, 0.5, -1.0, 3.0];
+        let dense = LinearRegression::new().fit(x.as_ref(), &y).unwrap();
+        let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
+        let sparse = LinearRegression::new().fit_csr(csr.as_ref(), &y).unwrap();
+        for (a, b) in dense.coef().iter().zip(sparse.coef()) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        assert!((dense.intercept() - sparse.intercept()).abs() < 1e-9);
+        let p = sparse.predict_csr(csr.as_ref()).unwrap();
+        let q = dense.predict(x.as_ref()).unwrap();
+        for (a, b) in p.iter().zip(&q) {
+            assert!((a - b).abs() < 1e-9);
+        }
+    }
+}

@@ -1,0 +1,533 @@
+//! Ridge regression ([`Ridge`]) and its classifier ([`RidgeClassifier`]).
+//!
+//! scikit-learn's `Ridge` minimises `‖y − X w − b‖² + α ‖w‖²` (no `1/n` factor) and,
+//! for dense input with `solver="auto"`, solves the normal equations by Cholesky: the
+//! primal `(X_cᵀX_c + αI) w = X_cᵀ y_c` when `n ≥ d`, the dual
+//! `(X_c X_cᵀ + αI) a = y_c`, `w = X_cᵀ a` when `d > n`. When the system is not
+//! numerically positive definite (only possible for `α = 0` on rank-deficient data)
+//! it falls back to the SVD of `X_c`, keeping singular values above `1e-15`.
+
+use std::fmt::Debug;
+
+use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::{Accum, Mat, MatRef, Par};
+use ml_core::linalg::cholesky_solve;
+use ml_core::persist::Persist;
+use ml_core::sparse::CsrRef;
+use ml_core::{Error, Fit, Label, Predict, Result, validate};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    MultiOutputLinearModel, Prepared, as_column, check_csr_predict, check_targets, column_means,
+    csr_decision, dense_decision, intercepts, sparse_gram,
+};
+
+/// Which linear system produced a ridge fit (scikit-learn's `solver_`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RidgeSolver {
+    /// Cholesky on the `d × d` primal system (`n ≥ d`, and every sparse fit).
+    Cholesky,
+    /// Cholesky on the `n × n` dual (kernel) system (`d > n`).
+    CholeskyDual,
+    /// SVD of the centred `X`, when the system was not positive definite.
+    Svd,
+}
+
+/// Ridge regression, as scikit-learn's `Ridge` with `solver="auto"`.
+///
+/// ```
+/// use faer::mat;
+/// use ml_supervised::Ridge;
+///
+/// let x = mat![[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]];
+/// let y = [0.0, 0.1, 1.0];
+/// let model = Ridge::new().alpha(1.0).fit(x.as_ref(), &y)?;
+/// // scikit-learn: coef_ = [0.34545455, 0.34545455], intercept_ = 0.13636364
+/// assert!((model.coef()[0] - 0.34545454545454546).abs() < 1e-12);
+/// assert!((model.intercept() - 0.1363636363636364).abs() < 1e-12);
+/// # Ok::<(), ml_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ridge {
+    alpha: f64,
+    fit_intercept: bool,
+}
+
+impl Default for Ridge {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A ridge solve: `d × k` coefficients, intercepts and the path taken.
+struct RidgeSolution {
+    coef: Mat<f64>,
+    intercept: Vec<f64>,
+    solver: RidgeSolver,
+}
+
+impl Ridge {
+    /// Ridge with `alpha = 1` and an intercept.
+    pub fn new() -> Self {
+        Self {
+            alpha: 1.0,
+            fit_intercept: true,
+        }
+    }
+
+    /// The L2 penalty strength `α ≥ 0` (not divided by `n`). Default: 1.0.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    /// Whether to fit an (unpenalised) intercept. Default: true.
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+
+    /// Fits one target.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `alpha` negative or not finite; [`Error::EmptyInput`],
+    /// [`Error::NonFinite`] or [`Error::ShapeMismatch`] for the data;
+    /// [`Error::DecompositionFailed`] if the fallback SVD does not converge.
+    pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<RidgeModel> {
+        validate::non_negative_param("alpha", self.alpha)?;
+        validate::supervised(x, y.len())?;
+        validate::finite_slice(y)?;
+        let sol = solve_dense(x, as_column(y), self.alpha, self.fit_intercept)?;
+        Ok(RidgeModel::from_solution(sol))
+    }
+
+    /// Fits several targets at once, one column of `y` per target.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_multi(
+        &self,
+        x: MatRef<'_, f64>,
+        y: MatRef<'_, f64>,
+    ) -> Result<MultiOutputLinearModel> {
+        validate::non_negative_param("alpha", self.alpha)?;
+        validate::matrix(x)?;
+        check_targets(y, x.nrows())?;
+        let sol = solve_dense(x, y, self.alpha, self.fit_intercept)?;
+        Ok(MultiOutputLinearModel::new(
+            sol.coef.as_ref(),
+            sol.intercept,
+            None,
+            Vec::new(),
+        ))
+    }
+
+    /// Fits one target on sparse `x` (CSR) through the centred `d × d` normal
+    /// equations, formed without densifying `x`.
+    ///
+    /// scikit-learn uses the iterative `sparse_cg` here, which stops at its `tol`; this
+    /// is the exact solution of the same system.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_csr(&self, x: CsrRef<'_>, y: &[f64]) -> Result<RidgeModel> {
+        validate::non_negative_param("alpha", self.alpha)?;
+        validate::csr(x)?;
+        validate::targets_len(x.nrows(), y.len())?;
+        validate::finite_slice(y)?;
+        let mut g = sparse_gram(x, as_column(y), self.fit_intercept);
+        for i in 0..x.ncols() {
+            g.gram[(i, i)] += self.alpha;
+        }
+        let (coef, solver) = match cholesky_solve(g.gram.as_ref(), g.xty.as_ref()) {
+            Ok(c) => (c, RidgeSolver::Cholesky),
+            Err(Error::NotPositiveDefinite { .. }) => {
+                let sol = ml_core::linalg::solve_spd_or_lstsq(g.gram.as_ref(), g.xty.as_ref())?;
+                (sol.x, RidgeSolver::Svd)
+            }
+            Err(e) => return Err(e),
+        };
+        let intercept = intercepts(coef.as_ref(), &g.x_mean, &g.y_mean);
+        Ok(RidgeModel::from_solution(RidgeSolution {
+            coef,
+            intercept,
+            solver,
+        }))
+    }
+}
+
+/// `A ← AᵀA` or `A Aᵀ` (lower triangle only) plus `alpha` on the diagonal.
+fn regularised_gram(x: MatRef<'_, f64>, alpha: f64, primal: bool) -> Mat<f64> {
+    let m = if primal { x.ncols() } else { x.nrows() };
+    let mut g = Mat::<f64>::zeros(m, m);
+    let (lhs, rhs) = if primal {
+        (x.transpose(), x)
+    } else {
+        (x, x.transpose())
+    };
+    triangular::matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        lhs,
+        BlockStructure::Rectangular,
+        rhs,
+        BlockStructure::Rectangular,
+        1.0,
+        Par::rayon(0),
+    );
+    for i in 0..m {
+        g[(i, i)] += alpha;
+    }
+    g
+}
+
+fn solve_dense(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    alpha: f64,
+    fit_intercept: bool,
+) -> Result<RidgeSolution> {
+    let (n, d, k) = (x.nrows(), x.ncols(), y.ncols());
+    let xp = Prepared::new(x, fit_intercept);
+    let xc = xp.x();
+    let y_mean = if fit_intercept {
+        column_means(y)
+    } else {
+        vec![0.0; k]
+    };
+    let yc = Mat::from_fn(n, k, |i, t| y[(i, t)] - y_mean[t]);
+    let primal = n >= d;
+    let gram = regularised_gram(xc, alpha, primal);
+    let attempt = if primal {
+        let mut xty = Mat::<f64>::zeros(d, k);
+        matmul(
+            xty.as_mut(),
+            Accum::Replace,
+            xc.transpose(),
+            yc.as_ref(),
+            1.0,
+            Par::rayon(0),
+        );
+        cholesky_solve(gram.as_ref(), xty.as_ref()).map(|c| (c, RidgeSolver::Cholesky))
+    } else {
+        cholesky_solve(gram.as_ref(), yc.as_ref()).map(|dual| {
+            let mut c = Mat::<f64>::zeros(d, k);
+            matmul(
+                c.as_mut(),
+                Accum::Replace,
+                xc.transpose(),
+                dual.as_ref(),
+                1.0,
+                Par::rayon(0),
+            );
+            (c, RidgeSolver::CholeskyDual)
+        })
+    };
+    let (coef, solver) = match attempt {
+        Ok(found) => found,
+        Err(Error::NotPositiveDefinite { .. }) => {
+            (svd_solve(xc, yc.as_ref(), alpha)?, RidgeSolver::Svd)
+        }
+        Err(e) => return Err(e),
+    };
+    let intercept = intercepts(coef.as_ref(), &xp.means, &y_mean);
+    Ok(RidgeSolution {
+        coef,
+        intercept,
+        solver,
+    })
+}
+
+/// `w = V diag(s / (s² + α)) Uᵀ y`, singular values at most `1e-15` dropped.
+fn svd_solve(x: MatRef<'_, f64>, y: MatRef<'_, f64>, alpha: f64) -> Result<Mat<f64>> {
+    let svd = x
+        .thin_svd()
+        .map_err(|_| Error::DecompositionFailed { what: "SVD" })?;
+    let s: Vec<f64> = svd.S().column_vector().iter().copied().collect();
+    let mut uty = Mat::<f64>::zeros(s.len(), y.ncols());
+    matmul(
+        uty.as_mut(),
+        Accum::Replace,
+        svd.U().transpose(),
+        y,
+        1.0,
+        Par::rayon(0),
+    );
+    for (i, &si) in s.iter().enumerate() {
+        let f = if si > 1e-15 {
+            si / (si * si + alpha)
+        } else {
+            0.0
+        };
+        for t in 0..y.ncols() {
+            uty[(i, t)] *= f;
+        }
+    }
+    let mut coef = Mat::<f64>::zeros(x.ncols(), y.ncols());
+    matmul(
+        coef.as_mut(),
+        Accum::Replace,
+        svd.V(),
+        uty.as_ref(),
+        1.0,
+        Par::rayon(0),
+    );
+    Ok(coef)
+}
+
+impl Fit<[f64]> for Ridge {
+    type Model = RidgeModel;
+
+    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<RidgeModel> {
+        Ridge::fit(self, x, y)
+    }
+}
+
+/// A fitted [`Ridge`] with one target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RidgeModel {
+    coef: Vec<f64>,
+    intercept: f64,
+    solver: RidgeSolver,
+}
+
+impl RidgeModel {
+    fn from_solution(sol: RidgeSolution) -> Self {
+        Self {
+            coef: sol.coef.col(0).iter().copied().collect(),
+            intercept: sol.intercept[0],
+            solver: sol.solver,
+        }
+    }
+
+    /// The coefficients, one per feature.
+    pub fn coef(&self) -> &[f64] {
+        &self.coef
+    }
+
+    /// The intercept (0 without `fit_intercept`).
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    /// Which system was solved (scikit-learn's `solver_`).
+    pub fn solver(&self) -> RidgeSolver {
+        self.solver
+    }
+
+    /// The number of features seen at fit time.
+    pub fn n_features_in(&self) -> usize {
+        self.coef.len()
+    }
+
+    /// Predicts every row of `x`.
+    ///
+    /// # Errors
+    /// Empty or non-finite `x`, or another number of columns than at fit time.
+    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+        validate::matrix_with_features(x, self.coef.len())?;
+        let out = dense_decision(x, as_column(&self.coef), &[self.intercept]);
+        Ok(out.col(0).iter().copied().collect())
+    }
+
+    /// Predicts every row of a sparse `x`.
+    ///
+    /// # Errors
+    /// As [`predict`](Self::predict).
+    pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<f64>> {
+        check_csr_predict(x, self.coef.len())?;
+        let out = csr_decision(x, as_column(&self.coef), &[self.intercept]);
+        Ok(out.col(0).iter().copied().collect())
+    }
+}
+
+impl Predict for RidgeModel {
+    type Output = Vec<f64>;
+
+    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+        RidgeModel::predict(self, x)
+    }
+
+    fn n_features_in(&self) -> usize {
+        self.coef.len()
+    }
+}
+
+impl Persist for RidgeModel {
+    const MODEL_NAME: &'static str = "ml_supervised::RidgeModel";
+}
+
+/// Classification by ridge regression on `±1` targets, as scikit-learn's
+/// `RidgeClassifier`: one regression per class (a single one for two classes), and the
+/// class of the largest decision value.
+///
+/// ```
+/// use faer::mat;
+/// use ml_supervised::RidgeClassifier;
+///
+/// let x = mat![[0.0], [1.0], [2.0], [3.0]];
+/// let model = RidgeClassifier::new().fit(x.as_ref(), &["no", "no", "yes", "yes"])?;
+/// assert_eq!(model.predict(mat![[0.2], [2.8]].as_ref())?, vec!["no", "yes"]);
+/// # Ok::<(), ml_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RidgeClassifier {
+    ridge: Ridge,
+}
+
+impl Default for RidgeClassifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RidgeClassifier {
+    /// A ridge classifier with `alpha = 1` and an intercept.
+    pub fn new() -> Self {
+        Self {
+            ridge: Ridge::new(),
+        }
+    }
+
+    /// The L2 penalty strength `α ≥ 0`. Default: 1.0.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.ridge = self.ridge.alpha(alpha);
+        self
+    }
+
+    /// Whether to fit an intercept. Default: true.
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.ridge = self.ridge.fit_intercept(fit_intercept);
+        self
+    }
+
+    /// Fits the classifier.
+    ///
+    /// # Errors
+    /// As [`Ridge::fit`], plus [`Error::TooFewClasses`] for fewer than two classes.
+    pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<RidgeClassifierModel<L>> {
+        validate::non_negative_param("alpha", self.ridge.alpha)?;
+        validate::supervised(x, y.len())?;
+        let enc = validate::encode_labels(y, 2)?;
+        let k = enc.classes.len();
+        let cols = if k == 2 { 1 } else { k };
+        let targets = Mat::from_fn(x.nrows(), cols, |i, c| {
+            let hit = if k == 2 {
+                enc.codes[i] == 1
+            } else {
+                enc.codes[i] == c
+            };
+            if hit { 1.0 } else { -1.0 }
+        });
+        let sol = solve_dense(
+            x,
+            targets.as_ref(),
+            self.ridge.alpha,
+            self.ridge.fit_intercept,
+        )?;
+        Ok(RidgeClassifierModel {
+            classes: enc.classes,
+            coef: sol.coef,
+            intercept: sol.intercept,
+        })
+    }
+}
+
+impl<L: Label> Fit<[L]> for RidgeClassifier {
+    type Model = RidgeClassifierModel<L>;
+
+    fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<RidgeClassifierModel<L>> {
+        RidgeClassifier::fit(self, x, y)
+    }
+}
+
+/// A fitted [`RidgeClassifier`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RidgeClassifierModel<L> {
+    classes: Vec<L>,
+    /// `d × k'` (one column for two classes).
+    #[serde(with = "ml_core::persist::mat")]
+    coef: Mat<f64>,
+    intercept: Vec<f64>,
+}
+
+impl<L: Label> RidgeClassifierModel<L> {
+    /// The sorted classes.
+    pub fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    /// The coefficients, one row per regression (`1 × d` for two classes, else `k × d`).
+    pub fn coef(&self) -> MatRef<'_, f64> {
+        self.coef.transpose()
+    }
+
+    /// The intercept of each regression.
+    pub fn intercept(&self) -> &[f64] {
+        &self.intercept
+    }
+
+    /// The number of features seen at fit time.
+    pub fn n_features_in(&self) -> usize {
+        self.coef.nrows()
+    }
+
+    /// The decision values: `n × 1` for two classes (positive means `classes()[1]`),
+    /// else `n × k`.
+    ///
+    /// # Errors
+    /// Empty or non-finite `x`, or another number of columns than at fit time.
+    pub fn decision_function(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        validate::matrix_with_features(x, self.coef.nrows())?;
+        Ok(dense_decision(x, self.coef.as_ref(), &self.intercept))
+    }
+
+    /// Predicts the class of every row.
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function).
+    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+        let scores = self.decision_function(x)?;
+        Ok((0..scores.nrows())
+            .map(|i| {
+                let c = if scores.ncols() == 1 {
+                    usize::from(scores[(i, 0)] > 0.0)
+                } else {
+                    argmax(scores.row(i).iter().copied())
+                };
+                self.classes[c].clone()
+            })
+            .collect())
+    }
+}
+
+/// The index of the largest value; ties go to the lowest index.
+pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, v) in values.enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}
+
+impl<L: Label> Predict for RidgeClassifierModel<L> {
+    type Output = Vec<L>;
+
+    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+        RidgeClassifierModel::predict(self, x)
+    }
+
+    fn n_features_in(&self) -> usize {
+        self.coef.nrows()
+    }
+}
+
+impl<L: Label + Serialize + DeserializeOwned + Debug> Persist for RidgeClassifierModel<L> {
+    const MODEL_NAME: &'static str = "ml_supervised::RidgeClassifierModel";
+}
