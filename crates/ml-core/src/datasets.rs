@@ -31,7 +31,7 @@ macro_rules! dataset_file {
     ($name:literal) => {
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../datasets/",
+            "/datasets/",
             $name
         ))
     };
@@ -315,7 +315,7 @@ pub fn china_jpg() -> &'static [u8] {
 /// Valid in a checkout of the repository; a binary moved elsewhere should take paths
 /// from its user instead.
 pub fn repo_datasets_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets")
 }
 
 /// The path of the repository's copy of `retail.dat` (see [`repo_datasets_dir`]).

@@ -5,6 +5,7 @@
 //! and returns an error instead of panicking, so one failing chapter is reported
 //! clearly.
 
+mod association;
 mod foundation;
 
 use std::time::Instant;
@@ -12,16 +13,17 @@ use std::time::Instant;
 fn main() -> Result<(), ml::Error> {
     let start = Instant::now();
     println!("ml tour: classical machine learning on bundled real data");
-    println!("threads: {}\n", rayon_threads());
+    println!("threads available: {}\n", available_threads());
 
     foundation::run()?;
+    association::run()?;
 
     println!("\ntour finished in {:.2} s", start.elapsed().as_secs_f64());
     Ok(())
 }
 
-/// The number of worker threads the parallel kernels use.
-fn rayon_threads() -> usize {
+/// The number of hardware threads the parallel kernels can use.
+fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

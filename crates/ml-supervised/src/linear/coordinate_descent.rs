@@ -156,7 +156,7 @@ impl ElasticNet {
         };
         let mut w = init.map_or_else(|| vec![0.0; d], <[f64]>::to_vec);
         let outcome = if n >= d && d <= GRAM_MAX_FEATURES {
-            cd_gram(prepared.x(), &yc, &mut w, &params)
+            coordinate_descent(&mut GramState::new(prepared.x(), &yc, &w), &mut w, &params)
         } else {
             // The residual form walks contiguous columns; a borrowed `x` may be a view.
             let owned;
@@ -167,7 +167,7 @@ impl ElasticNet {
                     owned.as_ref()
                 }
             };
-            cd_residual(xc, &yc, &mut w, &params)
+            coordinate_descent(&mut ResidualState::new(xc, &yc, &w), &mut w, &params)
         };
         let intercept = y_mean
             - prepared
@@ -370,93 +370,109 @@ fn soft_threshold(v: f64, t: f64) -> f64 {
     v.signum() * (v.abs() - t).max(0.0)
 }
 
-/// The duality gap from `Xᵀr − l2·w`, `‖r‖²`, `rᵀy` and `w` (scikit-learn's formula).
-fn duality_gap(xta: &[f64], r_norm2: f64, r_dot_y: f64, w: &[f64], p: &CdParams) -> f64 {
+/// The duality gap as scikit-learn 1.9 defines it, from `Xᵀr`, `‖r‖²` and `rᵀy`:
+/// the primal–dual gap at the rescaled dual point when there is an L1 term, the
+/// ridge dual ("formulation B") without one, and `‖Xᵀr‖²` for plain least squares.
+/// Also returns `Xᵀr − l2·w` and its largest entry, for screening.
+fn duality_gap(
+    xtr: &[f64],
+    r_norm2: f64,
+    r_dot_y: f64,
+    w: &[f64],
+    p: &CdParams,
+) -> (f64, f64, Vec<f64>) {
+    let (l1, l2) = (p.l1_reg, p.l2_reg);
+    let w_norm2: f64 = if l2 > 0.0 { dot(w, w) } else { 0.0 };
+    if l1 == 0.0 {
+        let dual_norm = dot(xtr, xtr);
+        if l2 == 0.0 {
+            return (dual_norm, dual_norm, xtr.to_vec());
+        }
+        let gap = r_norm2 + 0.5 * l2 * w_norm2 - r_dot_y + dual_norm / (2.0 * l2);
+        return (gap, dual_norm, xtr.to_vec());
+    }
+    let xta: Vec<f64> = xtr.iter().zip(w).map(|(a, wj)| a - l2 * wj).collect();
     let dual_norm = xta.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let w_norm2: f64 = w.iter().map(|v| v * v).sum();
     let l1_norm: f64 = w.iter().map(|v| v.abs()).sum();
-    let (scale, mut gap) = if dual_norm > p.l1_reg {
-        let c = p.l1_reg / dual_norm;
-        (c, 0.5 * (r_norm2 + r_norm2 * c * c))
-    } else {
-        (1.0, r_norm2)
+    let primal = 0.5 * (r_norm2 + l2 * w_norm2) + l1 * l1_norm;
+    let scale = if dual_norm > l1 { l1 / dual_norm } else { 1.0 };
+    let dual = -0.5 * scale * scale * (r_norm2 + l2 * w_norm2) + scale * r_dot_y;
+    (primal - dual, dual_norm, xta)
+}
+
+/// What the coordinate-descent driver needs from a problem representation.
+trait CdState {
+    /// `‖x_j‖²`.
+    fn norm2(&self, j: usize) -> f64;
+    /// `x_jᵀ r` for the current residual `r`.
+    fn corr(&self, j: usize) -> f64;
+    /// Records the change of `w_j` by `delta` (residual or `G w` update).
+    fn shift(&mut self, j: usize, delta: f64);
+    /// `Xᵀr`, `‖r‖²` and `rᵀy` for the duality gap.
+    fn gap_inputs(&mut self, w: &[f64]) -> (Vec<f64>, f64, f64);
+    /// `‖y‖²`.
+    fn y_norm2(&self) -> f64;
+}
+
+/// Cyclic coordinate descent with scikit-learn's stopping rule and gap-safe
+/// screening: features whose dual constraint is provably inactive at the optimum are
+/// set to zero and skipped for the rest of the fit.
+fn coordinate_descent(state: &mut impl CdState, w: &mut [f64], p: &CdParams) -> CdOutcome {
+    let d = w.len();
+    let tol = p.tol * state.y_norm2();
+    let screening = p.l1_reg > 0.0;
+    let mut active: Vec<usize> = (0..d).collect();
+    let mut check = |state: &mut dyn CdStateDyn, w: &mut [f64], active: &mut Vec<usize>| {
+        let (xtr, r_norm2, r_dot_y) = state.gap_inputs_dyn(w);
+        let (gap, dual_norm, xta) = duality_gap(&xtr, r_norm2, r_dot_y, w, p);
+        if screening && gap > tol {
+            let radius = (2.0 * gap.max(0.0)).sqrt() / p.l1_reg;
+            let denom = p.l1_reg.max(dual_norm);
+            active.retain(|&j| {
+                let norm = state.norm2_dyn(j);
+                if norm == 0.0 {
+                    return false;
+                }
+                let d_j = (1.0 - (xta[j] / denom).abs()) / (norm + p.l2_reg).sqrt();
+                if d_j <= radius {
+                    return true;
+                }
+                if w[j] != 0.0 {
+                    state.shift_dyn(j, -w[j]);
+                    w[j] = 0.0;
+                }
+                false
+            });
+        }
+        gap
     };
-    gap += p.l1_reg * l1_norm - scale * r_dot_y + 0.5 * p.l2_reg * (1.0 + scale * scale) * w_norm2;
-    gap
-}
-
-/// Whether a pass ends with a gap check: small relative change, or the last pass.
-fn should_check(w_max: f64, d_w_max: f64, it: usize, p: &CdParams) -> bool {
-    w_max == 0.0 || d_w_max / w_max <= p.tol || it + 1 == p.max_iter
-}
-
-/// Coordinate descent on the Gram matrix: `hw = G w` is kept up to date.
-fn cd_gram(x: MatRef<'_, f64>, y: &[f64], w: &mut [f64], p: &CdParams) -> CdOutcome {
-    let d = x.ncols();
-    let mut g = Mat::<f64>::zeros(d, d);
-    triangular::matmul(
-        g.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        x.transpose(),
-        BlockStructure::Rectangular,
-        x,
-        BlockStructure::Rectangular,
-        1.0,
-        Par::rayon(0),
-    );
-    for a in 0..d {
-        for b in 0..a {
-            g[(b, a)] = g[(a, b)];
-        }
+    let mut gap = check(state, w, &mut active);
+    if gap <= tol {
+        return CdOutcome {
+            gap,
+            n_iter: 0,
+            converged: true,
+        };
     }
-    let mut q = Mat::<f64>::zeros(d, 1);
-    matmul(
-        q.as_mut(),
-        Accum::Replace,
-        x.transpose(),
-        as_column(y),
-        1.0,
-        Par::rayon(0),
-    );
-    let q: Vec<f64> = q.col(0).iter().copied().collect();
-    let yy: f64 = y.iter().map(|v| v * v).sum();
-    let tol = p.tol * yy;
-    let mut hw = vec![0.0; d];
-    for (j, &wj) in w.iter().enumerate() {
-        if wj != 0.0 {
-            for (h, &gv) in hw.iter_mut().zip(g.col_as_slice(j)) {
-                *h += wj * gv;
-            }
-        }
-    }
-    let mut gap = f64::INFINITY;
     for it in 0..p.max_iter {
         let (mut w_max, mut d_w_max) = (0.0f64, 0.0f64);
-        for j in 0..d {
-            let gjj = g[(j, j)];
-            if gjj == 0.0 {
+        for &j in &active {
+            let norm = state.norm2(j);
+            if norm == 0.0 {
                 continue;
             }
             let old = w[j];
-            let tmp = q[j] - hw[j] + old * gjj;
-            let new = soft_threshold(tmp, p.l1_reg) / (gjj + p.l2_reg);
+            let tmp = state.corr(j) + old * norm;
+            let new = soft_threshold(tmp, p.l1_reg) / (norm + p.l2_reg);
             if new != old {
-                let delta = new - old;
-                for (h, &gv) in hw.iter_mut().zip(g.col_as_slice(j)) {
-                    *h += delta * gv;
-                }
+                state.shift(j, new - old);
                 w[j] = new;
             }
             d_w_max = d_w_max.max((new - old).abs());
             w_max = w_max.max(new.abs());
         }
-        if should_check(w_max, d_w_max, it, p) {
-            let xta: Vec<f64> = (0..d).map(|j| q[j] - hw[j] - p.l2_reg * w[j]).collect();
-            let wq: f64 = w.iter().zip(&q).map(|(a, b)| a * b).sum();
-            let whw: f64 = w.iter().zip(&hw).map(|(a, b)| a * b).sum();
-            let r_norm2 = (yy - 2.0 * wq + whw).max(0.0);
-            gap = duality_gap(&xta, r_norm2, yy - wq, w, p);
+        if w_max == 0.0 || d_w_max / w_max <= p.tol || it + 1 == p.max_iter {
+            gap = check(state, w, &mut active);
             if gap <= tol {
                 return CdOutcome {
                     gap,
@@ -473,77 +489,168 @@ fn cd_gram(x: MatRef<'_, f64>, y: &[f64], w: &mut [f64], p: &CdParams) -> CdOutc
     }
 }
 
-/// Coordinate descent on the residual `r = y − X w` (columns of `x` contiguous).
-fn cd_residual(x: MatRef<'_, f64>, y: &[f64], w: &mut [f64], p: &CdParams) -> CdOutcome {
-    let (n, d) = (x.nrows(), x.ncols());
-    let cols: Vec<&[f64]> = (0..d)
-        .map(|j| {
-            x.col(j)
-                .try_as_col_major()
-                .expect("contiguous columns")
-                .as_slice()
-        })
-        .collect();
-    let norms: Vec<f64> = cols.iter().map(|c| c.iter().map(|v| v * v).sum()).collect();
-    let mut r = y.to_vec();
-    for (j, &wj) in w.iter().enumerate() {
-        if wj != 0.0 {
-            for (ri, &xi) in r.iter_mut().zip(cols[j]) {
-                *ri -= wj * xi;
+/// Object-safe view of [`CdState`] for the gap-and-screening closure.
+trait CdStateDyn {
+    fn norm2_dyn(&self, j: usize) -> f64;
+    fn shift_dyn(&mut self, j: usize, delta: f64);
+    fn gap_inputs_dyn(&mut self, w: &[f64]) -> (Vec<f64>, f64, f64);
+}
+
+impl<T: CdState> CdStateDyn for T {
+    fn norm2_dyn(&self, j: usize) -> f64 {
+        self.norm2(j)
+    }
+    fn shift_dyn(&mut self, j: usize, delta: f64) {
+        self.shift(j, delta);
+    }
+    fn gap_inputs_dyn(&mut self, w: &[f64]) -> (Vec<f64>, f64, f64) {
+        self.gap_inputs(w)
+    }
+}
+
+/// The Gram representation: `G = XᵀX`, `q = Xᵀy` and `hw = G w`, updates in `O(d)`.
+struct GramState {
+    g: Mat<f64>,
+    q: Vec<f64>,
+    hw: Vec<f64>,
+    yy: f64,
+}
+
+impl GramState {
+    fn new(x: MatRef<'_, f64>, y: &[f64], w: &[f64]) -> Self {
+        let d = x.ncols();
+        let mut g = Mat::<f64>::zeros(d, d);
+        triangular::matmul(
+            g.as_mut(),
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            x.transpose(),
+            BlockStructure::Rectangular,
+            x,
+            BlockStructure::Rectangular,
+            1.0,
+            Par::rayon(0),
+        );
+        for a in 0..d {
+            for b in 0..a {
+                g[(b, a)] = g[(a, b)];
             }
+        }
+        let mut q = Mat::<f64>::zeros(d, 1);
+        matmul(
+            q.as_mut(),
+            Accum::Replace,
+            x.transpose(),
+            as_column(y),
+            1.0,
+            Par::rayon(0),
+        );
+        let mut state = Self {
+            g,
+            q: q.col(0).iter().copied().collect(),
+            hw: vec![0.0; d],
+            yy: dot(y, y),
+        };
+        for (j, &wj) in w.iter().enumerate() {
+            if wj != 0.0 {
+                state.shift(j, wj);
+            }
+        }
+        state
+    }
+}
+
+impl CdState for GramState {
+    fn norm2(&self, j: usize) -> f64 {
+        self.g[(j, j)]
+    }
+    fn corr(&self, j: usize) -> f64 {
+        self.q[j] - self.hw[j]
+    }
+    fn shift(&mut self, j: usize, delta: f64) {
+        for (h, &gv) in self.hw.iter_mut().zip(self.g.col_as_slice(j)) {
+            *h += delta * gv;
         }
     }
-    let yy: f64 = y.iter().map(|v| v * v).sum();
-    let tol = p.tol * yy;
-    let mut gap = f64::INFINITY;
-    let mut xtr = Mat::<f64>::zeros(d, 1);
-    for it in 0..p.max_iter {
-        let (mut w_max, mut d_w_max) = (0.0f64, 0.0f64);
-        for j in 0..d {
-            if norms[j] == 0.0 {
-                continue;
+    fn gap_inputs(&mut self, w: &[f64]) -> (Vec<f64>, f64, f64) {
+        let xtr: Vec<f64> = self.q.iter().zip(&self.hw).map(|(a, b)| a - b).collect();
+        let wq = dot(w, &self.q);
+        let r_norm2 = (self.yy - 2.0 * wq + dot(w, &self.hw)).max(0.0);
+        (xtr, r_norm2, self.yy - wq)
+    }
+    fn y_norm2(&self) -> f64 {
+        self.yy
+    }
+}
+
+/// The residual representation: `r = y − X w`, updates in `O(n)`.
+struct ResidualState<'a> {
+    x: MatRef<'a, f64>,
+    cols: Vec<&'a [f64]>,
+    norms: Vec<f64>,
+    y: &'a [f64],
+    r: Vec<f64>,
+    yy: f64,
+}
+
+impl<'a> ResidualState<'a> {
+    fn new(x: MatRef<'a, f64>, y: &'a [f64], w: &[f64]) -> Self {
+        let cols: Vec<&[f64]> = (0..x.ncols())
+            .map(|j| {
+                x.col(j)
+                    .try_as_col_major()
+                    .expect("contiguous columns")
+                    .as_slice()
+            })
+            .collect();
+        let norms = cols.iter().map(|c| dot(c, c)).collect();
+        let mut state = Self {
+            x,
+            cols,
+            norms,
+            y,
+            r: y.to_vec(),
+            yy: dot(y, y),
+        };
+        for (j, &wj) in w.iter().enumerate() {
+            if wj != 0.0 {
+                state.shift(j, wj);
             }
-            let old = w[j];
-            let col = cols[j];
-            // x_jᵀ(r + old·x_j) without touching r twice.
-            let tmp = dot(col, &r) + old * norms[j];
-            let new = soft_threshold(tmp, p.l1_reg) / (norms[j] + p.l2_reg);
-            if new != old {
-                let delta = old - new;
-                for (ri, &xi) in r.iter_mut().zip(col) {
-                    *ri += delta * xi;
-                }
-                w[j] = new;
-            }
-            d_w_max = d_w_max.max((new - old).abs());
-            w_max = w_max.max(new.abs());
         }
-        if should_check(w_max, d_w_max, it, p) {
-            matmul(
-                xtr.as_mut(),
-                Accum::Replace,
-                x.transpose(),
-                as_column(&r),
-                1.0,
-                Par::rayon(0),
-            );
-            let xta: Vec<f64> = (0..d).map(|j| xtr[(j, 0)] - p.l2_reg * w[j]).collect();
-            let r_norm2 = dot(&r, &r);
-            gap = duality_gap(&xta, r_norm2, dot(&r, y), w, p);
-            if gap <= tol {
-                return CdOutcome {
-                    gap,
-                    n_iter: it + 1,
-                    converged: true,
-                };
-            }
+        state
+    }
+}
+
+impl CdState for ResidualState<'_> {
+    fn norm2(&self, j: usize) -> f64 {
+        self.norms[j]
+    }
+    fn corr(&self, j: usize) -> f64 {
+        dot(self.cols[j], &self.r)
+    }
+    fn shift(&mut self, j: usize, delta: f64) {
+        for (ri, &xi) in self.r.iter_mut().zip(self.cols[j]) {
+            *ri -= delta * xi;
         }
     }
-    debug_assert_eq!(r.len(), n);
-    CdOutcome {
-        gap,
-        n_iter: p.max_iter,
-        converged: false,
+    fn gap_inputs(&mut self, _w: &[f64]) -> (Vec<f64>, f64, f64) {
+        let mut xtr = Mat::<f64>::zeros(self.x.ncols(), 1);
+        matmul(
+            xtr.as_mut(),
+            Accum::Replace,
+            self.x.transpose(),
+            as_column(&self.r),
+            1.0,
+            Par::rayon(0),
+        );
+        (
+            xtr.col(0).iter().copied().collect(),
+            dot(&self.r, &self.r),
+            dot(&self.r, self.y),
+        )
+    }
+    fn y_norm2(&self) -> f64 {
+        self.yy
     }
 }
 

@@ -4,8 +4,9 @@
 //! Output columns come in scikit-learn's order: by degree, and within a degree in the
 //! lexicographic order of `itertools.combinations_with_replacement` over the feature
 //! indices (plain `combinations` with `interaction_only`): `1, a, b, a², ab, b², a³…`.
-//! Each column is computed as an earlier column (the same monomial without its last
-//! factor) times one input feature, so every entry costs one multiplication.
+//! Each column is computed as an earlier column (the same monomial without its first
+//! factor) times that factor, so every entry costs one multiplication and the products
+//! are rounded exactly as scikit-learn's.
 
 use std::collections::HashMap;
 
@@ -130,10 +131,10 @@ impl PolynomialFeatures {
             .collect();
         let parents = terms
             .iter()
-            .map(|t| match t.split_last() {
+            .map(|t| match t.split_first() {
                 None => Parent::Bias,
-                Some((&last, rest)) if rest.is_empty() => Parent::Feature(last),
-                Some((&last, rest)) => Parent::Product(position[rest], last),
+                Some((&first, rest)) if rest.is_empty() => Parent::Feature(first),
+                Some((&first, rest)) => Parent::Product(position[rest], first),
             })
             .collect();
         Ok(PolynomialFeaturesModel {
