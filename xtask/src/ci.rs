@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use crate::util::{cargo, step};
 
-/// Runs fmt, clippy, tests, docs, cargo-deny (when installed) and the bench smoke mode.
+/// Runs fmt, clippy, tests, the tour, docs, cargo-deny (when installed) and the bench
+/// smoke mode.
 ///
 /// # Errors
 /// The first failing step, by name.
@@ -30,6 +31,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     step(
         "test",
         cargo().args(["test", "--workspace", "--all-features"]),
+    )?;
+    // The README's main job must keep working: run the tour (dev profile, reusing the
+    // test build's optimised dependencies).
+    step(
+        "tour",
+        cargo().args(["run", "--quiet", "-p", "ml-facade", "--example", "tour"]),
     )?;
     step(
         "doc",

@@ -14,6 +14,7 @@ mod bench;
 mod ci;
 mod proptest;
 mod release;
+mod tidy;
 mod util;
 
 use std::process::ExitCode;

@@ -29,11 +29,7 @@ use crate::{Error, Result};
 
 macro_rules! dataset_file {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/datasets/",
-            $name
-        ))
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/", $name))
     };
 }
 
