@@ -6,6 +6,7 @@
 //! clearly.
 
 mod association;
+mod clustering;
 mod foundation;
 
 use std::time::Instant;
@@ -16,6 +17,7 @@ fn main() -> Result<(), ml::Error> {
     println!("threads available: {}\n", available_threads());
 
     foundation::run()?;
+    clustering::run()?;
     association::run()?;
 
     println!("\ntour finished in {:.2} s", start.elapsed().as_secs_f64());
