@@ -131,13 +131,18 @@ pub(crate) fn difference(a: &[u32], b: &[u32], max: usize) -> Option<Vec<u32>> {
 /// it saves on such work (and much more when the other cores are busy).
 const PARALLEL_MIN_ENTRIES: usize = 200_000;
 
+/// Whether `tx` is large enough for its top-level tasks to run on the rayon pool.
+pub(crate) fn parallel(tx: &Transactions) -> bool {
+    tx.n_entries() >= PARALLEL_MIN_ENTRIES
+}
+
 /// `f(0..n)` in order, in parallel over the tasks when the data are large enough.
 pub(crate) fn maybe_par<T: Send>(
     tx: &Transactions,
     n: usize,
     f: impl Fn(usize) -> T + Sync + Send,
 ) -> Vec<T> {
-    if tx.n_entries() < PARALLEL_MIN_ENTRIES {
+    if !parallel(tx) {
         (0..n).map(f).collect()
     } else {
         (0..n).into_par_iter().map(f).collect()
