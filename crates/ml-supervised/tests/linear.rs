@@ -51,7 +51,10 @@ fn assert_close(a: &[f64], b: &[f64], tol: f64, what: &str) {
 
 fn assert_ident(x: &Mat<f64>, ident: &Value) {
     let shape = floats(&ident["shape"]);
-    assert_eq!((x.nrows(), x.ncols()), (shape[0] as usize, shape[1] as usize));
+    assert_eq!(
+        (x.nrows(), x.ncols()),
+        (shape[0] as usize, shape[1] as usize)
+    );
     let sum: f64 = (0..x.ncols()).map(|j| x.col(j).iter().sum::<f64>()).sum();
     let reference = ident["sum"].as_f64().unwrap();
     assert!(
@@ -89,7 +92,11 @@ fn diabetes(name: &str) -> (Mat<f64>, Vec<f64>) {
 
 fn multi_targets(y: &[f64]) -> Mat<f64> {
     Mat::from_fn(y.len(), 2, |i, t| {
-        if t == 0 { y[i] } else { y[i].sqrt() * 3.0 - 7.0 }
+        if t == 0 {
+            y[i]
+        } else {
+            y[i].sqrt() * 3.0 - 7.0
+        }
     })
 }
 
@@ -110,7 +117,11 @@ fn ols_matches_scikit_learn() {
             1e-10,
             name,
         );
-        assert_eq!(model.rank() as u64, case["rank"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            model.rank() as u64,
+            case["rank"].as_u64().unwrap(),
+            "{name}"
+        );
         assert_close(
             model.singular_values(),
             &floats(&case["singular"]),
@@ -225,7 +236,10 @@ fn ridge_classifier_matches_scikit_learn() {
             let theirs: Vec<f64> = reference.row(r).iter().copied().collect();
             assert_close(&ours, &theirs, 1e-9, name);
         }
-        let expected: Vec<usize> = floats(&case["predict"]).iter().map(|&v| v as usize).collect();
+        let expected: Vec<usize> = floats(&case["predict"])
+            .iter()
+            .map(|&v| v as usize)
+            .collect();
         assert_eq!(model.predict(ds.data.as_ref()).unwrap(), expected, "{name}");
     }
 }
@@ -306,7 +320,11 @@ fn warm_start_reaches_the_same_optimum_faster() {
     assert_close(warm.coef(), cold.coef(), 1e-6, "warm start");
     assert!(warm.n_iter() <= cold.n_iter());
     let again = est.fit_warm(x.as_ref(), &y, &cold).unwrap();
-    assert!(again.n_iter() <= 2, "restarting at the optimum takes {} passes", again.n_iter());
+    assert!(
+        again.n_iter() <= 2,
+        "restarting at the optimum takes {} passes",
+        again.n_iter()
+    );
     assert!(cold.dual_gap() >= 0.0);
 }
 
@@ -341,7 +359,11 @@ fn polynomial_features_match_scikit_learn_exactly() {
             .iter()
             .map(|v| v.as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(model.feature_names(&["a", "b", "c"]).unwrap(), names, "{what}");
+        assert_eq!(
+            model.feature_names(&["a", "b", "c"]).unwrap(),
+            names,
+            "{what}"
+        );
     }
 }
 
@@ -389,7 +411,10 @@ fn bad_input_is_a_typed_error() {
     for bad in [-0.1, 1.5, f64::NAN] {
         assert!(matches!(
             ElasticNet::new().l1_ratio(bad).fit(x.as_ref(), &y),
-            Err(Error::InvalidParameter { name: "l1_ratio", .. })
+            Err(Error::InvalidParameter {
+                name: "l1_ratio",
+                ..
+            })
         ));
     }
     assert!(matches!(
@@ -442,9 +467,19 @@ fn small_poly_data() -> Mat<f64> {
     small_regression().0.as_ref().subcols(0, 3).to_owned()
 }
 
-ml_core::conformance_tests!(ols, regressor, || LinearRegression::new(), small_regression());
-ml_core::conformance_tests!(ridge, regressor, || Ridge::new().alpha(0.5), small_regression());
-ml_core::conformance_tests!(lasso, regressor, || Lasso::new().alpha(0.1), small_regression());
+ml_core::conformance_tests!(ols, regressor, LinearRegression::new, small_regression());
+ml_core::conformance_tests!(
+    ridge,
+    regressor,
+    || Ridge::new().alpha(0.5),
+    small_regression()
+);
+ml_core::conformance_tests!(
+    lasso,
+    regressor,
+    || Lasso::new().alpha(0.1),
+    small_regression()
+);
 ml_core::conformance_tests!(
     elastic_net,
     regressor,
@@ -463,15 +498,10 @@ ml_core::conformance_tests!(
     || PolynomialFeatures::new().degree(3),
     small_poly_data()
 );
-ml_core::conformance_tests!(
-    ridge_classifier,
-    classifier,
-    || RidgeClassifier::new(),
-    {
-        let ds = load_iris().unwrap();
-        (ds.data, ds.target)
-    }
-);
+ml_core::conformance_tests!(ridge_classifier, classifier, RidgeClassifier::new, {
+    let ds = load_iris().unwrap();
+    (ds.data, ds.target)
+});
 
 fn data_strategy() -> impl Strategy<Value = (Mat<f64>, Vec<f64>)> {
     (6usize..30, 1usize..5).prop_flat_map(|(n, d)| {

@@ -8,22 +8,26 @@
 //! pass is at most `tol` times the largest coefficient (or on the last pass), and the
 //! fit stops when the gap is at most `tol · ‖y_c‖²`.
 //!
-//! Two equivalent ways to run a pass are used. With at least as many samples as
-//! features, the Gram matrix `X_cᵀX_c` is formed once (one parallel product) and a
-//! coordinate update costs `O(d)`; otherwise the residual is kept and an update costs
-//! `O(n)`. Both reach the same optimum; only the cost per pass differs.
+//! Two equivalent ways to run a pass are used. With few features and many more samples,
+//! the Gram matrix `X_cᵀX_c` is formed once (one parallel product) and a coordinate
+//! update costs `O(d)`; otherwise the residual is kept and an update costs `O(n)`. Both
+//! reach the same optimum; only the cost per pass differs. As in scikit-learn 1.9,
+//! gap-safe screening discards features that are provably zero at the optimum.
 
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 use ml_core::persist::Persist;
 use ml_core::{Fit, Predict, Result, validate};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Prepared, as_column, dense_decision};
+use super::{Prepared, as_column, column_means, dense_decision};
 
-/// Largest number of features for which the Gram matrix is formed (`8 · d²` bytes).
-const GRAM_MAX_FEATURES: usize = 4096;
+/// Largest number of features for which the Gram matrix is formed. Forming it costs
+/// about `d / 40` passes of the residual form, so it pays off only for few features
+/// (scikit-learn's default, `precompute=False`, never forms it).
+const GRAM_MAX_FEATURES: usize = 64;
 
 /// Elastic-net regression, as scikit-learn's `ElasticNet` (cyclic selection).
 ///
@@ -140,7 +144,6 @@ impl ElasticNet {
         if let Some(w) = init {
             validate::n_features_eq(w.len(), d)?;
         }
-        let prepared = Prepared::new(x, self.fit_intercept);
         let y_mean = if self.fit_intercept {
             y.iter().sum::<f64>() / n as f64
         } else {
@@ -155,27 +158,32 @@ impl ElasticNet {
             tol: self.tol,
         };
         let mut w = init.map_or_else(|| vec![0.0; d], <[f64]>::to_vec);
-        let outcome = if n >= d && d <= GRAM_MAX_FEATURES {
-            coordinate_descent(&mut GramState::new(prepared.x(), &yc, &w), &mut w, &params)
+        let (outcome, x_mean) = if n >= 2 * d && d <= GRAM_MAX_FEATURES {
+            let prepared = Prepared::new(x, self.fit_intercept);
+            let mut state = GramState::new(prepared.x(), &yc, &w);
+            (
+                coordinate_descent(&mut state, &mut w, &params),
+                prepared.means,
+            )
         } else {
-            // The residual form walks contiguous columns; a borrowed `x` may be a view.
+            // The residual form walks contiguous columns of the raw `x` and centres
+            // on the fly, so no centred copy of `x` is ever made.
             let owned;
-            let xc = match prepared.x().col(0).try_as_col_major() {
-                Some(_) => prepared.x(),
-                None => {
-                    owned = prepared.x().to_owned();
-                    owned.as_ref()
-                }
+            let xr = if x.row_stride() == 1 {
+                x
+            } else {
+                owned = x.to_owned();
+                owned.as_ref()
             };
-            coordinate_descent(&mut ResidualState::new(xc, &yc, &w), &mut w, &params)
+            let means = if self.fit_intercept {
+                column_means(xr)
+            } else {
+                vec![0.0; d]
+            };
+            let mut state = ResidualState::new(xr, &means, &yc, &w);
+            (coordinate_descent(&mut state, &mut w, &params), means)
         };
-        let intercept = y_mean
-            - prepared
-                .means
-                .iter()
-                .zip(&w)
-                .map(|(m, c)| m * c)
-                .sum::<f64>();
+        let intercept = y_mean - x_mean.iter().zip(&w).map(|(m, c)| m * c).sum::<f64>();
         Ok(ElasticNetModel {
             coef: w,
             intercept,
@@ -422,7 +430,7 @@ fn coordinate_descent(state: &mut impl CdState, w: &mut [f64], p: &CdParams) -> 
     let tol = p.tol * state.y_norm2();
     let screening = p.l1_reg > 0.0;
     let mut active: Vec<usize> = (0..d).collect();
-    let mut check = |state: &mut dyn CdStateDyn, w: &mut [f64], active: &mut Vec<usize>| {
+    let check = |state: &mut dyn CdStateDyn, w: &mut [f64], active: &mut Vec<usize>| {
         let (xtr, r_norm2, r_dot_y) = state.gap_inputs_dyn(w);
         let (gap, dual_norm, xta) = duality_gap(&xtr, r_norm2, r_dot_y, w, p);
         if screening && gap > tol {
@@ -583,18 +591,21 @@ impl CdState for GramState {
     }
 }
 
-/// The residual representation: `r = y − X w`, updates in `O(n)`.
+/// The residual representation: `r = y_c − X_c w` with `X_c = X − 1 x̄ᵀ` never formed,
+/// updates in `O(n)`. `Σ r` is tracked so `X_cᵀ r = Xᵀ r − x̄ Σ r`.
 struct ResidualState<'a> {
-    x: MatRef<'a, f64>,
     cols: Vec<&'a [f64]>,
+    means: &'a [f64],
+    /// `‖x_j − x̄_j‖²`, computed exactly (two passes), not as `‖x_j‖² − n x̄_j²`.
     norms: Vec<f64>,
     y: &'a [f64],
     r: Vec<f64>,
+    r_sum: f64,
     yy: f64,
 }
 
 impl<'a> ResidualState<'a> {
-    fn new(x: MatRef<'a, f64>, y: &'a [f64], w: &[f64]) -> Self {
+    fn new(x: MatRef<'a, f64>, means: &'a [f64], y: &'a [f64], w: &[f64]) -> Self {
         let cols: Vec<&[f64]> = (0..x.ncols())
             .map(|j| {
                 x.col(j)
@@ -603,13 +614,18 @@ impl<'a> ResidualState<'a> {
                     .as_slice()
             })
             .collect();
-        let norms = cols.iter().map(|c| dot(c, c)).collect();
+        let norms = cols
+            .par_iter()
+            .zip(means)
+            .map(|(c, &mu)| c.iter().map(|v| (v - mu) * (v - mu)).sum())
+            .collect();
         let mut state = Self {
-            x,
             cols,
+            means,
             norms,
             y,
             r: y.to_vec(),
+            r_sum: y.iter().sum(),
             yy: dot(y, y),
         };
         for (j, &wj) in w.iter().enumerate() {
@@ -626,28 +642,27 @@ impl CdState for ResidualState<'_> {
         self.norms[j]
     }
     fn corr(&self, j: usize) -> f64 {
-        dot(self.cols[j], &self.r)
+        dot(self.cols[j], &self.r) - self.means[j] * self.r_sum
     }
     fn shift(&mut self, j: usize, delta: f64) {
+        let mu = self.means[j];
+        let mut sum = 0.0;
         for (ri, &xi) in self.r.iter_mut().zip(self.cols[j]) {
-            *ri -= delta * xi;
+            *ri -= delta * (xi - mu);
+            sum += *ri;
         }
+        self.r_sum = sum;
     }
     fn gap_inputs(&mut self, _w: &[f64]) -> (Vec<f64>, f64, f64) {
-        let mut xtr = Mat::<f64>::zeros(self.x.ncols(), 1);
-        matmul(
-            xtr.as_mut(),
-            Accum::Replace,
-            self.x.transpose(),
-            as_column(&self.r),
-            1.0,
-            Par::rayon(0),
-        );
-        (
-            xtr.col(0).iter().copied().collect(),
-            dot(&self.r, &self.r),
-            dot(&self.r, self.y),
-        )
+        let r = &self.r;
+        let r_sum = self.r_sum;
+        let xtr = self
+            .cols
+            .par_iter()
+            .zip(self.means)
+            .map(|(c, &mu)| dot(c, r) - mu * r_sum)
+            .collect();
+        (xtr, dot(r, r), dot(r, self.y))
     }
     fn y_norm2(&self) -> f64 {
         self.yy
@@ -656,16 +671,19 @@ impl CdState for ResidualState<'_> {
 
 /// A dot product in four independent lanes, so the compiler can vectorise it.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let chunks = a.len() / 4;
-    for k in 0..chunks {
-        for l in 0..4 {
-            acc[l] += a[4 * k + l] * b[4 * k + l];
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
         }
     }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for k in 4 * chunks..a.len() {
-        s += a[k] * b[k];
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
     }
     s
 }

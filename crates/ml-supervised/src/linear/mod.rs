@@ -19,8 +19,8 @@ pub use ols::{LinearRegression, LinearRegressionModel};
 pub use polynomial::{
     PolynomialFeatures, PolynomialFeaturesModel, PolynomialRegression, PolynomialRegressionModel,
 };
-pub use ridge::{Ridge, RidgeClassifier, RidgeClassifierModel, RidgeModel, RidgeSolver};
 pub(crate) use ridge::argmax;
+pub use ridge::{Ridge, RidgeClassifier, RidgeClassifierModel, RidgeModel, RidgeSolver};
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};

@@ -162,26 +162,35 @@ impl LinearRegression {
         } else {
             (vec![0.0; d], vec![0.0; k])
         };
-        // [X_c | Y_c], filled column by column in parallel.
-        let mut aug = Mat::<f64>::zeros(n, d + k);
-        aug.as_mut()
-            .par_col_iter_mut()
-            .enumerate()
-            .for_each(|(j, col)| {
-                let (src, m) = if j < d {
-                    (x.col(j), x_mean[j])
-                } else {
-                    (y.col(j - d), y_mean[j - d])
-                };
-                for (o, &v) in col.iter_mut().zip(src.iter()) {
-                    *o = v - m;
-                }
-            });
-        let (coef, rank, singular_values) = if n >= d + k {
-            qr_then_svd(aug.as_ref(), d)?
+        let m = d + k;
+        let (coef, rank, singular_values) = if m <= TSQR_MAX_COLS && n >= 8 * m {
+            let r = tsqr(x, y, &x_mean, &y_mean);
+            svd_solve_triangle(r.as_ref(), d)?
         } else {
-            let sol = lstsq(aug.get(.., ..d), aug.get(.., d..))?;
-            (sol.coef, sol.rank, sol.singular_values)
+            // [X_c | Y_c], filled column by column in parallel.
+            let mut aug = Mat::<f64>::zeros(n, m);
+            aug.as_mut()
+                .par_col_iter_mut()
+                .enumerate()
+                .for_each(|(j, col)| {
+                    let (src, mu) = if j < d {
+                        (x.col(j), x_mean[j])
+                    } else {
+                        (y.col(j - d), y_mean[j - d])
+                    };
+                    for (o, &v) in col.iter_mut().zip(src.iter()) {
+                        *o = v - mu;
+                    }
+                });
+            if n >= m {
+                let qr = aug.qr();
+                let r_all = qr.thin_R();
+                let r = Mat::from_fn(m, m, |i, j| if i <= j { r_all[(i, j)] } else { 0.0 });
+                svd_solve_triangle(r.as_ref(), d)?
+            } else {
+                let sol = lstsq(aug.get(.., ..d), aug.get(.., d..))?;
+                (sol.coef, sol.rank, sol.singular_values)
+            }
         };
         let intercept = intercepts(coef.as_ref(), &x_mean, &y_mean);
         Ok(OlsSolution {
@@ -193,15 +202,106 @@ impl LinearRegression {
     }
 }
 
-/// Least squares on the tall `[A | B]` (first `d` columns are `A`): QR of the whole,
-/// then the cut-off SVD solve on the `d × d` triangle.
-fn qr_then_svd(aug: MatRef<'_, f64>, d: usize) -> Result<(Mat<f64>, usize, Vec<f64>)> {
-    let qr = aug.qr();
-    let r_all = qr.thin_R();
-    let r = r_all.get(..d, ..d);
+/// Widest `[X | Y]` reduced by [`tsqr`]; wider systems use one blocked QR.
+const TSQR_MAX_COLS: usize = 128;
+
+/// Householder QR of a column-major `rows × cols` block in place; returns the
+/// `cols × cols` upper triangle `R` (column-major). Requires `rows ≥ cols`.
+fn householder_r(a: &mut [f64], rows: usize, cols: usize) -> Vec<f64> {
+    for j in 0..cols {
+        let (head, tail) = a.split_at_mut((j + 1) * rows);
+        let v = &mut head[j * rows + j..];
+        let norm2: f64 = v.iter().map(|t| t * t).sum();
+        if norm2 == 0.0 {
+            continue;
+        }
+        let x0 = v[0];
+        let alpha = -x0.signum() * norm2.sqrt();
+        let alpha = if alpha == 0.0 { norm2.sqrt() } else { alpha };
+        v[0] = x0 - alpha;
+        let vnorm2 = norm2 - x0 * x0 + v[0] * v[0];
+        if vnorm2 > 0.0 {
+            let scale = 2.0 / vnorm2;
+            for l in 0..cols - j - 1 {
+                let col = &mut tail[l * rows + j..(l + 1) * rows];
+                let s: f64 = v.iter().zip(col.iter()).map(|(p, q)| p * q).sum();
+                let f = scale * s;
+                for (c, &p) in col.iter_mut().zip(v.iter()) {
+                    *c -= f * p;
+                }
+            }
+        }
+        v[0] = alpha;
+    }
+    let mut r = vec![0.0; cols * cols];
+    for j in 0..cols {
+        for i in 0..=j {
+            r[j * cols + i] = a[j * rows + i];
+        }
+    }
+    r
+}
+
+/// The `R` of a QR of `[X − 1x̄ᵀ | Y − 1ȳᵀ]` by tall-skinny QR: Householder QR of
+/// fixed blocks of rows in parallel (each centred on the fly and small enough to stay
+/// in cache), then one QR of the stacked triangles. As stable as a QR of the whole
+/// matrix, without ever copying it.
+fn tsqr(x: MatRef<'_, f64>, y: MatRef<'_, f64>, x_mean: &[f64], y_mean: &[f64]) -> Mat<f64> {
+    let (n, d, k) = (x.nrows(), x.ncols(), y.ncols());
+    let m = d + k;
+    let block = (65_536 / m).max(2 * m);
+    let n_blocks = n.div_ceil(block);
+    let triangles: Vec<Vec<f64>> = (0..n_blocks)
+        .into_par_iter()
+        .map(|b| {
+            let r0 = b * block;
+            let mut rows = block.min(n - r0);
+            // A short last block is merged into the stack as it is (padded to m rows).
+            let mut a = vec![0.0; rows.max(m) * m];
+            let stride = rows.max(m);
+            for j in 0..m {
+                let (src, mu) = if j < d {
+                    (x.col(j), x_mean[j])
+                } else {
+                    (y.col(j - d), y_mean[j - d])
+                };
+                let dst = &mut a[j * stride..j * stride + rows];
+                match src.try_as_col_major() {
+                    Some(c) => {
+                        for (o, &v) in dst.iter_mut().zip(&c.as_slice()[r0..r0 + rows]) {
+                            *o = v - mu;
+                        }
+                    }
+                    None => {
+                        for (t, o) in dst.iter_mut().enumerate() {
+                            *o = src[r0 + t] - mu;
+                        }
+                    }
+                }
+            }
+            rows = stride;
+            householder_r(&mut a, rows, m)
+        })
+        .collect();
+    // Stack the triangles (each m × m) and reduce them with one more QR.
+    let stacked_rows = n_blocks * m;
+    let mut stacked = vec![0.0; stacked_rows * m];
+    for (b, r) in triangles.iter().enumerate() {
+        for j in 0..m {
+            for i in 0..=j {
+                stacked[j * stacked_rows + b * m + i] = r[j * m + i];
+            }
+        }
+    }
+    let r = householder_r(&mut stacked, stacked_rows, m);
+    Mat::from_fn(m, m, |i, j| r[j * m + i])
+}
+
+/// The cut-off SVD solve from the triangle `R` of a QR of `[A | B]` (`A`: the first
+/// `d` columns): `R[..d, ..d]` has the singular values of `A` and `R[..d, d..] = Qᵀ B`.
+fn svd_solve_triangle(r_all: MatRef<'_, f64>, d: usize) -> Result<(Mat<f64>, usize, Vec<f64>)> {
+    let r = r_all.get(..d, ..d).to_owned();
     let qtb = r_all.get(..d, d..);
-    // thin_R stores only the upper triangle meaningfully; copy it with explicit zeros.
-    let r = Mat::from_fn(d, d, |i, j| if i <= j { r[(i, j)] } else { 0.0 });
     let svd = r
         .thin_svd()
         .map_err(|_| Error::DecompositionFailed { what: "SVD" })?;

@@ -133,7 +133,7 @@ impl PolynomialFeatures {
             .iter()
             .map(|t| match t.split_first() {
                 None => Parent::Bias,
-                Some((&first, rest)) if rest.is_empty() => Parent::Feature(first),
+                Some((&first, [])) => Parent::Feature(first),
                 Some((&first, rest)) => Parent::Product(position[rest], first),
             })
             .collect();

@@ -45,9 +45,9 @@ pub enum RidgeSolver {
 /// let x = mat![[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]];
 /// let y = [0.0, 0.1, 1.0];
 /// let model = Ridge::new().alpha(1.0).fit(x.as_ref(), &y)?;
-/// // scikit-learn: coef_ = [0.34545455, 0.34545455], intercept_ = 0.13636364
-/// assert!((model.coef()[0] - 0.34545454545454546).abs() < 1e-12);
-/// assert!((model.intercept() - 0.1363636363636364).abs() < 1e-12);
+/// // scikit-learn: coef_ = [0.27142857, 0.27142857], intercept_ = 0.18571429
+/// assert!((model.coef()[0] - 0.27142857142857146).abs() < 1e-12);
+/// assert!((model.intercept() - 0.18571428571428572).abs() < 1e-12);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -2,9 +2,10 @@
 //! limited-memory BFGS for smooth objectives, and accelerated proximal gradient (FISTA
 //! with backtracking and restarts) when an L1 term makes the objective non-smooth.
 //!
-//! L-BFGS stops as scipy's L-BFGS-B does in scikit-learn: when the largest entry of the
-//! gradient is at most `gtol`, or when an iteration lowers the objective by less than
-//! `ftol` relative to its size. FISTA, which is not monotone, stops on the largest entry
+//! L-BFGS stops when the largest entry of the gradient is at most `gtol` (scipy's
+//! `gtol`, as scikit-learn sets it), when an iteration lowers the objective by at most
+//! `ftol` relative to its size, or when the line search finds no decrease at all (the
+//! limit of floating-point precision). FISTA, which is not monotone, stops on the largest entry
 //! of the gradient mapping `L (y − prox(y − ∇f(y)/L))` alone.
 
 /// A smooth objective: fills the gradient and returns the value.
@@ -61,7 +62,7 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
     let mut d = vec![0.0; n];
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
-    let mut alpha_buf = vec![0.0; MEMORY];
+    let mut alpha_buf = [0.0; MEMORY];
     for iter in 1..=rule.max_iter {
         // Two-loop recursion: d = −H g.
         d.iter_mut().zip(&g).for_each(|(di, gi)| *di = -gi);
@@ -181,6 +182,8 @@ pub(crate) fn fista(
     let mut x = x0;
     let mut y = x.clone();
     let mut t = 1.0f64;
+    // Whether `y` carries momentum (differs from `x`).
+    let mut extrapolated = false;
     let mut lip = 1.0f64;
     let mut g = vec![0.0; n];
     let mut g_scratch = vec![0.0; n];
@@ -229,10 +232,13 @@ pub(crate) fn fista(
                 converged: true,
             };
         }
-        if obj_new > obj_x {
-            // Momentum overshot: restart from the last iterate without it.
+        if obj_new > obj_x && extrapolated {
+            // Momentum overshot: restart from the last iterate without it. A plain
+            // step (no momentum) is always taken, so rounding at the optimum cannot
+            // make the iteration cycle.
             t = 1.0;
             y.copy_from_slice(&x);
+            extrapolated = false;
             continue;
         }
         let t_new = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
@@ -240,6 +246,7 @@ pub(crate) fn fista(
         for i in 0..n {
             y[i] = x_new[i] + beta * (x_new[i] - x[i]);
         }
+        extrapolated = beta != 0.0;
         x.copy_from_slice(&x_new);
         obj_x = obj_new;
         t = t_new;
