@@ -6,8 +6,10 @@
 //! clearly.
 
 mod association;
+mod classification;
 mod clustering;
 mod foundation;
+mod regression;
 
 use std::time::Instant;
 
@@ -17,6 +19,8 @@ fn main() -> Result<(), ml::Error> {
     println!("threads available: {}\n", available_threads());
 
     foundation::run()?;
+    regression::run()?;
+    classification::run()?;
     clustering::run()?;
     association::run()?;
 
