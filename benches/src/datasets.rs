@@ -56,13 +56,32 @@ pub fn generated_in_rust(dataset: &str) -> bool {
         .is_some_and(|g| g.starts_with("rust:"))
 }
 
+/// Whether `dataset` is a transaction file of the repository (`kind` "transactions"),
+/// which both sides read in place (the `fim` case does), so it has no `.npy` files.
+pub fn is_transactions(dataset: &str) -> bool {
+    spec::dataset(dataset).is_some_and(|d| d["kind"] == "transactions")
+}
+
 impl Inputs {
-    /// Generates a `rust:` data set in memory.
+    /// No arrays: the inputs of a data set that its case reads itself.
+    fn empty(dataset: &str, quick: bool) -> Self {
+        Self {
+            dataset: dataset.to_string(),
+            quick,
+            arrays: BTreeMap::new(),
+        }
+    }
+
+    /// Generates a `rust:` data set in memory (a transactions data set has no arrays:
+    /// its case reads the repository file itself).
     ///
     /// # Errors
     /// Unknown data set or generator, or missing parameters.
     pub fn generate(dataset: &str, quick: bool) -> Result<Self, BoxError> {
         let d = spec::dataset(dataset).ok_or_else(|| format!("unknown data set {dataset}"))?;
+        if is_transactions(dataset) {
+            return Ok(Self::empty(dataset, quick));
+        }
         let generator = d["generator"].as_str().unwrap_or("");
         let p = spec::dataset_params(dataset, quick)
             .ok_or_else(|| format!("data set {dataset} has no params"))?;
@@ -90,6 +109,9 @@ impl Inputs {
     /// # Errors
     /// Missing or stale files, or unreadable arrays.
     pub fn load(root: &Path, dataset: &str, quick: bool) -> Result<Self, BoxError> {
+        if is_transactions(dataset) {
+            return Ok(Self::empty(dataset, quick));
+        }
         let dir = dataset_dir(root, dataset, quick);
         let have: Value = serde_json::from_str(
             &fs::read_to_string(dir.join("params.json"))

@@ -155,6 +155,10 @@ class Inputs:
 
     def __init__(self, spec, root, ds, quick):
         import numpy as np
+        self.quick = quick
+        self.arrays = {}
+        if spec["datasets"][ds].get("kind") == "transactions":
+            return  # read in place from the repository by build_fim, as the Rust side does
         self.dir = dataset_dir(root, ds, quick)
         with open(os.path.join(self.dir, "params.json")) as f:
             have = json.load(f)
@@ -180,6 +184,8 @@ def prepare(spec, wid, root, quick):
     gen = d.get("generator") or d.get("loader") or ""
     if gen.startswith("rust:"):
         return f"{ds}: made by the Rust side"
+    if d.get("kind") == "transactions":
+        return f"{ds}: both sides read {d['path']} in place"
     out = dataset_dir(root, ds, quick)
     prov = {"dataset": ds, "generator": d.get("generator"), "params": dataset_params(spec, ds, quick),
             "quick": quick}
@@ -282,10 +288,164 @@ def build_rsvd(w, impl, inp, threads):
     return [("fit", step)], quality, {"shape": list(X.shape), "n_iter": hp["n_iter"]}
 
 
+# ---------------------------------------------------------------------------
+# frequent itemsets and association rules (benches/src/workloads/fim.rs)
+# ---------------------------------------------------------------------------
+def read_transactions(spec, ds, quick):
+    """The transactions of a FIM data set, parsed as ml_assoc::Transactions parses them:
+    basket files (.csv): split each line on ',', trim the fields, drop empty ones;
+    FIMI files (.dat): white-space separated non-negative integers. A line without items
+    is no transaction (the commas-only header of groceries.csv included), repeats within
+    a transaction count once. In quick mode only the first `max_transactions` are kept."""
+    d = spec["datasets"][ds]
+    path = os.path.join(ROOT, spec.get("root", "."), d["path"])
+    fimi = not path.endswith(".csv")
+    with open(path, "rb") as f:
+        text = f.read()
+    out = []
+    if fimi:
+        for line in text.split(b"\n"):
+            items = sorted({int(t) for t in line.split()})
+            if items:
+                out.append(items)
+    else:
+        for line in text.decode("utf-8").split("\n"):
+            items = sorted({t.strip() for t in line.removesuffix("\r").split(",")} - {""})
+            if items:
+                out.append(items)
+    limit = (dataset_params(spec, ds, quick) or {}).get("max_transactions")
+    if limit is not None:
+        out = out[:limit]
+    return out, path
+
+
+def min_count(frac, n):
+    """The smallest count c with c / n >= frac in float64: ml_assoc::MinSupport::to_count,
+    and the test mlxtend and efficient-apriori apply to their relative supports."""
+    c = max(1, math.ceil(frac * n))
+    while c > 1 and (c - 1) / n >= frac:
+        c -= 1
+    while c / n < frac:
+        c += 1
+    return c
+
+
+def fim_quality(base, sets, rules_n, rules_1):
+    """The compared figures from (size, absolute count) pairs of the itemsets and the rule
+    counts (rules_n None when the library cannot produce multi-item consequents)."""
+    by_len = {}
+    for k, _ in sets:
+        by_len[k] = by_len.get(k, 0) + 1
+    q = dict(base)
+    q.update(n_itemsets=len(sets), itemsets_by_len={str(k): by_len[k] for k in sorted(by_len)},
+             support_sum=int(sum(c for _, c in sets)), n_rules=rules_n, n_rules_1=int(rules_1))
+    return q
+
+
+def build_fim(w, impl, inp, threads):
+    """Steps `<miner>.itemsets` and `<miner>.itemsets+rules` of the implementation's miner
+    (efficient_apriori: apriori), named as ours so the runner pairs them."""
+    spec = load_spec()
+    tr, path = read_transactions(spec, w["dataset"], inp.quick)
+    n = len(tr)
+    hp = w["hyperparameters"]
+    ms, conf = hp["min_support"], hp["min_confidence"]
+    mc = min_count(ms, n)
+    base = {"n_transactions": n, "n_items": len({i for t in tr for i in t}),
+            "n_entries": sum(len(t) for t in tr), "min_count": mc}
+    info = {"path": os.path.relpath(path, ROOT), "n_transactions": n, "min_count": mc}
+    st = {}
+    miner = "apriori" if impl == "efficient_apriori" else impl.split(".", 1)[1]
+    if impl.startswith("pyfim."):
+        import fim
+        f = getattr(fim, miner)
+
+        def sets_():
+            return f(tr, target="s", supp=-mc, zmin=1, report="a")
+
+        def rules_():
+            # mode='o': rule support = support of body and head (Borgelt's default is the
+            # body's); zmin=2: no rules with an empty body. Single-item heads only.
+            return f(tr, target="r", supp=-mc, conf=100.0 * conf, zmin=2, report="aC", mode="o")
+
+        def q():
+            r = st["both"]
+            return fim_quality(base, [(len(s), c) for s, c in r[0]], None, len(r[1]))
+    elif impl.startswith("mlxtend."):
+        import numpy as np
+        import pandas as pd
+        from collections import Counter
+        from mlxtend.frequent_patterns import apriori, association_rules, fpgrowth
+        t0 = time.perf_counter()
+        cnt = Counter(i for t in tr for i in t)
+        items = sorted(i for i, v in cnt.items() if v >= mc)
+        pos = {it: j for j, it in enumerate(items)}
+        M = np.zeros((n, len(items)), dtype=bool)
+        for r, t in enumerate(tr):
+            for i in t:
+                j = pos.get(i)
+                if j is not None:
+                    M[r, j] = True
+        df = pd.DataFrame(M, columns=[str(i) for i in items])
+        info.update(encode_s=time.perf_counter() - t0, onehot_shape=list(M.shape))
+        algo = {"apriori": apriori, "fpgrowth": fpgrowth}[miner]
+
+        def sets_():
+            return algo(df, min_support=ms, use_colnames=True)
+
+        def rules_():
+            return association_rules(st["both"][0], num_itemsets=n, metric="confidence", min_threshold=conf)
+
+        def q():
+            fi, r = st["both"]
+            sets = [(len(s), int(round(sup * n))) for s, sup in zip(fi["itemsets"], fi["support"])]
+            return fim_quality(base, sets, len(r), int((r["consequents"].apply(len) == 1).sum()))
+    elif impl == "efficient_apriori":
+        from efficient_apriori import apriori as ea
+        from efficient_apriori.itemsets import itemsets_from_transactions
+        trt = [tuple(t) for t in tr]
+
+        def sets_():
+            # max_length=1000: the default 8 would silently truncate.
+            return itemsets_from_transactions(trt, ms, max_length=1000)[0]
+
+        def q():
+            its, rules = st["both"]
+            sets = [(k, c) for k, v in its.items() for c in v.values()]
+            return fim_quality(base, sets, len(rules), sum(1 for r in rules if len(r.rhs) == 1))
+    else:
+        raise ValueError(f"unknown implementation {impl}")
+
+    def step_sets():
+        st["sets"] = None  # free the previous result first, as the Rust side does
+        st["sets"] = sets_()
+
+    def step_both():
+        st["both"] = None
+        if impl == "efficient_apriori":
+            st["both"] = ea(trt, min_support=ms, min_confidence=conf, max_length=1000)
+        else:
+            st["both"] = (sets_(), None)
+            st["both"] = (st["both"][0], rules_())
+
+    def quality():
+        qq = q()
+        # The itemsets-only step must have found the same sets as the full job.
+        s = st["sets"]
+        n_sets = sum(len(v) for v in s.values()) if isinstance(s, dict) else len(s)
+        if n_sets != qq["n_itemsets"]:
+            raise RuntimeError(f"{miner}.itemsets found {n_sets} itemsets, {miner}.itemsets+rules {qq['n_itemsets']}")
+        return qq
+    return [(f"{miner}.itemsets", step_sets), (f"{miner}.itemsets+rules", step_both)], quality, info
+
+
 PEERS = {
     "distances_20k_1k_32": build_distances,
     "rsvd_dense_100k_100_k10": build_rsvd,
 }
+PEERS.update({w: build_fim for w in ("fim_groceries_s0.01", "fim_groceries_s0.002", "fim_groceries_s0.001",
+                                     "fim_retail_s0.005", "fim_retail_s0.002", "fim_retail_s0.001",
+                                     "fim_retail_s0.0005")})
 
 IMPL_LIB = {"sklearn": "scikit-learn", "openTSNE.bh": "openTSNE", "openTSNE.fft": "openTSNE",
             "mlxtend.apriori": "mlxtend", "mlxtend.fpgrowth": "mlxtend", "pyfim.apriori": "pyfim",

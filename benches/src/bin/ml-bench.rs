@@ -120,6 +120,11 @@ fn main() -> ExitCode {
                 let root = a.inputs.as_ref().ok_or("prepare needs --inputs DIR")?;
                 let def = spec::workload(id).ok_or_else(|| format!("unknown workload {id}"))?;
                 let ds = def["dataset"].as_str().ok_or("workload without dataset")?;
+                if datasets::is_transactions(ds) {
+                    return Ok(format!(
+                        "{ds}: both sides read the repository's file in place"
+                    ));
+                }
                 if !datasets::generated_in_rust(ds) {
                     return Ok(format!("{ds}: made by the Python side"));
                 }

@@ -8,6 +8,7 @@
 //! listed as "not yet implemented" by `cargo xtask bench`.
 
 mod distances;
+mod fim;
 mod rsvd;
 
 use serde_json::{Map, Value};
@@ -53,7 +54,7 @@ pub struct Workload {
 
 /// Every workload this library implements.
 pub fn registry() -> Vec<Workload> {
-    vec![
+    let mut v = vec![
         Workload {
             id: "distances_20k_1k_32",
             prepare: distances::prepare,
@@ -62,7 +63,23 @@ pub fn registry() -> Vec<Workload> {
             id: "rsvd_dense_100k_100_k10",
             prepare: rsvd::prepare,
         },
-    ]
+    ];
+    // One case serves every support threshold: the workload's definition carries it.
+    for id in [
+        "fim_groceries_s0.01",
+        "fim_groceries_s0.002",
+        "fim_groceries_s0.001",
+        "fim_retail_s0.005",
+        "fim_retail_s0.002",
+        "fim_retail_s0.001",
+        "fim_retail_s0.0005",
+    ] {
+        v.push(Workload {
+            id,
+            prepare: fim::prepare,
+        });
+    }
+    v
 }
 
 /// The registry entry of `id`.

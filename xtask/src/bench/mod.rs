@@ -12,8 +12,14 @@
 //! machine, toolchain, peer versions and BLAS kernels) and `workloads`, one entry per
 //! workload: `id`, `family`, `algorithm`, `status` (`ok`, `quality_mismatch`, `failed`,
 //! `not_implemented`), `problems`, `ours` and `peers` (the records printed by the two
-//! sides, repetitions of all rounds merged) and `comparisons` (per peer: time ratios
-//! peer/ours per step and each compared figure with its tolerance and verdict).
+//! sides, repetitions of all rounds merged), `comparisons` (per peer: time ratios
+//! peer/ours per step and each compared figure with its tolerance and verdict),
+//! `skipped` (peers named in the workload's `skip`, with the reason, unless
+//! `--include-skipped`) and `run_started`.
+//!
+//! A run restricted with `--only` keeps the entries of the other workloads from the
+//! previous results file of the same mode and thread count (marked `carried_over`), so
+//! `BENCHMARKS.md` still shows every family after re-running one of them.
 
 pub(crate) mod compare;
 mod machine;
@@ -44,6 +50,8 @@ struct Opts {
     python: Option<PathBuf>,
     timeout: f64,
     quiet_wait: f64,
+    include_skipped: bool,
+    report_only: bool,
 }
 
 impl Opts {
@@ -59,12 +67,16 @@ impl Opts {
             python: std::env::var_os("ML_BENCH_PYTHON").map(PathBuf::from),
             timeout: 900.0,
             quiet_wait: if quick { 0.0 } else { 10.0 },
+            include_skipped: false,
+            report_only: false,
         };
         let mut i = 0;
         while i < args.len() {
             match args[i].as_str() {
                 "--quick" => {}
                 "--peers" => o.peers = true,
+                "--include-skipped" => o.include_skipped = true,
+                "--report-only" => o.report_only = true,
                 "--only" => o.only.push(value(args, &mut i, "--only")?.to_string()),
                 "--reps" => o.reps = parse(args, &mut i, "--reps")?,
                 "--rounds" => o.rounds = parse(args, &mut i, "--rounds")?,
@@ -121,6 +133,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", spec_path.display()))?,
     )
     .map_err(|e| format!("{}: {e}", spec_path.display()))?;
+
+    if o.report_only {
+        return rewrite_report(&out_dir, &root, &spec);
+    }
 
     step(
         "build ml-bench (release)",
@@ -182,6 +198,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         entry.insert("family".into(), w["family"].clone());
         entry.insert("algorithm".into(), w["algorithm"].clone());
         entry.insert("implementations".into(), w["implementations"].clone());
+        entry.insert("run_started".into(), json!(started));
         if !implemented.iter().any(|i| i == id) {
             entry.insert("status".into(), json!("not_implemented"));
             results.push(Value::Object(entry));
@@ -225,13 +242,26 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 .collect::<Vec<_>>()
         ),
     );
-    let doc = json!({"header": Value::Object(header), "workloads": results});
-
     let json_path = out_dir.join(if o.quick {
         "results-quick.json"
     } else {
         "results.json"
     });
+    let fresh: Vec<String> = results
+        .iter()
+        .filter_map(|w| w["id"].as_str().map(String::from))
+        .collect();
+    if !o.only.is_empty() {
+        let carried = carry_over(&json_path, &spec, &fresh, o.threads, &mut results);
+        if carried > 0 {
+            println!(
+                "bench: kept {carried} other workload(s) from the previous {}",
+                json_path.display()
+            );
+        }
+        header.insert("carried_over".into(), json!(carried));
+    }
+    let doc = json!({"header": Value::Object(header), "workloads": results});
     std::fs::write(
         &json_path,
         serde_json::to_string_pretty(&doc).unwrap_or_default(),
@@ -249,6 +279,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|w| w["carried_over"] != true)
         .filter(|w| !matches!(w["status"].as_str(), Some("ok" | "not_implemented")))
         .map(|w| {
             let problems: Vec<&str> = w["problems"]
@@ -278,6 +309,72 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             bad.join("\n  ")
         ))
     }
+}
+
+/// `--report-only`: rewrites `BENCHMARKS.md` from the last `results.json` and the current
+/// workload definitions (notes, tolerances), without running anything.
+fn rewrite_report(out_dir: &Path, root: &Path, spec: &Value) -> Result<(), String> {
+    let path = out_dir.join("results.json");
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    let md = root.join("BENCHMARKS.md");
+    std::fs::write(&md, report::markdown(&doc, spec))
+        .map_err(|e| format!("{}: {e}", md.display()))?;
+    println!("wrote {} from {}", md.display(), path.display());
+    Ok(())
+}
+
+/// Adds to `results` the entries of the previous results file at `path` for workloads
+/// not run now (`fresh`), if that run used the same thread count; entries end up in the
+/// order of `bench/workloads.json`. Returns how many were kept.
+fn carry_over(
+    path: &Path,
+    spec: &Value,
+    fresh: &[String],
+    threads: usize,
+    results: &mut Vec<Value>,
+) -> usize {
+    let Some(prev) = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+    else {
+        return 0;
+    };
+    if prev["header"]["threads"].as_u64() != Some(threads as u64) {
+        println!(
+            "bench: not keeping the other workloads of {}: it used {} threads",
+            path.display(),
+            prev["header"]["threads"]
+        );
+        return 0;
+    }
+    let mut carried = 0;
+    for w in prev["workloads"].as_array().into_iter().flatten() {
+        let Some(id) = w["id"].as_str() else { continue };
+        let defined = spec["workloads"]
+            .as_array()
+            .is_some_and(|ws| ws.iter().any(|d| d["id"] == id));
+        if fresh.iter().any(|f| f == id) || !defined || w["status"] == "not_implemented" {
+            continue;
+        }
+        let mut w = w.clone();
+        w["carried_over"] = json!(true);
+        if w["run_started"].is_null() {
+            w["run_started"] = prev["header"]["started"].clone();
+        }
+        results.push(w);
+        carried += 1;
+    }
+    let order = |id: &Value| {
+        spec["workloads"]
+            .as_array()
+            .and_then(|ws| ws.iter().position(|d| d["id"] == *id))
+            .unwrap_or(usize::MAX)
+    };
+    results.sort_by_key(|w| order(&w["id"]));
+    carried
 }
 
 fn list_implemented(ml_bench: &Path) -> Result<Vec<String>, String> {
@@ -333,16 +430,27 @@ fn run_workload(
         return out;
     }
 
+    // Peers named in `skip` (out of memory, or too slow for a default run) are not run,
+    // and the report says why, unless --include-skipped.
+    let mut skipped = Map::new();
     let peer_impls: Vec<String> = if python.is_some() {
         w["implementations"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|v| v.as_str().map(String::from))
+            .filter(|i| match w["skip"].get(i) {
+                Some(reason) if !o.include_skipped => {
+                    skipped.insert(i.clone(), reason.clone());
+                    false
+                }
+                _ => true,
+            })
             .collect()
     } else {
         Vec::new()
     };
+    out.insert("skipped".into(), Value::Object(skipped));
     let reps = o.reps.to_string();
     let threads = o.threads.to_string();
     let mut ours_runs = Vec::new();

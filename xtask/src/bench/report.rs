@@ -261,6 +261,22 @@ pub(crate) fn markdown(doc: &Value, spec: &Value) -> String {
                 .join(", ")
         ));
     }
+    let carried: Vec<&str> = ws
+        .iter()
+        .filter(|w| w["carried_over"] == true)
+        .filter_map(|w| w["run_started"].as_str())
+        .collect();
+    if !carried.is_empty() {
+        let mut runs = carried.clone();
+        runs.sort_unstable();
+        runs.dedup();
+        line(format!(
+            "- {} workload(s) not selected in this run keep their rows from earlier run(s) started {} \
+             (their machine state may differ; see `run_started` in results.json)",
+            carried.len(),
+            runs.join(", ")
+        ));
+    }
     if h["peers"] != true {
         line("- peers were not run (add `--peers`): only our own times are shown".into());
     }
@@ -282,6 +298,11 @@ pub(crate) fn markdown(doc: &Value, spec: &Value) -> String {
         line(String::new());
         line(format!("## {title}"));
         line(String::new());
+        // What the family's steps time and check, from `family_notes` in the JSON.
+        if let Some(note) = spec["family_notes"][*fam].as_str() {
+            line(note.to_string());
+            line(String::new());
+        }
         line("| workload | step | ours | peer | peer time | ratio | peak MB ours / peer | quality (ours) | quality (peer) | check |".into());
         line("|---|---|---|---|---|---|---|---|---|---|".into());
         for w in rows {
@@ -333,6 +354,12 @@ pub(crate) fn markdown(doc: &Value, spec: &Value) -> String {
             let q_ours = esc(&shown_figures(w, def, ours));
             let peers: Vec<&Value> = w["peers"].as_array().into_iter().flatten().collect();
             let our_steps: Vec<&Value> = ours["steps"].as_array().into_iter().flatten().collect();
+            for (pname, reason) in w["skipped"].as_object().into_iter().flatten() {
+                line(format!(
+                    "| {id} | | | {pname} | skipped: {} | | | | | |",
+                    esc(reason.as_str().unwrap_or("?"))
+                ));
+            }
             if peers.is_empty() {
                 for st in &our_steps {
                     line(format!(
@@ -381,6 +408,9 @@ pub(crate) fn markdown(doc: &Value, spec: &Value) -> String {
         let run = ws.iter().find(|w| w["id"] == id);
         let state = match run.and_then(|w| w["status"].as_str()) {
             Some("not_implemented") => "not yet implemented",
+            Some(_) if run.is_some_and(|w| w["carried_over"] == true) => {
+                "implemented; row from an earlier run"
+            }
             Some(_) => "implemented",
             None => "not selected in this run",
         };
