@@ -3,9 +3,15 @@
 //! Landed so far: [`KMeans`] (Lloyd's and Elkan's algorithms, greedy k-means++, random
 //! or given initial centres, sample weights), matching scikit-learn's `KMeans` from the
 //! same initial centres, and [`MiniBatchKMeans`], both on the [`ml_core`] estimator
-//! traits. Mean-shift, DBSCAN
+//! traits, with [`elbow`] and [`silhouette_over_k`] for choosing k and
+//! [`quantize_colors`] for colour quantisation of images. Mean-shift, DBSCAN
 //! and k-nearest-neighbour models over k-d trees will join it here.
 
 pub mod kmeans;
+pub mod quantize;
 
-pub use kmeans::{Algorithm, Init, KMeans, KMeansModel, MiniBatchKMeans, MiniBatchKMeansModel};
+pub use kmeans::{
+    Algorithm, Init, KMeans, KMeansModel, MiniBatchKMeans, MiniBatchKMeansModel, elbow,
+    silhouette_over_k,
+};
+pub use quantize::{Quantized, fit_palette, quantize_colors};

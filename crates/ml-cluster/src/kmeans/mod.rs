@@ -23,11 +23,13 @@
 //! partial results are reduced in chunk order, so one thread and many threads give
 //! bit-identical models.
 
+mod choose_k;
 mod elkan;
 mod init;
 mod lloyd;
 mod minibatch;
 
+pub use choose_k::{elbow, silhouette_over_k};
 pub use minibatch::{MiniBatchKMeans, MiniBatchKMeansModel};
 
 use faer::{Mat, MatRef};
