@@ -83,6 +83,11 @@ impl Inputs {
             return Ok(Self::empty(dataset, quick));
         }
         let generator = d["generator"].as_str().unwrap_or("");
+        // Smoke mode without Python: a small data set of the same shape and kind
+        // instead of scikit-learn's, so CI runs every registered workload.
+        if quick && !generator.starts_with("rust:") && has_standin(dataset) {
+            return Self::standin(dataset);
+        }
         let p = spec::dataset_params(dataset, quick)
             .ok_or_else(|| format!("data set {dataset} has no params"))?;
         let arrays = match generator {
@@ -99,6 +104,124 @@ impl Inputs {
         Ok(Self {
             dataset: dataset.to_string(),
             quick,
+            arrays,
+        })
+    }
+
+    /// A smoke-size stand-in for a data set scikit-learn makes (`make_regression`,
+    /// `make_friedman1`, `make_classification`, `make_blobs`, and the `load_*` real data
+    /// sets by their shape): same columns, classes and split, at most 2000 rows, drawn
+    /// from `ml_core::rng` with a fixed seed. Its figures are not scikit-learn's, so
+    /// only the quick mode uses it, when no peer wrote the files (the record's
+    /// `info.inputs_standin` says so).
+    ///
+    /// # Errors
+    /// A data set without a stand-in.
+    pub fn standin(dataset: &str) -> Result<Self, BoxError> {
+        let d = spec::dataset(dataset).ok_or_else(|| format!("unknown data set {dataset}"))?;
+        let kind = standin_kind(d).ok_or_else(|| format!("data set {dataset} has no stand-in"))?;
+        let p = &d["params"];
+        let shape = &d["shape"];
+        let num = |key: &str, real: usize, default: usize| -> usize {
+            p[key].as_u64().map_or_else(
+                || shape[real].as_u64().map_or(default, |v| v as usize),
+                |v| v as usize,
+            )
+        };
+        let n = num("n_samples", 0, 500).min(2000);
+        let n_features = num("n_features", 1, 10);
+        let mut rng = rng::seeded(20_240_601);
+        let mut arrays = BTreeMap::new();
+        let mut x = vec![0.0; n * n_features];
+        let mut y_f = Vec::new();
+        let mut y_i = Vec::new();
+        match kind {
+            StandIn::Regression => {
+                let w: Vec<f64> = (0..n_features)
+                    .map(|_| rng.random_range(-50.0..50.0))
+                    .collect();
+                for row in x.chunks_mut(n_features) {
+                    row.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
+                    let noise: f64 = rng.sample(StandardNormal);
+                    y_f.push(row.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() + 10.0 * noise);
+                }
+            }
+            StandIn::Friedman1 => {
+                // make_friedman1's formula; only the random draws differ.
+                for row in x.chunks_mut(n_features) {
+                    row.iter_mut().for_each(|v| *v = rng.random_range(0.0..1.0));
+                    let noise: f64 = rng.sample(StandardNormal);
+                    y_f.push(
+                        10.0 * (std::f64::consts::PI * row[0] * row[1]).sin()
+                            + 20.0 * (row[2] - 0.5).powi(2)
+                            + 10.0 * row[3]
+                            + 5.0 * row[4]
+                            + noise,
+                    );
+                }
+            }
+            StandIn::Classes(n_classes, spread, std) => {
+                let centres: Vec<f64> = (0..n_classes * n_features)
+                    .map(|_| rng.random_range(-spread..spread))
+                    .collect();
+                for (i, row) in x.chunks_mut(n_features).enumerate() {
+                    let c = i % n_classes;
+                    for (j, v) in row.iter_mut().enumerate() {
+                        let e: f64 = rng.sample(StandardNormal);
+                        *v = centres[c * n_features + j] + std * e;
+                    }
+                    y_i.push(c as i64);
+                }
+            }
+        }
+        arrays.insert(
+            "X".into(),
+            Array::F64 {
+                shape: vec![n, n_features],
+                data: x,
+            },
+        );
+        if y_i.is_empty() {
+            arrays.insert(
+                "y".into(),
+                Array::F64 {
+                    shape: vec![n],
+                    data: y_f,
+                },
+            );
+        } else {
+            arrays.insert(
+                "y".into(),
+                Array::I64 {
+                    shape: vec![n],
+                    data: y_i,
+                },
+            );
+        }
+        if let Some(split) = d.get("split") {
+            let test = split["test_size"].as_f64().unwrap_or(0.2);
+            let mut idx: Vec<i64> = (0..n as i64).collect();
+            rand::seq::SliceRandom::shuffle(idx.as_mut_slice(), &mut rng);
+            let n_test = ((n as f64) * test).ceil() as usize;
+            let train = idx.split_off(n_test);
+            arrays.insert(
+                "test_idx".into(),
+                Array::I64 {
+                    shape: vec![idx.len()],
+                    data: idx,
+                },
+            );
+            arrays.insert(
+                "train_idx".into(),
+                Array::I64 {
+                    shape: vec![train.len()],
+                    data: train,
+                },
+            );
+        }
+        Ok(Self {
+            dataset: dataset.to_string(),
+            quick: true,
             arrays,
         })
     }
@@ -224,6 +347,40 @@ impl Inputs {
             .collect::<serde_json::Map<_, _>>()
             .into()
     }
+}
+
+/// What a stand-in imitates: a linear regression target, Friedman's #1 target, or
+/// Gaussian classes (number of classes, half-width of the centre box, spread).
+#[derive(Debug, Clone, Copy)]
+enum StandIn {
+    Regression,
+    Friedman1,
+    Classes(usize, f64, f64),
+}
+
+/// The stand-in kind of a scikit-learn data set, from its generator or loader.
+fn standin_kind(d: &Value) -> Option<StandIn> {
+    let p = &d["params"];
+    let source = d["generator"].as_str().or_else(|| d["loader"].as_str())?;
+    let classes = |key: &str, default: usize| p[key].as_u64().map_or(default, |v| v as usize);
+    Some(match source.rsplit('.').next()? {
+        "make_regression" | "load_diabetes" => StandIn::Regression,
+        "make_friedman1" => StandIn::Friedman1,
+        "make_classification" => StandIn::Classes(classes("n_classes", 2), 1.0, 1.5),
+        "load_breast_cancer" => StandIn::Classes(2, 1.0, 1.5),
+        "load_iris" => StandIn::Classes(3, 3.0, 0.5),
+        "make_blobs" => {
+            let std = p["cluster_std"].as_f64().unwrap_or(1.0);
+            let half = p["center_box"][1].as_f64().unwrap_or(10.0);
+            StandIn::Classes(classes("centers", 3), half, std)
+        }
+        _ => return None,
+    })
+}
+
+/// Whether [`Inputs::standin`] can imitate `dataset`.
+pub fn has_standin(dataset: &str) -> bool {
+    spec::dataset(dataset).is_some_and(|d| standin_kind(d).is_some())
 }
 
 fn param(p: &Value, key: &str) -> Result<u64, BoxError> {

@@ -289,6 +289,94 @@ def build_rsvd(w, impl, inp, threads):
 
 
 # ---------------------------------------------------------------------------
+# linear models and k-means (benches/src/workloads/linear.rs, kmeans.rs)
+# ---------------------------------------------------------------------------
+def _split(inp):
+    return inp["X"][inp["train_idx"]], inp["y"][inp["train_idx"]], inp["X"][inp["test_idx"]], inp["y"][inp["test_idx"]]
+
+
+def build_regression(w, impl, inp, threads):
+    """`fit` on the train rows (a fresh estimator each call), `predict` on the test rows;
+    quality: test R^2 and, where the coefficients are unique (OLS, ridge), ||coef||_2."""
+    import numpy as np
+    from sklearn.linear_model import LinearRegression, Ridge
+    from sklearn.metrics import r2_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures
+    Xtr, ytr, Xte, yte = _split(inp)
+    hp = dict(w["hyperparameters"])
+    algo = w["algorithm"]
+    if algo == "LinearRegression":
+        make = lambda: LinearRegression(**hp)  # noqa: E731
+    elif algo == "Ridge":
+        make = lambda: Ridge(**hp)  # noqa: E731
+    elif algo.startswith("PolynomialFeatures"):
+        make = lambda: make_pipeline(PolynomialFeatures(**hp["PolynomialFeatures"]),  # noqa: E731
+                                     LinearRegression(**hp["LinearRegression"]))
+    else:
+        raise RuntimeError(f"no regression peer for {algo}")
+    st = {}
+
+    def fit():
+        st["m"] = None
+        st["m"] = make().fit(Xtr, ytr)
+
+    def predict():
+        st["p"] = st["m"].predict(Xte)
+
+    def quality():
+        q = {"r2": float(r2_score(yte, st["p"]))}
+        if hasattr(st["m"], "coef_"):
+            q["coef_norm"] = float(np.linalg.norm(st["m"].coef_))
+        return q
+    return [("fit", fit), ("predict", predict)], quality, {"train_shape": list(Xtr.shape), "n_test": len(yte)}
+
+
+def build_logistic(w, impl, inp, threads):
+    """As build_regression, after StandardScaler fitted on the train rows (untimed)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score
+    from sklearn.preprocessing import StandardScaler
+    Xtr, ytr, Xte, yte = _split(inp)
+    sc = StandardScaler().fit(Xtr)
+    Xtr, Xte = sc.transform(Xtr), sc.transform(Xte)
+    hp = dict(w["hyperparameters"])
+    st = {}
+
+    def fit():
+        st["m"] = None
+        st["m"] = LogisticRegression(**hp).fit(Xtr, ytr)
+
+    def predict():
+        st["p"] = st["m"].predict(Xte)
+
+    def quality():
+        return {"accuracy": float(accuracy_score(yte, st["p"])), "n_iter": int(max(st["m"].n_iter_))}
+    return [("fit", fit), ("predict", predict)], quality, {"train_shape": list(Xtr.shape), "n_test": len(yte)}
+
+
+def build_kmeans(w, impl, inp, threads):
+    """`fit` on all rows (a fresh estimator each call); quality: inertia_, the ARI of
+    labels_ against the generating classes, n_iter_."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.metrics import adjusted_rand_score
+    X, y = inp["X"], inp["y"]
+    hp = dict(w["hyperparameters"])
+    cls = MiniBatchKMeans if w["algorithm"] == "MiniBatchKMeans" else KMeans
+    st = {}
+
+    def fit():
+        st["m"] = None
+        st["m"] = cls(**hp).fit(X)
+
+    def quality():
+        m = st["m"]
+        return {"inertia": float(m.inertia_), "ari": float(adjusted_rand_score(y, m.labels_)),
+                "n_iter": int(m.n_iter_)}
+    return [("fit", fit)], quality, {"shape": list(X.shape)}
+
+
+# ---------------------------------------------------------------------------
 # frequent itemsets and association rules (benches/src/workloads/fim.rs)
 # ---------------------------------------------------------------------------
 def read_transactions(spec, ds, quick):
@@ -442,6 +530,15 @@ def build_fim(w, impl, inp, threads):
 PEERS = {
     "distances_20k_1k_32": build_distances,
     "rsvd_dense_100k_100_k10": build_rsvd,
+    "linreg_reg40": build_regression,
+    "ridge_reg40": build_regression,
+    "ridge_diabetes": build_regression,
+    "polyreg3_friedman8": build_regression,
+    "logreg_clf20": build_logistic,
+    "logreg_breast_cancer": build_logistic,
+    "kmeans_blobs16": build_kmeans,
+    "kmeans_iris": build_kmeans,
+    "minibatch_kmeans_blobs16": build_kmeans,
 }
 PEERS.update({w: build_fim for w in ("fim_groceries_s0.01", "fim_groceries_s0.002", "fim_groceries_s0.001",
                                      "fim_retail_s0.005", "fim_retail_s0.002", "fim_retail_s0.001",

@@ -9,6 +9,8 @@
 
 mod distances;
 mod fim;
+mod kmeans;
+mod linear;
 mod rsvd;
 
 use serde_json::{Map, Value};
@@ -64,6 +66,30 @@ pub fn registry() -> Vec<Workload> {
             prepare: rsvd::prepare,
         },
     ];
+    for id in [
+        "linreg_reg40",
+        "ridge_reg40",
+        "ridge_diabetes",
+        "polyreg3_friedman8",
+    ] {
+        v.push(Workload {
+            id,
+            prepare: linear::prepare_regression,
+        });
+    }
+    for id in ["logreg_clf20", "logreg_breast_cancer"] {
+        v.push(Workload {
+            id,
+            prepare: linear::prepare_logistic,
+        });
+    }
+    // The colour-quantization workloads (`kmeans_china64*`) need an image decoder.
+    for id in ["kmeans_blobs16", "kmeans_iris", "minibatch_kmeans_blobs16"] {
+        v.push(Workload {
+            id,
+            prepare: kmeans::prepare,
+        });
+    }
     // One case serves every support threshold: the workload's definition carries it.
     for id in [
         "fim_groceries_s0.01",
