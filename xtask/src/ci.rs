@@ -32,11 +32,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         "test",
         cargo().args(["test", "--workspace", "--all-features"]),
     )?;
-    // The README's main job must keep working: run the tour (dev profile, reusing the
-    // test build's optimised dependencies).
+    // The README's main job must keep working: run the tour in the dev profile with the
+    // test step's feature set, so it reuses that build instead of compiling again.
     step(
         "tour",
-        cargo().args(["run", "--quiet", "-p", "ml-facade", "--example", "tour"]),
+        cargo().args([
+            "run",
+            "--quiet",
+            "--all-features",
+            "-p",
+            "ml-facade",
+            "--example",
+            "tour",
+        ]),
     )?;
     step(
         "doc",
