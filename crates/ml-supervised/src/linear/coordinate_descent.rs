@@ -22,7 +22,7 @@ use ml_core::{Fit, Predict, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Prepared, as_column, column_means, dense_decision};
+use super::{Prepared, as_column, column_means, predict_single};
 
 /// Largest number of features for which the Gram matrix is formed. Forming it costs
 /// about `d / 40` passes of the residual form, so it pays off only for few features
@@ -338,9 +338,7 @@ impl ElasticNetModel {
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
     pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
-        validate::matrix_with_features(x, self.coef.len())?;
-        let out = dense_decision(x, as_column(&self.coef), &[self.intercept]);
-        Ok(out.col(0).iter().copied().collect())
+        predict_single(x, &self.coef, self.intercept)
     }
 }
 

@@ -140,6 +140,21 @@ pub(crate) fn check_csr_predict(x: CsrRef<'_>, n_features: usize) -> Result<()> 
     validate::csr(x)
 }
 
+/// Validated single-target prediction `x · coef + intercept`, shared by every
+/// single-output linear model.
+pub(crate) fn predict_single(x: MatRef<'_, f64>, coef: &[f64], intercept: f64) -> Result<Vec<f64>> {
+    validate::matrix_with_features(x, coef.len())?;
+    let out = dense_decision(x, as_column(coef), &[intercept]);
+    Ok(out.col(0).iter().copied().collect())
+}
+
+/// [`predict_single`] for sparse `x`.
+pub(crate) fn predict_single_csr(x: CsrRef<'_>, coef: &[f64], intercept: f64) -> Result<Vec<f64>> {
+    check_csr_predict(x, coef.len())?;
+    let out = csr_decision(x, as_column(coef), &[intercept]);
+    Ok(out.col(0).iter().copied().collect())
+}
+
 /// The centred Gram matrix `X_cᵀ X_c`, the centred cross products `X_cᵀ Y_c` and the
 /// column means of a sparse `X` (zeros without intercept), without densifying `X`.
 pub(crate) struct SparseGram {

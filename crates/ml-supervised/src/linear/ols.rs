@@ -16,9 +16,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    MultiOutputLinearModel, as_column, check_csr_predict, check_targets, column_means,
-    csr_decision, dense_decision, intercepts, sparse_gram,
+    MultiOutputLinearModel, as_column, check_targets, column_means, intercepts, sparse_gram,
 };
+use super::{predict_single, predict_single_csr};
 
 /// Ordinary least squares, `min ‖y − X w − b‖²`, as scikit-learn's `LinearRegression`.
 ///
@@ -394,9 +394,7 @@ impl LinearRegressionModel {
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
     pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
-        validate::matrix_with_features(x, self.coef.len())?;
-        let out = dense_decision(x, as_column(&self.coef), &[self.intercept]);
-        Ok(out.col(0).iter().copied().collect())
+        predict_single(x, &self.coef, self.intercept)
     }
 
     /// Predicts every row of a sparse `x`.
@@ -404,9 +402,7 @@ impl LinearRegressionModel {
     /// # Errors
     /// As [`predict`](Self::predict).
     pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<f64>> {
-        check_csr_predict(x, self.coef.len())?;
-        let out = csr_decision(x, as_column(&self.coef), &[self.intercept]);
-        Ok(out.col(0).iter().copied().collect())
+        predict_single_csr(x, &self.coef, self.intercept)
     }
 }
 
