@@ -62,6 +62,25 @@ pub fn is_transactions(dataset: &str) -> bool {
     spec::dataset(dataset).is_some_and(|d| d["kind"] == "transactions")
 }
 
+/// Whether `dataset` is a bundled text collection (`kind` "real" with a `path`): both
+/// sides read the texts in place ([`texts`]); only the split indices are files.
+pub fn is_text(dataset: &str) -> bool {
+    spec::dataset(dataset).is_some_and(|d| d["kind"] == "real" && d["path"].is_string())
+}
+
+/// The texts and labels of a bundled text collection, as `ml_core::datasets` loads them
+/// (the Python side parses the same file identically: `read_sms` in `peers.py`).
+///
+/// # Errors
+/// Not a text collection this crate knows.
+pub fn texts(dataset: &str) -> Result<ml_core::datasets::TextDataset, BoxError> {
+    let d = spec::dataset(dataset).ok_or_else(|| format!("unknown data set {dataset}"))?;
+    match d["path"].as_str() {
+        Some("datasets/SMSSpamCollection") => Ok(ml_core::datasets::load_sms_spam()?),
+        other => Err(format!("data set {dataset}: no text loader for {other:?}").into()),
+    }
+}
+
 impl Inputs {
     /// No arrays: the inputs of a data set that its case reads itself.
     fn empty(dataset: &str, quick: bool) -> Self {
@@ -136,6 +155,7 @@ impl Inputs {
         let mut y_f = Vec::new();
         let mut y_i = Vec::new();
         match kind {
+            StandIn::TextSplit => return Self::text_split(dataset, d),
             StandIn::Regression => {
                 let w: Vec<f64> = (0..n_features)
                     .map(|_| rng.random_range(-50.0..50.0))
@@ -219,6 +239,37 @@ impl Inputs {
                 },
             );
         }
+        Ok(Self {
+            dataset: dataset.to_string(),
+            quick: true,
+            arrays,
+        })
+    }
+
+    /// The split of a text collection drawn by `ml_core::model_selection` (stratified
+    /// when the spec says so) instead of scikit-learn's: the whole collection is small
+    /// enough for the smoke mode.
+    fn text_split(dataset: &str, d: &Value) -> Result<Self, BoxError> {
+        let data = texts(dataset)?;
+        let split = &d["split"];
+        let test = split["test_size"].as_f64().unwrap_or(0.25);
+        let seed = split["random_state"].as_u64().unwrap_or(0);
+        let stratify = split["stratify"].as_bool().unwrap_or(false);
+        let (train, test) = ml_core::model_selection::train_test_split(
+            data.target.len(),
+            test,
+            seed,
+            stratify.then_some(data.target.as_slice()),
+            true,
+        )?;
+        let ints = |v: &[usize]| Array::I64 {
+            shape: vec![v.len()],
+            data: v.iter().map(|&i| i as i64).collect(),
+        };
+        let mut arrays = BTreeMap::new();
+        arrays.insert("train_idx".into(), ints(&train));
+        arrays.insert("test_idx".into(), ints(&test));
+        arrays.insert("y".into(), ints(&data.target));
         Ok(Self {
             dataset: dataset.to_string(),
             quick: true,
@@ -356,10 +407,15 @@ enum StandIn {
     Regression,
     Friedman1,
     Classes(usize, f64, f64),
+    /// A bundled text collection: only a split of its own.
+    TextSplit,
 }
 
 /// The stand-in kind of a scikit-learn data set, from its generator or loader.
 fn standin_kind(d: &Value) -> Option<StandIn> {
+    if d["kind"] == "real" && d["path"].is_string() {
+        return Some(StandIn::TextSplit);
+    }
     let p = &d["params"];
     let source = d["generator"].as_str().or_else(|| d["loader"].as_str())?;
     let classes = |key: &str, default: usize| p[key].as_u64().map_or(default, |v| v as usize);

@@ -150,15 +150,45 @@ def dataset_dir(root, ds, quick):
     return os.path.join(root, f"{ds}-quick" if quick else ds)
 
 
+def is_text(d):
+    """A bundled text collection (`kind` "real" with a `path`): both sides read the texts
+    in place; only the split indices are written as files."""
+    return d.get("kind") == "real" and "path" in d
+
+
+def read_sms(path):
+    """The SMS spam collection parsed exactly as ml_core::datasets::parse_sms_spam does:
+    lines split at '\n' (one trailing '\r' dropped), an optional 'Label\t' header, each
+    line '<ham|spam>\t<text>' split at the first tab. Returns (texts, y) with spam = 1."""
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    texts, y = [], []
+    for i, line in enumerate(lines):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if i == 0 and line.startswith("Label\t"):
+            continue
+        label, text = line.split("\t", 1)
+        texts.append(text)
+        y.append({"ham": 0, "spam": 1}[label])
+    return texts, y
+
+
 class Inputs:
-    """The arrays of one data set, read from the files both sides share."""
+    """The arrays of one data set, read from the files both sides share (plus `texts` for
+    a text collection, read in place)."""
 
     def __init__(self, spec, root, ds, quick):
         import numpy as np
         self.quick = quick
         self.arrays = {}
+        self.texts = None
         if spec["datasets"][ds].get("kind") == "transactions":
             return  # read in place from the repository by build_fim, as the Rust side does
+        if is_text(spec["datasets"][ds]):
+            self.texts, _ = read_sms(spec["datasets"][ds]["path"])
         self.dir = dataset_dir(root, ds, quick)
         with open(os.path.join(self.dir, "params.json")) as f:
             have = json.load(f)
@@ -207,6 +237,9 @@ def prepare(spec, wid, root, quick):
         res = getattr(importlib.import_module(mod), name)(**p)
         X, y = (res[0], res[1]) if isinstance(res, tuple) else (res, None)
         prov["effective_params"] = p
+    elif is_text(d):
+        _, y = read_sms(d["path"])
+        X = None
     elif d["kind"] == "real" and d.get("loader", "").startswith("sklearn.datasets.load_") and "(" not in d["loader"]:
         mod, name = d["loader"].rsplit(".", 1)
         X, y = getattr(importlib.import_module(mod), name)(return_X_y=True)
@@ -215,13 +248,13 @@ def prepare(spec, wid, root, quick):
     os.makedirs(out, exist_ok=True)
     if os.path.exists(os.path.join(out, "params.json")):
         os.remove(os.path.join(out, "params.json"))
-    arrays = {"X": np.asarray(X, dtype="<f8")}
+    arrays = {} if X is None else {"X": np.asarray(X, dtype="<f8")}
     if y is not None:
         arrays["y"] = np.asarray(y).astype("<i8") if np.asarray(y).dtype.kind in "iub" else np.asarray(y, dtype="<f8")
     if "split" in d:
         from sklearn.model_selection import train_test_split
         sp = d["split"]
-        n = arrays["X"].shape[0]
+        n = len(y) if X is None else arrays["X"].shape[0]
         test_size = sp["test_size"]
         if isinstance(test_size, int) and test_size >= n:
             test_size = 0.2
@@ -543,6 +576,20 @@ PEERS = {
 PEERS.update({w: build_fim for w in ("fim_groceries_s0.01", "fim_groceries_s0.002", "fim_groceries_s0.001",
                                      "fim_retail_s0.005", "fim_retail_s0.002", "fim_retail_s0.001",
                                      "fim_retail_s0.0005")})
+
+# Families keep their builders in `peers_<family>.py` beside this file, each with its own
+# PEERS dict (so families landing in parallel never edit the same lines).
+def _load_family_peers():
+    import importlib
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    for fn in sorted(os.listdir(here)):
+        if fn.startswith("peers_") and fn.endswith(".py"):
+            PEERS.update(importlib.import_module(fn[:-3]).PEERS)
+
+
+_load_family_peers()
 
 IMPL_LIB = {"sklearn": "scikit-learn", "openTSNE.bh": "openTSNE", "openTSNE.fft": "openTSNE",
             "mlxtend.apriori": "mlxtend", "mlxtend.fpgrowth": "mlxtend", "pyfim.apriori": "pyfim",
