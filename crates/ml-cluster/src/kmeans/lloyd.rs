@@ -9,7 +9,7 @@
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
-use ml_core::linalg::{argmin_squared_euclidean, par_map_distance_blocks};
+use ml_core::linalg::{NearestRows, argmin_squared_euclidean};
 
 /// Rows per chunk of every parallel pass (scikit-learn's Lloyd uses 256 too): large
 /// enough to amortise a GEMM call, small enough to balance two threads on small data.
@@ -71,8 +71,8 @@ pub(super) fn run(
     iterate(xc, w, start, max_iter, tol_abs, &mut assigner)
 }
 
-/// Lloyd's assignment: distance blocks through one GEMM each, reduced to labels and
-/// centre sums in the same pass.
+/// Lloyd's assignment: the nearest centre of each chunk of rows (one GEMM per tile, or
+/// direct sums for few features), reduced to labels and centre sums in the same pass.
 struct Lloyd<'a> {
     xc: MatRef<'a, f64>,
     w: &'a [f64],
@@ -82,29 +82,25 @@ impl Assigner for Lloyd<'_> {
     fn assign(&mut self, centres: MatRef<'_, f64>) -> Step {
         let (xc, w) = (self.xc, self.w);
         let (k, d) = (centres.nrows(), centres.ncols());
-        let parts = par_map_distance_blocks(xc, centres, CHUNK, |r0, block| {
-            let b = block.nrows();
-            let mut labels = vec![0usize; b];
-            let mut best = vec![f64::INFINITY; b];
-            for j in 0..k {
-                for ((l, m), &v) in labels
-                    .iter_mut()
-                    .zip(best.iter_mut())
-                    .zip(block.col(j).iter())
-                {
-                    // Strict: ties keep the lowest index, as scikit-learn.
-                    if v < *m {
-                        *m = v;
-                        *l = j;
-                    }
-                }
-            }
-            let inertia: f64 = best.iter().zip(&w[r0..r0 + b]).map(|(m, wi)| m * wi).sum();
-            let (sums, weights) = chunk_sums(xc, w, &labels, r0, k, d);
-            (labels, sums, weights, inertia)
-        })
-        // The inputs were validated by `fit`; the distance kernel's checks cannot fail.
-        .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
+        let nearest = NearestRows::new(centres)
+            // The centres are means of validated rows: finite and non-empty.
+            .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
+        let n = xc.nrows();
+        let parts: Vec<_> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map_init(Vec::new, |scratch, c| {
+                let r0 = c * CHUNK;
+                let b = CHUNK.min(n - r0);
+                let mut labels = vec![0usize; b];
+                let mut best = vec![0.0; b];
+                nearest
+                    .assign(xc.subrows(r0, b), &mut labels, &mut best, scratch)
+                    .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
+                let inertia: f64 = best.iter().zip(&w[r0..r0 + b]).map(|(m, wi)| m * wi).sum();
+                let (sums, weights) = chunk_sums(xc, w, &labels, r0, k, d);
+                (labels, sums, weights, inertia)
+            })
+            .collect();
         let mut step = Step {
             labels: Vec::with_capacity(xc.nrows()),
             sums: vec![0.0; k * d],

@@ -6,10 +6,14 @@
 //! (scikit-learn's GEMM distances have the same property), so tiny distances between
 //! far-from-origin points are less exact than the naive `Σ (x − y)²`. Callers that need
 //! exact small distances should centre the data first.
+//!
+//! With at most [`DIRECT_MAX_FEATURES`] columns (pixels, coordinates) every function
+//! here computes `Σ (x − y)²` directly instead: a GEMM over so few terms costs more in
+//! packing than it saves, and the direct sum is exact to rounding.
 
 use faer::linalg::matmul::matmul;
 use faer::reborrow::{Reborrow, ReborrowMut};
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, ColRef, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use crate::{Error, Result, validate};
@@ -20,6 +24,47 @@ const TILE_ELEMS: usize = 32 * 1024;
 
 /// Rows of `x` per tile of [`squared_euclidean`].
 const TILE_ROWS: usize = 256;
+
+/// Up to this many columns the distances are summed directly rather than through a
+/// GEMM (see the module documentation).
+pub const DIRECT_MAX_FEATURES: usize = 8;
+
+/// The columns of `x` as slices, when `x` is column-major and has at most
+/// [`DIRECT_MAX_FEATURES`] columns.
+fn contiguous_columns(x: MatRef<'_, f64>) -> Option<[&[f64]; DIRECT_MAX_FEATURES]> {
+    if x.ncols() > DIRECT_MAX_FEATURES {
+        return None;
+    }
+    let mut cols: [&[f64]; DIRECT_MAX_FEATURES] = [&[]; DIRECT_MAX_FEATURES];
+    for (k, col) in cols.iter_mut().enumerate().take(x.ncols()) {
+        *col = x.col(k).try_as_col_major()?.as_slice();
+    }
+    Some(cols)
+}
+
+/// `out[i] = Σ_k (cols[k][i] − y[k])²`: the direct distances of a block of rows (given
+/// column by column) to one point `y`.
+#[inline(always)]
+fn direct_column(cols: &[&[f64]], y: ColRef<'_, f64>, out: &mut [f64]) {
+    let n = out.len();
+    match cols.split_first() {
+        None => out.fill(0.0),
+        Some((first, rest)) => {
+            let y0 = y[0];
+            for (v, &a) in out.iter_mut().zip(&first[..n]) {
+                let t = a - y0;
+                *v = t * t;
+            }
+            for (k, col) in rest.iter().enumerate() {
+                let yk = y[k + 1];
+                for (v, &a) in out.iter_mut().zip(&col[..n]) {
+                    let t = a - yk;
+                    *v += t * t;
+                }
+            }
+        }
+    }
+}
 
 /// The squared Euclidean norm of every row of `x`.
 ///
@@ -67,6 +112,9 @@ impl Prepared {
         mut out: MatMut<'_, f64>,
         par: Par,
     ) {
+        if x.ncols() <= DIRECT_MAX_FEATURES && self.tile_direct(x, c0, out.rb_mut()) {
+            return;
+        }
         let w = out.ncols();
         matmul(
             out.rb_mut(),
@@ -82,6 +130,22 @@ impl Prepared {
                 *v = (*v + xn + yn).max(0.0);
             }
         }
+    }
+
+    /// [`tile`](Self::tile) as `Σ (x − y)²`, column by column over contiguous slices.
+    /// Returns `false`, having written nothing meaningful, when `x` or `out` is not
+    /// column-major (the caller then takes the GEMM path).
+    fn tile_direct(&self, x: MatRef<'_, f64>, c0: usize, mut out: MatMut<'_, f64>) -> bool {
+        let Some(cols) = contiguous_columns(x) else {
+            return false;
+        };
+        for j in 0..out.ncols() {
+            let Some(o) = out.rb_mut().col_mut(j).try_as_col_major_mut() else {
+                return false;
+            };
+            direct_column(&cols[..x.ncols()], self.yt.col(c0 + j), o.as_slice_mut());
+        }
+        true
     }
 
     /// Columns per tile for blocks of `rows` rows.
@@ -287,49 +351,240 @@ pub fn argmin_squared_euclidean(
     centres: MatRef<'_, f64>,
 ) -> Result<(Vec<usize>, Vec<f64>)> {
     check_pair(x, centres)?;
-    let prep = Prepared::new(centres);
-    let x_norms = row_norms_unchecked(x);
-    let (n, k) = (x.nrows(), centres.nrows());
-    let step = prep.tile_cols(TILE_ROWS);
-    // Reduce each cache-sized tile right after its GEMM: the n × k matrix never exists.
-    let parts: Vec<Vec<(usize, f64)>> = (0..n.div_ceil(TILE_ROWS))
+    let nearest = NearestRows::prepared(centres);
+    let n = x.nrows();
+    let parts: Vec<(Vec<usize>, Vec<f64>)> = (0..n.div_ceil(TILE_ROWS))
         .into_par_iter()
-        .map_init(
-            || Mat::<f64>::zeros(TILE_ROWS.min(n), step.min(k)),
-            |tile, blk| {
-                let r0 = blk * TILE_ROWS;
-                let b = TILE_ROWS.min(n - r0);
-                let xb = x.subrows(r0, b);
-                let xn = &x_norms[r0..r0 + b];
-                let mut best = vec![(0usize, f64::INFINITY); b];
-                let mut c0 = 0;
-                while c0 < k {
-                    let w = step.min(k - c0);
-                    let mut t = tile.as_mut().submatrix_mut(0, 0, b, w);
-                    prep.tile(xb, xn, c0, t.rb_mut(), Par::Seq);
-                    for j in 0..w {
-                        for (slot, &d) in best.iter_mut().zip(t.rb().col(j).iter()) {
-                            // Strict: ties keep the lowest index.
-                            if d < slot.1 {
-                                *slot = (c0 + j, d);
-                            }
-                        }
-                    }
-                    c0 += w;
-                }
-                best
-            },
-        )
+        .map_init(Vec::new, |scratch, blk| {
+            let r0 = blk * TILE_ROWS;
+            let b = TILE_ROWS.min(n - r0);
+            let mut labels = vec![0usize; b];
+            let mut best = vec![0.0; b];
+            nearest.assign_unchecked(x.subrows(r0, b), &mut labels, &mut best, scratch);
+            (labels, best)
+        })
         .collect();
-    let mut labels = Vec::with_capacity(x.nrows());
-    let mut dists = Vec::with_capacity(x.nrows());
-    for part in parts {
-        for (j, d) in part {
-            labels.push(j);
-            dists.push(d);
-        }
+    let mut labels = Vec::with_capacity(n);
+    let mut dists = Vec::with_capacity(n);
+    for (l, d) in parts {
+        labels.extend_from_slice(&l);
+        dists.extend_from_slice(&d);
     }
     Ok((labels, dists))
+}
+
+/// The nearest-row search against a fixed set of rows (centres), prepared once and then
+/// applied to blocks of rows in the calling thread: the kernel of
+/// [`argmin_squared_euclidean`], for callers that fuse more work into each block (the
+/// k-means assignment step adds the centre sums).
+///
+/// Each block is reduced tile by tile right after its GEMM, so no `rows × k` matrix
+/// exists; with at most [`DIRECT_MAX_FEATURES`] columns the distances are summed
+/// directly and folded in the same pass.
+#[derive(Debug)]
+pub struct NearestRows {
+    prep: Prepared,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("rows", &self.yt.ncols())
+            .field("cols", &self.yt.nrows())
+            .finish()
+    }
+}
+
+impl NearestRows {
+    /// Prepares the search against the rows of `centres`.
+    ///
+    /// # Errors
+    /// [`Error::EmptyInput`] or [`Error::NonFinite`].
+    pub fn new(centres: MatRef<'_, f64>) -> Result<Self> {
+        validate::matrix(centres)?;
+        Ok(Self::prepared(centres))
+    }
+
+    fn prepared(centres: MatRef<'_, f64>) -> Self {
+        Self {
+            prep: Prepared::new(centres),
+        }
+    }
+
+    /// For every row `i` of `x`, the index of the nearest centre in `labels[i]` and the
+    /// squared distance to it (clamped at 0) in `best[i]`; ties go to the lowest index.
+    /// `scratch` is working memory kept between calls (pass the same vector each time).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when `x` has a number of columns other than the
+    /// centres' or `labels`/`best` are not `x.nrows()` long; [`Error::NonFinite`].
+    pub fn assign(
+        &self,
+        x: MatRef<'_, f64>,
+        labels: &mut [usize],
+        best: &mut [f64],
+        scratch: &mut Vec<f64>,
+    ) -> Result<()> {
+        validate::finite(x)?;
+        for (what, got, expected) in [
+            ("number of features", x.ncols(), self.prep.yt.nrows()),
+            ("length of labels", labels.len(), x.nrows()),
+            ("length of best", best.len(), x.nrows()),
+        ] {
+            if got != expected {
+                return Err(Error::ShapeMismatch {
+                    what,
+                    expected,
+                    got,
+                });
+            }
+        }
+        self.assign_unchecked(x, labels, best, scratch);
+        Ok(())
+    }
+
+    fn assign_unchecked(
+        &self,
+        x: MatRef<'_, f64>,
+        labels: &mut [usize],
+        best: &mut [f64],
+        scratch: &mut Vec<f64>,
+    ) {
+        best.fill(f64::INFINITY);
+        labels.fill(0);
+        if let Some(cols) = contiguous_columns(x) {
+            self.assign_direct(&cols[..x.ncols()], labels, best);
+            return;
+        }
+        let (b, k) = (x.nrows(), self.prep.yt.ncols());
+        let step = self.prep.tile_cols(b);
+        let x_norms = row_norms_unchecked(x);
+        scratch.resize(b * step.min(k), 0.0);
+        let mut c0 = 0;
+        while c0 < k {
+            let w = step.min(k - c0);
+            let mut t = MatMut::from_column_major_slice_mut(&mut scratch[..b * w], b, w);
+            self.prep.tile(x, &x_norms, c0, t.rb_mut(), Par::Seq);
+            argmin_update(t.rb(), c0, labels, best);
+            c0 += w;
+        }
+    }
+
+    /// The direct path: each centre's distances summed and folded in one pass over the
+    /// block's columns.
+    fn assign_direct(&self, cols: &[&[f64]], labels: &mut [usize], best: &mut [f64]) {
+        let yt = self.prep.yt.as_ref();
+        // One monomorphised kernel per width, compiled for AVX2/FMA too and chosen at
+        // run time (see `vectorised`).
+        macro_rules! fixed {
+            ($($d:literal)*) => {
+                match cols.len() {
+                    $($d => vectorised(
+                        #[inline(always)]
+                        || nearest_fixed::<$d>(std::array::from_fn(|j| cols[j]), yt, labels, best),
+                    ),)*
+                    // No columns: every centre is at distance 0; the first wins.
+                    0 => best.fill(0.0),
+                    _ => unreachable!("`contiguous_columns` admits at most DIRECT_MAX_FEATURES"),
+                }
+            };
+        }
+        fixed!(1 2 3 4 5 6 7 8);
+    }
+}
+
+/// Runs `f` compiled for the best instruction set this CPU has (AVX2 + FMA where
+/// present, else the baseline), through `pulp`'s safe dispatch: the loops inside are
+/// auto-vectorised for both, so functions `f` calls must be `#[inline(always)]`.
+#[inline(always)]
+fn vectorised<R>(f: impl FnOnce() -> R) -> R {
+    pulp::Arch::new().dispatch(f)
+}
+
+/// Folds the distance block `block` (its column `j` being candidate `offset + j`) into
+/// the running minimum of every row: `best` and its index `labels`.
+fn argmin_update(block: MatRef<'_, f64>, offset: usize, labels: &mut [usize], best: &mut [f64]) {
+    let n = labels.len().min(best.len()).min(block.nrows());
+    let (labels, best) = (&mut labels[..n], &mut best[..n]);
+    let mut scratch = Vec::new();
+    for j in 0..block.ncols() {
+        let col = block.col(j);
+        let dist = match col.try_as_col_major() {
+            Some(c) => c.as_slice(),
+            None => {
+                scratch.clear();
+                scratch.extend(col.iter().copied());
+                scratch.as_slice()
+            }
+        };
+        fold_min(&dist[..n], offset + j, labels, best);
+    }
+}
+
+/// Rows folded together by [`nearest_fixed`]: their running minima stay in registers
+/// while every centre is tried.
+const LANES: usize = 8;
+
+/// The nearest of the `k` centres (columns of `yt`, `D × k`) for every row given by its
+/// `D` columns `cols`: rows go in groups of [`LANES`] whose running minimum and label
+/// live in registers across the loop over centres, so nothing is stored until a group
+/// is done (a conditional store per distance is what makes the naive loop slow).
+/// `best` must come in filled with infinity.
+#[inline(always)]
+fn nearest_fixed<const D: usize>(
+    cols: [&[f64]; D],
+    yt: MatRef<'_, f64>,
+    labels: &mut [usize],
+    best: &mut [f64],
+) {
+    let n = best.len();
+    let centres: Vec<[f64; D]> = (0..yt.ncols())
+        .map(|c| std::array::from_fn(|j| yt[(j, c)]))
+        .collect();
+    let cols = cols.map(|c| &c[..n]);
+    let mut i0 = 0;
+    while i0 < n {
+        let width = LANES.min(n - i0);
+        // A short last group is padded with its first row; the padding is dropped.
+        let xs: [[f64; LANES]; D] = std::array::from_fn(|j| {
+            std::array::from_fn(|l| cols[j][i0 + if l < width { l } else { 0 }])
+        });
+        let mut bd = [f64::INFINITY; LANES];
+        let mut bl = [0usize; LANES];
+        for (c, y) in centres.iter().enumerate() {
+            for l in 0..LANES {
+                let mut d = 0.0;
+                for j in 0..D {
+                    let t = xs[j][l] - y[j];
+                    d += t * t;
+                }
+                // Strict: ties keep the lowest index, as in scikit-learn.
+                let better = d < bd[l];
+                bd[l] = if better { d } else { bd[l] };
+                bl[l] = if better { c } else { bl[l] };
+            }
+        }
+        best[i0..i0 + width].copy_from_slice(&bd[..width]);
+        labels[i0..i0 + width].copy_from_slice(&bl[..width]);
+        i0 += width;
+    }
+}
+
+/// `best[i] = min(best[i], dist[i])`, `labels[i] = candidate` where `dist[i]` is smaller:
+/// indexed over equal-length slices with selects, so it compiles to vector blends.
+#[inline(always)]
+fn fold_min(dist: &[f64], candidate: usize, labels: &mut [usize], best: &mut [f64]) {
+    let n = dist.len();
+    let (labels, best) = (&mut labels[..n], &mut best[..n]);
+    for i in 0..n {
+        let (d, b) = (dist[i], best[i]);
+        // All ones where `d` is strictly smaller: masks instead of selects vectorise
+        // even on the baseline x86-64 target (no blend instruction there).
+        let mask = u64::from(d < b).wrapping_neg();
+        best[i] = f64::from_bits((d.to_bits() & mask) | (b.to_bits() & !mask));
+        let lmask = mask as usize;
+        labels[i] = (candidate & lmask) | (labels[i] & !lmask);
+    }
 }
 
 #[cfg(test)]
@@ -357,6 +612,66 @@ mod tests {
         let y = mat![[1.0], [-1.0], [1.0]];
         let (labels, _) = argmin_squared_euclidean(x.as_ref(), y.as_ref()).unwrap();
         assert_eq!(labels, vec![0]);
+    }
+
+    fn naive(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Mat<f64> {
+        Mat::from_fn(x.nrows(), y.nrows(), |i, j| {
+            (0..x.ncols())
+                .map(|k| (x[(i, k)] - y[(j, k)]).powi(2))
+                .sum()
+        })
+    }
+
+    #[test]
+    fn direct_and_gemm_paths_agree_with_the_naive_sum() {
+        for d in [1, 2, 3, 5, DIRECT_MAX_FEATURES, DIRECT_MAX_FEATURES + 1, 20] {
+            let x = Mat::from_fn(603, d, |i, j| ((i * 7 + j * 13) % 17) as f64 / 3.0 - 2.0);
+            let y = Mat::from_fn(40, d, |i, j| ((i * 5 + j * 3) % 11) as f64 / 2.0 - 2.5);
+            let want = naive(x.as_ref(), y.as_ref());
+            // A row-major view takes the GEMM path whatever `d` is.
+            let xt = x.transpose().to_owned();
+            for xv in [x.as_ref(), xt.transpose()] {
+                let got = squared_euclidean(xv, y.as_ref()).unwrap();
+                for i in 0..603 {
+                    for j in 0..40 {
+                        assert!((got[(i, j)] - want[(i, j)]).abs() < 1e-10, "d = {d}");
+                    }
+                }
+                let (labels, best) = argmin_squared_euclidean(xv, y.as_ref()).unwrap();
+                for i in 0..603 {
+                    assert!((best[i] - want[(i, labels[i])]).abs() < 1e-10);
+                    assert!((0..40).all(|j| want[(i, j)] >= best[i] - 1e-10));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nearest_rows_checks_its_arguments() {
+        let c = mat![[0.0, 0.0], [1.0, 1.0]];
+        let nearest = NearestRows::new(c.as_ref()).unwrap();
+        let x = mat![[0.9, 0.8], [0.1, 0.0], [0.5, 0.5]];
+        let (mut labels, mut best, mut scratch) = (vec![9; 3], vec![0.0; 3], Vec::new());
+        nearest
+            .assign(x.as_ref(), &mut labels, &mut best, &mut scratch)
+            .unwrap();
+        assert_eq!(labels, vec![1, 0, 0]);
+        assert!((best[2] - 0.5).abs() < 1e-15);
+        let mut short = vec![0; 2];
+        assert!(matches!(
+            nearest.assign(x.as_ref(), &mut short, &mut best, &mut scratch),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        let wide = mat![[0.0, 0.0, 0.0]];
+        assert!(matches!(
+            nearest.assign(
+                wide.as_ref(),
+                &mut labels[..1],
+                &mut best[..1],
+                &mut scratch
+            ),
+            Err(Error::ShapeMismatch { .. })
+        ));
     }
 
     #[test]

@@ -25,8 +25,9 @@ mod solve;
 
 pub use decomp::{SignConvention, Svd, eigh_desc, svd_flip, thin_svd, thin_svd_with};
 pub use distance::{
-    argmin_squared_euclidean, default_block_rows, for_each_distance_block, par_map_distance_blocks,
-    row_norms_squared, squared_euclidean, squared_euclidean_into,
+    DIRECT_MAX_FEATURES, NearestRows, argmin_squared_euclidean, default_block_rows,
+    for_each_distance_block, par_map_distance_blocks, row_norms_squared, squared_euclidean,
+    squared_euclidean_into,
 };
 pub use randomized::{PowerIterationNormalizer, RandomizedSvd, Transpose};
 pub use solve::{
