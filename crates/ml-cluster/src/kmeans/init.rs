@@ -49,7 +49,8 @@ pub(super) fn kmeans_plusplus(
         centres[(0, j)] = xc[(first, j)];
     }
     let (first_d, _) = candidate_distances(xc, x_norms, w, &[first], None);
-    let mut closest: Vec<f64> = first_d.col(0).iter().copied().collect();
+    let mut closest = vec![0.0; n];
+    copy_column(&first_d, 0, &mut closest);
     let mut potential: f64 = closest.iter().zip(w).map(|(c, wi)| c * wi).sum();
 
     for c in 1..k {
@@ -65,9 +66,7 @@ pub(super) fn kmeans_plusplus(
                 best = t;
             }
         }
-        for (a, &b) in closest.iter_mut().zip(mins.col(best).iter()) {
-            *a = b;
-        }
+        copy_column(&mins, best, &mut closest);
         potential = pots[best];
         for j in 0..d {
             centres[(c, j)] = xc[(ids[best], j)];
@@ -79,17 +78,28 @@ pub(super) fn kmeans_plusplus(
 /// Rows per parallel chunk of the candidate distances.
 const ROWS: usize = 1024;
 
-/// For candidates `ids`: the `n × t` squared distances from every row of `xc` to each
-/// candidate (`‖x‖² − 2x·c + ‖c‖²` clamped at 0), lowered to `closest` when given, and
-/// each column's weighted sum (the potential if that candidate were added). One
-/// sequential GEMM per chunk of rows, chunks in parallel, sums reduced in chunk order.
+/// Column `c` of the chunked distances of [`candidate_distances`] into `out`.
+fn copy_column(parts: &[Mat<f64>], c: usize, out: &mut [f64]) {
+    for (part, dst) in parts.iter().zip(out.chunks_mut(ROWS)) {
+        for (a, &b) in dst.iter_mut().zip(part.col(c).iter()) {
+            *a = b;
+        }
+    }
+}
+
+/// For candidates `ids`: the squared distances from every row of `xc` to each candidate
+/// (`‖x‖² − 2x·c + ‖c‖²` clamped at 0), lowered to `closest` when given, as one
+/// `rows × t` matrix per chunk of [`ROWS`] rows (never assembled: only the chosen
+/// candidate's column is read, by [`copy_column`]), and each column's weighted sum (the
+/// potential if that candidate were added). One sequential GEMM per chunk, chunks in
+/// parallel, sums reduced in chunk order.
 fn candidate_distances(
     xc: MatRef<'_, f64>,
     x_norms: &[f64],
     w: &[f64],
     ids: &[usize],
     closest: Option<&[f64]>,
-) -> (Mat<f64>, Vec<f64>) {
+) -> (Vec<Mat<f64>>, Vec<f64>) {
     let (n, d, t) = (xc.nrows(), xc.ncols(), ids.len());
     // Cᵀ (d × t): each candidate a contiguous column for the GEMM.
     let ct = Mat::from_fn(d, t, |j, c| xc[(ids[c], j)]);
@@ -124,17 +134,15 @@ fn candidate_distances(
             (out, pots)
         })
         .collect();
-    let mut all = Mat::<f64>::zeros(n, t);
     let mut pots = vec![0.0; t];
-    for (blk, (part, p)) in parts.into_iter().enumerate() {
-        all.as_mut()
-            .subrows_mut(blk * ROWS, part.nrows())
-            .copy_from(part.as_ref());
+    let mut mats = Vec::with_capacity(parts.len());
+    for (part, p) in parts {
         for (a, b) in pots.iter_mut().zip(&p) {
             *a += b;
         }
+        mats.push(part);
     }
-    (all, pots)
+    (mats, pots)
 }
 
 /// `k` distinct samples at random: uniformly when all weights are equal, otherwise
