@@ -112,6 +112,7 @@ impl Inputs {
         let arrays = match generator {
             "rust:gaussian_pair" => gaussian_pair(p)?,
             "rust:decaying_spectrum" => decaying_spectrum(p)?,
+            "rust:sparse_uniform" => sparse_uniform(p)?,
             other => {
                 return Err(format!(
                     "data set {dataset}: generator {other:?} is not implemented in Rust \
@@ -139,7 +140,12 @@ impl Inputs {
     pub fn standin(dataset: &str) -> Result<Self, BoxError> {
         let d = spec::dataset(dataset).ok_or_else(|| format!("unknown data set {dataset}"))?;
         let kind = standin_kind(d).ok_or_else(|| format!("data set {dataset} has no stand-in"))?;
-        let p = &d["params"];
+        // The smoke sizes where the spec gives them.
+        let p = if d["quick_params"].is_object() {
+            &d["quick_params"]
+        } else {
+            &d["params"]
+        };
         let shape = &d["shape"];
         let num = |key: &str, real: usize, default: usize| -> usize {
             p[key].as_u64().map_or_else(
@@ -156,6 +162,27 @@ impl Inputs {
         let mut y_i = Vec::new();
         match kind {
             StandIn::TextSplit => return Self::text_split(dataset, d),
+            StandIn::Pixels => {
+                // Colours around a few dozen hues, as a photograph's pixels cluster.
+                let hues: Vec<f64> = (0..40 * n_features)
+                    .map(|_| rng.random_range(0.0..1.0))
+                    .collect();
+                for (i, row) in x.chunks_mut(n_features).enumerate() {
+                    let h = (i * 7919) % 40;
+                    for (j, v) in row.iter_mut().enumerate() {
+                        let e: f64 = rng.sample(StandardNormal);
+                        *v = (hues[h * n_features + j] + 0.03 * e).clamp(0.0, 1.0);
+                    }
+                }
+                let sample: Vec<i64> = (0..n as i64).step_by(4).collect();
+                arrays.insert(
+                    "sample_idx".into(),
+                    Array::I64 {
+                        shape: vec![sample.len()],
+                        data: sample,
+                    },
+                );
+            }
             StandIn::Regression => {
                 let w: Vec<f64> = (0..n_features)
                     .map(|_| rng.random_range(-50.0..50.0))
@@ -201,7 +228,7 @@ impl Inputs {
                 data: x,
             },
         );
-        if y_i.is_empty() {
+        if y_i.is_empty() && !y_f.is_empty() {
             arrays.insert(
                 "y".into(),
                 Array::F64 {
@@ -209,7 +236,7 @@ impl Inputs {
                     data: y_f,
                 },
             );
-        } else {
+        } else if !y_i.is_empty() {
             arrays.insert(
                 "y".into(),
                 Array::I64 {
@@ -409,6 +436,8 @@ enum StandIn {
     Classes(usize, f64, f64),
     /// A bundled text collection: only a split of its own.
     TextSplit,
+    /// An image's pixels (RGB in [0, 1]) and a sample of their indices.
+    Pixels,
 }
 
 /// The stand-in kind of a scikit-learn data set, from its generator or loader.
@@ -416,15 +445,23 @@ fn standin_kind(d: &Value) -> Option<StandIn> {
     if d["kind"] == "real" && d["path"].is_string() {
         return Some(StandIn::TextSplit);
     }
+    if d["loader"]
+        .as_str()
+        .is_some_and(|l| l.starts_with("sklearn.datasets.load_sample_image("))
+    {
+        return Some(StandIn::Pixels);
+    }
     let p = &d["params"];
     let source = d["generator"].as_str().or_else(|| d["loader"].as_str())?;
     let classes = |key: &str, default: usize| p[key].as_u64().map_or(default, |v| v as usize);
     Some(match source.rsplit('.').next()? {
-        "make_regression" | "load_diabetes" => StandIn::Regression,
+        "make_regression" | "load_diabetes" | "make_low_rank_matrix" => StandIn::Regression,
+        "load_digits" => StandIn::Classes(10, 3.0, 1.0),
         "make_friedman1" => StandIn::Friedman1,
         "make_classification" => StandIn::Classes(classes("n_classes", 2), 1.0, 1.5),
         "load_breast_cancer" => StandIn::Classes(2, 1.0, 1.5),
         "load_iris" => StandIn::Classes(3, 3.0, 0.5),
+        "load_wine" => StandIn::Classes(3, 3.0, 1.0),
         "make_blobs" => {
             let std = p["cluster_std"].as_f64().unwrap_or(1.0);
             let half = p["center_box"][1].as_f64().unwrap_or(10.0);
@@ -508,6 +545,69 @@ fn decaying_spectrum(p: &Value) -> Result<BTreeMap<String, Array>, BoxError> {
             data,
         },
     )]))
+}
+
+/// A CSR matrix (`n_samples` × `n_features`) with exactly `round(density ·
+/// n_features)` distinct columns per row, chosen uniformly by Floyd's algorithm, and
+/// values uniform in `[0, 1)`: arrays `data` (f64), `indices`, `indptr` and `shape`
+/// (i64), column indices sorted within each row.
+fn sparse_uniform(p: &Value) -> Result<BTreeMap<String, Array>, BoxError> {
+    let n = param(p, "n_samples")? as usize;
+    let d = param(p, "n_features")? as usize;
+    let per_row = ((param_f(p, "density")? * d as f64).round() as usize).min(d);
+    let mut rng = rng::seeded(param(p, "seed")?);
+    let mut data = Vec::with_capacity(n * per_row);
+    let mut indices: Vec<i64> = Vec::with_capacity(n * per_row);
+    let mut indptr: Vec<i64> = Vec::with_capacity(n + 1);
+    indptr.push(0);
+    let mut chosen = std::collections::HashSet::with_capacity(per_row);
+    let mut cols = Vec::with_capacity(per_row);
+    for _ in 0..n {
+        chosen.clear();
+        for j in d - per_row..d {
+            let t = rng.random_range(0..=j);
+            chosen.insert(if chosen.contains(&t) { j } else { t });
+        }
+        cols.clear();
+        cols.extend(chosen.iter().copied());
+        cols.sort_unstable();
+        for &c in &cols {
+            indices.push(c as i64);
+            data.push(rng.random_range(0.0..1.0));
+        }
+        indptr.push(indices.len() as i64);
+    }
+    let nnz = data.len();
+    Ok(BTreeMap::from([
+        (
+            "data".into(),
+            Array::F64 {
+                shape: vec![nnz],
+                data,
+            },
+        ),
+        (
+            "indices".into(),
+            Array::I64 {
+                shape: vec![nnz],
+                data: indices,
+            },
+        ),
+        (
+            "indptr".into(),
+            Array::I64 {
+                shape: vec![n + 1],
+                data: indptr,
+            },
+        ),
+        (
+            "shape".into(),
+            Array::I64 {
+                shape: vec![2],
+                data: vec![n as i64, d as i64],
+            },
+        ),
+    ]))
 }
 
 #[cfg(test)]

@@ -227,6 +227,8 @@ def prepare(spec, wid, root, quick):
     except (OSError, ValueError):
         pass
     import importlib
+    import re
+    extra = {}
     if d["kind"] == "synthetic" and gen.startswith("sklearn.datasets.make_"):
         mod, name = gen.rsplit(".", 1)
         p = dict(prov["params"])
@@ -237,6 +239,18 @@ def prepare(spec, wid, root, quick):
         res = getattr(importlib.import_module(mod), name)(**p)
         X, y = (res[0], res[1]) if isinstance(res, tuple) else (res, None)
         prov["effective_params"] = p
+    elif d.get("loader", "").startswith("sklearn.datasets.load_sample_image("):
+        # Decoded by PIL as scikit-learn does; the Rust side reads these exact pixels.
+        from sklearn.datasets import load_sample_image
+        from sklearn.utils import shuffle
+        name = d["loader"].split("(", 1)[1].rstrip(")").strip("'\"")
+        X = (np.array(load_sample_image(name), dtype=np.float64) / 255).reshape(-1, 3)
+        y = None
+        method = d["sample"]["method"]
+        sample_n = int(re.search(r"n_samples=(\d+)", method).group(1))
+        sample_seed = int(re.search(r"random_state=(\d+)", method).group(1))
+        extra = {"sample_idx": shuffle(np.arange(X.shape[0]), random_state=sample_seed,
+                                       n_samples=sample_n).astype("<i8")}
     elif is_text(d):
         _, y = read_sms(d["path"])
         X = None
@@ -249,6 +263,7 @@ def prepare(spec, wid, root, quick):
     if os.path.exists(os.path.join(out, "params.json")):
         os.remove(os.path.join(out, "params.json"))
     arrays = {} if X is None else {"X": np.asarray(X, dtype="<f8")}
+    arrays.update(extra)
     if y is not None:
         arrays["y"] = np.asarray(y).astype("<i8") if np.asarray(y).dtype.kind in "iub" else np.asarray(y, dtype="<f8")
     if "split" in d:
@@ -343,6 +358,9 @@ def build_regression(w, impl, inp, threads):
         make = lambda: LinearRegression(**hp)  # noqa: E731
     elif algo == "Ridge":
         make = lambda: Ridge(**hp)  # noqa: E731
+    elif algo == "Lasso":
+        from sklearn.linear_model import Lasso
+        make = lambda: Lasso(**hp)  # noqa: E731
     elif algo.startswith("PolynomialFeatures"):
         make = lambda: make_pipeline(PolynomialFeatures(**hp["PolynomialFeatures"]),  # noqa: E731
                                      LinearRegression(**hp["LinearRegression"]))
@@ -407,6 +425,35 @@ def build_kmeans(w, impl, inp, threads):
         return {"inertia": float(m.inertia_), "ari": float(adjusted_rand_score(y, m.labels_)),
                 "n_iter": int(m.n_iter_)}
     return [("fit", fit)], quality, {"shape": list(X.shape)}
+
+
+def build_kmeans_quantize(w, impl, inp, threads):
+    """Colour quantisation of china.jpg's pixels P: `fit` on P[sample_idx] and `predict`
+    all of P (scikit-learn's example), or `fit` on all of P (`..._full`); quality: the
+    fit's inertia_, the mean squared error of the quantised image against P, n_iter_."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+    P = inp["X"]
+    full = "predict" not in w["timed"]
+    X = P if full else P[inp["sample_idx"]]
+    hp = dict(w["hyperparameters"])
+    st = {}
+
+    def fit():
+        st["m"] = None
+        st["m"] = KMeans(**hp).fit(X)
+        st["labels"] = st["m"].labels_
+
+    def predict():
+        st["labels"] = st["m"].predict(P)
+
+    def quality():
+        m = st["m"]
+        q = m.cluster_centers_[st["labels"]]
+        return {"inertia": float(m.inertia_), "quant_mse": float(np.mean((P - q) ** 2)),
+                "n_iter": int(m.n_iter_)}
+    steps = [("fit", fit)] + ([] if full else [("predict", predict)])
+    return steps, quality, {"fit_shape": list(X.shape), "pixels": int(P.shape[0])}
 
 
 # ---------------------------------------------------------------------------
@@ -566,12 +613,17 @@ PEERS = {
     "linreg_reg40": build_regression,
     "ridge_reg40": build_regression,
     "ridge_diabetes": build_regression,
+    "linreg_1m_20": build_regression,
+    "ridge_wide_10k_1k": build_regression,
+    "lasso_wide_10k_1k": build_regression,
     "polyreg3_friedman8": build_regression,
     "logreg_clf20": build_logistic,
     "logreg_breast_cancer": build_logistic,
     "kmeans_blobs16": build_kmeans,
     "kmeans_iris": build_kmeans,
     "minibatch_kmeans_blobs16": build_kmeans,
+    "kmeans_china64": build_kmeans_quantize,
+    "kmeans_china64_full": build_kmeans_quantize,
 }
 PEERS.update({w: build_fim for w in ("fim_groceries_s0.01", "fim_groceries_s0.002", "fim_groceries_s0.001",
                                      "fim_retail_s0.005", "fim_retail_s0.002", "fim_retail_s0.001",

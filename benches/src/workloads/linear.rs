@@ -18,7 +18,7 @@
 
 use ml_core::faer::{Mat, MatRef};
 use ml_core::metrics::{accuracy_score, r2_score};
-use ml_supervised::{LinearRegression, LogisticRegression, PolynomialRegression, Ridge};
+use ml_supervised::{Lasso, LinearRegression, LogisticRegression, PolynomialRegression, Ridge};
 use serde_json::{Map, Value, json};
 
 use super::{Case, Quality};
@@ -65,6 +65,8 @@ fn regression_split(inputs: &Inputs) -> Result<Split, BoxError> {
 enum Model {
     Ols,
     Ridge(f64),
+    /// alpha, tol, max_iter.
+    Lasso(f64, f64, usize),
     Poly(usize),
 }
 
@@ -72,6 +74,7 @@ enum Model {
 enum Fitted {
     Ols(ml_supervised::LinearRegressionModel),
     Ridge(ml_supervised::RidgeModel),
+    Lasso(ml_supervised::LassoModel),
     Poly(ml_supervised::PolynomialRegressionModel),
 }
 
@@ -90,6 +93,11 @@ pub(super) fn prepare_regression(inputs: &Inputs, def: &Value) -> Result<Box<dyn
     let model = match def["algorithm"].as_str().unwrap_or("") {
         "LinearRegression" => Model::Ols,
         "Ridge" => Model::Ridge(hp_f64(hp, "alpha", 1.0)),
+        "Lasso" => Model::Lasso(
+            hp_f64(hp, "alpha", 1.0),
+            hp_f64(hp, "tol", 1e-4),
+            hp["max_iter"].as_u64().unwrap_or(1000) as usize,
+        ),
         a if a.starts_with("PolynomialFeatures") => Model::Poly(
             hp["PolynomialFeatures"]["degree"]
                 .as_u64()
@@ -118,12 +126,20 @@ impl Case for Regression {
             self.fitted = Some(match self.model {
                 Model::Ols => Fitted::Ols(LinearRegression::new().fit(xt, yt)?),
                 Model::Ridge(a) => Fitted::Ridge(Ridge::new().alpha(a).fit(xt, yt)?),
+                Model::Lasso(a, tol, max_iter) => Fitted::Lasso(
+                    Lasso::new()
+                        .alpha(a)
+                        .tol(tol)
+                        .max_iter(max_iter)
+                        .fit(xt, yt)?,
+                ),
                 Model::Poly(d) => Fitted::Poly(PolynomialRegression::new(d).fit(xt, yt)?),
             });
         } else {
             self.pred = Some(match self.fitted.as_ref().ok_or("predict before fit")? {
                 Fitted::Ols(m) => m.predict(x)?,
                 Fitted::Ridge(m) => m.predict(x)?,
+                Fitted::Lasso(m) => m.predict(x)?,
                 Fitted::Poly(m) => m.predict(x)?,
             });
         }
@@ -137,6 +153,7 @@ impl Case for Regression {
         let coef = match self.fitted.as_ref().ok_or("no model")? {
             Fitted::Ols(m) => Some(m.coef()),
             Fitted::Ridge(m) => Some(m.coef()),
+            Fitted::Lasso(m) => Some(m.coef()),
             Fitted::Poly(_) => None,
         };
         if let Some(c) = coef {

@@ -11,7 +11,11 @@ mod distances;
 mod fim;
 mod kmeans;
 mod linear;
+mod naive_bayes;
+mod pca;
 mod rsvd;
+mod text;
+mod topics;
 
 use serde_json::{Map, Value};
 
@@ -65,11 +69,18 @@ pub fn registry() -> Vec<Workload> {
             id: "rsvd_dense_100k_100_k10",
             prepare: rsvd::prepare,
         },
+        Workload {
+            id: "tfidf_sms",
+            prepare: text::prepare,
+        },
     ];
     for id in [
         "linreg_reg40",
         "ridge_reg40",
         "ridge_diabetes",
+        "linreg_1m_20",
+        "ridge_wide_10k_1k",
+        "lasso_wide_10k_1k",
         "polyreg3_friedman8",
     ] {
         v.push(Workload {
@@ -83,12 +94,51 @@ pub fn registry() -> Vec<Workload> {
             prepare: linear::prepare_logistic,
         });
     }
-    // The colour-quantization workloads (`kmeans_china64*`) need an image decoder.
+    for (id, prepare) in [
+        ("gnb_clf20", naive_bayes::prepare_gaussian as Prepare),
+        ("gnb_wine", naive_bayes::prepare_gaussian),
+        ("mnb_sms", naive_bayes::prepare_sms_counts),
+        ("mnb_sms100k", naive_bayes::prepare_corpus),
+    ] {
+        v.push(Workload { id, prepare });
+    }
     for id in ["kmeans_blobs16", "kmeans_iris", "minibatch_kmeans_blobs16"] {
         v.push(Workload {
             id,
             prepare: kmeans::prepare,
         });
+    }
+    for id in ["kmeans_china64", "kmeans_china64_full"] {
+        v.push(Workload {
+            id,
+            prepare: kmeans::prepare_quantize,
+        });
+    }
+    for id in [
+        "pca_full_lowrank300",
+        "pca_randomized_lowrank300",
+        "pca_digits",
+        "pca_full_100k_100_k10",
+        "pca_covariance_eigh_100k_100_k10",
+        "pca_randomized_100k_100_k10",
+    ] {
+        v.push(Workload {
+            id,
+            prepare: pca::prepare_pca,
+        });
+    }
+    for id in ["tsvd_sparse_100k_50k_k100", "tsvd_sms_tfidf"] {
+        v.push(Workload {
+            id,
+            prepare: pca::prepare_tsvd,
+        });
+    }
+    for (id, prepare) in [
+        ("lda_sms", topics::prepare_lda as Prepare),
+        ("lda_sms20k", topics::prepare_lda),
+        ("nmf_sms_tfidf", topics::prepare_nmf),
+    ] {
+        v.push(Workload { id, prepare });
     }
     // One case serves every support threshold: the workload's definition carries it.
     for id in [

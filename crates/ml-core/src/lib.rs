@@ -14,6 +14,7 @@
 //!   defines them.
 //! - [`preprocessing`], [`model_selection`] and [`pipeline`]: scalers, splits, folds,
 //!   cross-validation and chaining of a transformer with an estimator.
+//! - [`text`]: bag-of-words and TF-IDF vectorisers of documents, as scikit-learn's.
 //! - [`persist`]: saving and loading fitted models (header + bincode payload).
 //! - `datasets` (feature `datasets`, on by default): the bundled real data sets.
 //! - `testing` (feature `testing`): the conformance battery every estimator runs.
@@ -28,6 +29,7 @@ pub mod pipeline;
 pub mod preprocessing;
 pub mod rng;
 pub mod sparse;
+pub mod text;
 pub mod traits;
 pub mod validate;
 

@@ -1,6 +1,30 @@
-//! Dimensionality reduction.
+//! Dimensionality reduction: turning many raw features into a few higher-level ones.
 //!
-//! This crate will hold PCA, truncated SVD, latent semantic analysis, latent Dirichlet
-//! allocation, NMF and t-SNE, each on the [`ml_core`] estimator traits. Its numerical
-//! kernels (thin and randomized SVD, symmetric eigendecomposition) already live in
-//! [`ml_core::linalg`]. No estimator has landed yet; nothing here is a placeholder.
+//! - [`pca`]: principal component analysis (full SVD, covariance eigendecomposition,
+//!   randomized) and its incremental form.
+//! - [`truncated_svd`]: truncated SVD without centring, for sparse TF-IDF and ratings.
+//! - [`lsa`]: latent semantic analysis (TF-IDF → truncated SVD → row normalisation).
+//! - [`lda`]: latent Dirichlet allocation by batch and online variational Bayes.
+//! - [`nmf`]: non-negative matrix factorisation.
+//! - [`recommender`]: top-N recommendations from a user × item ratings matrix.
+//!
+//! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
+//! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. The
+//! numerical kernels (thin and randomized SVD, symmetric eigendecomposition) live in
+//! [`ml_core::linalg`].
+
+pub mod incremental_pca;
+pub mod lda;
+pub mod lsa;
+pub mod nmf;
+pub mod pca;
+pub mod recommender;
+pub mod truncated_svd;
+
+pub use incremental_pca::{IncrementalPca, IncrementalPcaModel};
+pub use lda::{LatentDirichletAllocation, LatentDirichletAllocationModel, LearningMethod};
+pub use lsa::{Lsa, LsaModel};
+pub use nmf::{BetaLoss, Nmf, NmfInit, NmfModel, NmfSolver};
+pub use pca::{NComponents, Pca, PcaModel, PcaSolver};
+pub use recommender::{Recommender, RecommenderMethod, RecommenderModel};
+pub use truncated_svd::{TruncatedSvd, TruncatedSvdModel, TsvdAlgorithm};

@@ -8,13 +8,17 @@
 //!   ([`PolynomialFeatures`], [`PolynomialRegression`]).
 //! - [`logistic`]: [`LogisticRegression`], binary and multinomial, with L2, L1 and
 //!   elastic-net penalties.
+//! - [`naive_bayes`]: [`GaussianNB`], [`MultinomialNB`], [`ComplementNB`],
+//!   [`BernoulliNB`] and [`CategoricalNB`], on dense and (for counts) CSR input, with
+//!   online learning by `partial_fit`.
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
 //! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. The
-//! naive Bayes, tree, ensemble and SVM families arrive with their own issues.
+//! tree, ensemble and SVM families arrive with their own issues.
 
 pub mod linear;
 pub mod logistic;
+pub mod naive_bayes;
 
 pub use linear::{
     ElasticNet, ElasticNetModel, Lasso, LassoModel, LinearRegression, LinearRegressionModel,
@@ -23,3 +27,7 @@ pub use linear::{
     RidgeSolver,
 };
 pub use logistic::{ClassWeight, LogisticRegression, LogisticRegressionModel};
+pub use naive_bayes::{
+    BernoulliNB, BernoulliNBModel, CategoricalNB, CategoricalNBModel, ComplementNB,
+    ComplementNBModel, GaussianNB, GaussianNBModel, MultinomialNB, MultinomialNBModel,
+};

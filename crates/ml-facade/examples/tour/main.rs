@@ -8,8 +8,10 @@
 mod association;
 mod classification;
 mod clustering;
+mod decomposition;
 mod foundation;
 mod regression;
+mod text;
 
 use std::time::Instant;
 
@@ -22,7 +24,9 @@ fn main() -> Result<(), ml::Error> {
     regression::run()?;
     classification::run()?;
     clustering::run()?;
+    text::run()?;
     association::run()?;
+    decomposition::run()?;
 
     println!("\ntour finished in {:.2} s", start.elapsed().as_secs_f64());
     Ok(())

@@ -1,0 +1,83 @@
+//! Criterion benches of `ml_decomp`'s PCA solvers and truncated SVD, on the shapes of
+//! the comparison runner's workloads (`pca_*_100k_100_k10`, `tsvd_sparse_*`) scaled
+//! to run in seconds: a tall dense matrix with a geometric spectrum, and a uniform
+//! random CSR matrix at 1% density.
+
+use criterion::{Criterion, criterion_main};
+use ml_core::faer::Mat;
+use ml_core::sparse::{self, Csr};
+use ml_decomp::pca::{Pca, PcaSolver};
+use ml_decomp::truncated_svd::TruncatedSvd;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// `n × d` with column `j` scaled by `exp(−0.7·j)` (well-separated variances).
+fn decaying(n: usize, d: usize, seed: u64) -> Mat<f64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut out = Mat::<f64>::zeros(n, d);
+    for j in 0..d {
+        let s = (-0.7 * j as f64).exp();
+        for i in 0..n {
+            let g: f64 = StandardNormal.sample(&mut rng);
+            out[(i, j)] = g * s;
+        }
+    }
+    out
+}
+
+fn random_csr(m: usize, n: usize, density: f64, seed: u64) -> Csr {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let nnz = (m as f64 * n as f64 * density) as usize;
+    let trip: Vec<(usize, usize, f64)> = (0..nnz)
+        .map(|_| {
+            (
+                rng.random_range(0..m),
+                rng.random_range(0..n),
+                rng.random::<f64>(),
+            )
+        })
+        .collect();
+    sparse::csr_from_triplets(m, n, &trip).expect("valid triplets")
+}
+
+fn pca(c: &mut Criterion) {
+    let x = decaying(100_000, 100, 1);
+    let mut g = c.benchmark_group("pca_100000x100_k10");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    for (name, solver) in [
+        ("full", PcaSolver::Full),
+        ("covariance_eigh", PcaSolver::CovarianceEigh),
+        ("randomized", PcaSolver::Randomized),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(Pca::new(10).solver(solver).fit(x.as_ref()).unwrap()))
+        });
+    }
+    let model = Pca::new(10).fit(x.as_ref()).unwrap();
+    g.bench_function("transform", |b| {
+        b.iter(|| black_box(model.transform(x.as_ref()).unwrap()))
+    });
+    g.finish();
+}
+
+fn tsvd(c: &mut Criterion) {
+    let a = random_csr(20_000, 10_000, 0.01, 2);
+    let mut g = c.benchmark_group("tsvd_csr_20000x10000_1pct_k100");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    g.bench_function("randomized", |b| {
+        b.iter(|| black_box(TruncatedSvd::new(100).fit_csr(a.as_ref()).unwrap()))
+    });
+    g.finish();
+}
+
+fn benches() {
+    let mut c = Criterion::default().configure_from_args();
+    pca(&mut c);
+    tsvd(&mut c);
+}
+
+criterion_main!(benches);

@@ -1,0 +1,243 @@
+//! Latent semantic analysis ([`Lsa`]): TF-IDF → truncated SVD → L2 row
+//! normalisation, scikit-learn's recipe (`make_pipeline(TfidfVectorizer(),
+//! TruncatedSVD(100), Normalizer(copy=False))` in its document-clustering example).
+//!
+//! Each component of the SVD is a *latent concept*: a direction in term space whose
+//! largest weights name it ([`LsaModel::top_terms`]). Documents are represented by
+//! their coordinates on the concepts, scaled to unit length so that cosine similarity
+//! is a dot product.
+//!
+//! [`Lsa::fit`] takes the texts and builds the TF-IDF matrix with
+//! [`ml_core::text::TfidfVectorizer`]; [`Lsa::fit_csr`] takes a TF-IDF (or any
+//! non-negative term-weight) matrix already built, with its vocabulary.
+
+use faer::{Mat, MatRef};
+use ml_core::persist::Persist;
+use ml_core::sparse::CsrRef;
+use ml_core::text::{TfidfVectorizer, TfidfVectorizerModel};
+use ml_core::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::truncated_svd::{TruncatedSvd, TruncatedSvdModel};
+
+/// Latent semantic analysis: TF-IDF, truncated SVD, L2-normalised document rows.
+///
+/// Defaults: scikit-learn's `TfidfVectorizer()` and `TruncatedSVD(n_components)` (randomized,
+/// 5 power iterations, seed 0).
+///
+/// ```
+/// use ml_decomp::lsa::Lsa;
+///
+/// let docs = [
+///     "the cat sat on the mat",
+///     "a cat and a kitten",
+///     "stocks fell on the market",
+///     "the market rallied and stocks rose",
+/// ];
+/// let (model, z) = Lsa::new(2).fit_transform(&docs)?;
+/// assert_eq!((z.nrows(), z.ncols()), (4, 2));
+/// // Rows are unit vectors.
+/// let norm = (z[(0, 0)].powi(2) + z[(0, 1)].powi(2)).sqrt();
+/// assert!((norm - 1.0).abs() < 1e-12);
+/// let terms: Vec<&str> = model.top_terms(0, 3)?.iter().map(|t| t.0).collect();
+/// assert_eq!(terms.len(), 3);
+/// # Ok::<(), ml_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lsa {
+    vectorizer: TfidfVectorizer,
+    svd: TruncatedSvd,
+}
+
+impl Default for Lsa {
+    fn default() -> Self {
+        Self::new(100)
+    }
+}
+
+impl Lsa {
+    /// LSA with `n_components` latent concepts. [`Default`] uses 100, the common choice
+    /// for LSA (scikit-learn's `TruncatedSVD` itself defaults to 2).
+    pub fn new(n_components: usize) -> Self {
+        Self {
+            vectorizer: TfidfVectorizer::new(),
+            svd: TruncatedSvd::new(n_components),
+        }
+    }
+
+    /// The TF-IDF vectoriser. Default: `TfidfVectorizer::new()` (scikit-learn's).
+    pub fn vectorizer(mut self, vectorizer: TfidfVectorizer) -> Self {
+        self.vectorizer = vectorizer;
+        self
+    }
+
+    /// The truncated SVD (its `n_components` is the number of concepts). Default:
+    /// `TruncatedSvd::new(n_components)`.
+    pub fn svd(mut self, svd: TruncatedSvd) -> Self {
+        self.svd = svd;
+        self
+    }
+
+    /// Fits the concepts of `docs`.
+    ///
+    /// # Errors
+    /// The vectoriser's errors (an empty vocabulary above all), then those of
+    /// [`TruncatedSvd::fit_csr`] (more concepts than documents or terms).
+    pub fn fit<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<LsaModel> {
+        Ok(self.fit_transform(docs)?.0)
+    }
+
+    /// Fits the concepts of `docs` and returns the normalised document-concept matrix.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn fit_transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<(LsaModel, Mat<f64>)> {
+        let (vectorizer, tfidf) = self.vectorizer.fit_transform(docs)?;
+        let vocabulary = vectorizer.vocabulary().to_vec();
+        let (mut model, z) = self.fit_matrix(tfidf.as_ref(), vocabulary)?;
+        model.vectorizer = Some(vectorizer);
+        Ok((model, z))
+    }
+
+    /// Fits the concepts of a term-weight matrix (one row per document, one column per
+    /// term of `vocabulary`), e.g. a TF-IDF matrix built elsewhere. The model then
+    /// transforms matrices only ([`LsaModel::transform_csr`]).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when `vocabulary` does not name every column; the errors
+    /// of [`TruncatedSvd::fit_csr`].
+    pub fn fit_csr(&self, tfidf: CsrRef<'_>, vocabulary: &[String]) -> Result<LsaModel> {
+        Ok(self.fit_matrix(tfidf, vocabulary.to_vec())?.0)
+    }
+
+    fn fit_matrix(
+        &self,
+        tfidf: CsrRef<'_>,
+        vocabulary: Vec<String>,
+    ) -> Result<(LsaModel, Mat<f64>)> {
+        if vocabulary.len() != tfidf.ncols() {
+            return Err(Error::ShapeMismatch {
+                what: "vocabulary length (columns of the term matrix)",
+                expected: tfidf.ncols(),
+                got: vocabulary.len(),
+            });
+        }
+        let (svd, mut z) = self.svd.fit_transform_csr(tfidf)?;
+        normalize_rows(&mut z);
+        Ok((
+            LsaModel {
+                vectorizer: None,
+                svd,
+                vocabulary,
+            },
+            z,
+        ))
+    }
+}
+
+/// Scales every row to unit Euclidean length; all-zero rows stay zero (scikit-learn's
+/// `Normalizer`).
+fn normalize_rows(z: &mut Mat<f64>) {
+    let mut norms = vec![0.0f64; z.nrows()];
+    for j in 0..z.ncols() {
+        for (n, v) in norms.iter_mut().zip(z.col(j).iter()) {
+            *n += v * v;
+        }
+    }
+    for j in 0..z.ncols() {
+        for (v, n) in z.col_mut(j).iter_mut().zip(&norms) {
+            if *n > 0.0 {
+                *v /= n.sqrt();
+            }
+        }
+    }
+}
+
+/// A fitted [`Lsa`]: the vectoriser (when fitted on texts), the SVD and the vocabulary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LsaModel {
+    vectorizer: Option<TfidfVectorizerModel>,
+    svd: TruncatedSvdModel,
+    vocabulary: Vec<String>,
+}
+
+impl Persist for LsaModel {
+    const MODEL_NAME: &'static str = "ml_decomp::LsaModel";
+}
+
+impl LsaModel {
+    /// The fitted vectoriser, when the model was fitted on texts.
+    pub fn vectorizer(&self) -> Option<&TfidfVectorizerModel> {
+        self.vectorizer.as_ref()
+    }
+
+    /// The fitted truncated SVD (its components are the concepts).
+    pub fn svd(&self) -> &TruncatedSvdModel {
+        &self.svd
+    }
+
+    /// The concepts, one row per concept, one column per term.
+    pub fn concepts(&self) -> MatRef<'_, f64> {
+        self.svd.components()
+    }
+
+    /// The number of concepts.
+    pub fn n_components(&self) -> usize {
+        self.svd.n_components()
+    }
+
+    /// The terms, in column order.
+    pub fn vocabulary(&self) -> &[String] {
+        &self.vocabulary
+    }
+
+    /// The `n` terms of largest weight in `concept`, by decreasing weight (ties by
+    /// column order), with their weights: the concept's name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when `concept` is not below
+    /// [`n_components`](Self::n_components).
+    pub fn top_terms(&self, concept: usize, n: usize) -> Result<Vec<(&str, f64)>> {
+        if concept >= self.n_components() {
+            return Err(Error::invalid_parameter(
+                "concept",
+                concept,
+                "below the number of components",
+            ));
+        }
+        let row = self.concepts().row(concept);
+        let mut order: Vec<usize> = (0..row.ncols()).collect();
+        order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+        Ok(order
+            .into_iter()
+            .take(n)
+            .map(|j| (self.vocabulary[j].as_str(), row[j]))
+            .collect())
+    }
+
+    /// The normalised concept coordinates of `docs`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `"vectorizer"` when the model was fitted by
+    /// [`Lsa::fit_csr`]; the vectoriser's errors.
+    pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<Mat<f64>> {
+        let v = self.vectorizer.as_ref().ok_or_else(|| {
+            Error::invalid_parameter(
+                "vectorizer",
+                "none",
+                "a model fitted on texts (Lsa::fit), not on a matrix",
+            )
+        })?;
+        self.transform_csr(v.transform(docs)?.as_ref())
+    }
+
+    /// The normalised concept coordinates of the rows of a term-weight matrix.
+    ///
+    /// # Errors
+    /// As [`TruncatedSvdModel::transform_csr`].
+    pub fn transform_csr(&self, tfidf: CsrRef<'_>) -> Result<Mat<f64>> {
+        let mut z = self.svd.transform_csr(tfidf)?;
+        normalize_rows(&mut z);
+        Ok(z)
+    }
+}
