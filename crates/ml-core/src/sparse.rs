@@ -155,13 +155,14 @@ pub fn csr_times_dense(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Result<Mat<f64>> {
     Ok(times_dense_unchecked(a, b))
 }
 
-/// `Aᵀ · B` for sparse `A` (m × n) and dense `B` (m × k), as a dense n × k matrix,
-/// without forming `Aᵀ`.
+/// `Aᵀ · B` for sparse `A` (m × n) and dense `B` (m × k), as a dense n × k matrix.
 ///
-/// Each fixed block of rows of `A` scatters into its own n × k partial sum and the
-/// partial sums are added in block order, so the result is independent of the thread
-/// count. When the same `A` is multiplied many times (as in randomized SVD), building
-/// [`csr_transpose`] once and using [`csr_times_dense`] is faster.
+/// Up to [`TRANSPOSE_MAX_NNZ`] stored entries, `Aᵀ` is formed (a temporary copy of
+/// `A`) and multiplied as in [`csr_times_dense`]; above it, each fixed block of rows of
+/// `A` scatters into its own n × k partial sum and the partial sums are added in block
+/// order. Either way the result is independent of the thread count. When the same `A`
+/// is multiplied many times (as in randomized SVD), building [`csr_transpose`] once and
+/// using [`csr_times_dense`] saves the repeated transposition.
 ///
 /// # Errors
 /// [`Error::EmptyInput`], [`Error::NonFinite`] (in `A` or `B`), or
@@ -283,35 +284,129 @@ pub(crate) fn transpose_unchecked(a: CsrRef<'_>) -> Csr {
     SparseRowMat::new(symbolic, val)
 }
 
+/// Widest column panel of `B` in the gather of [`times_dense_unchecked`] (see
+/// [`panel_width`]).
+const PANEL: usize = 32;
+
+/// The number of columns of an `n`-row `B` that one gather pass of
+/// [`times_dense_unchecked`] handles. The rows of `B` that the stored entries of `A`
+/// pick are random accesses, so the row-major panel is kept small enough to stay in
+/// cache: up to [`PANEL`] columns while the panel fits in half a 1 MiB L2 cache,
+/// else 8 columns (one cache line a row) while those fit in 4 MiB, else 4. Measured on
+/// a busy 2-core EPYC, one product of a 20 000 × 50 000 CSR matrix at 1% with a
+/// 110-column `B`: 3.4 s with 32-column panels, 1.9 s with 12, 0.8 s with 8; with
+/// 100 000 rows in `B`, 4.2 s with 16, 2.1 s with 8, 1.2 s with 4. The price of a
+/// narrow panel is one more sequential read of `A` per panel.
+fn panel_width(n: usize) -> usize {
+    const L2_HALF: usize = 512 << 10;
+    const LINE_PANEL_MAX: usize = 4 << 20;
+    let bytes_per_col = n.max(1) * std::mem::size_of::<f64>();
+    if bytes_per_col * 8 > LINE_PANEL_MAX {
+        4
+    } else {
+        (L2_HALF / bytes_per_col / 4 * 4).clamp(8, PANEL)
+    }
+}
+
+/// Stored entries up to which [`csr_transpose_times_dense`] (and randomized SVD)
+/// forms `Aᵀ` (a second copy of `A`, 16 bytes an entry: 2 GiB at this bound) and
+/// gathers with it, which is several times faster than scattering; above it, `Aᵀ · B`
+/// scatters into per-block partial sums instead (8 dense `ncols(A) × k`
+/// accumulators, but no copy of `A`).
+pub const TRANSPOSE_MAX_NNZ: usize = 1 << 27;
+
 /// `A · B` without validation (shapes must agree).
+///
+/// `B` goes in column panels of [`panel_width`] columns, each copied row-major (and
+/// zero-padded to a multiple of 4 columns); for every panel, fixed blocks of
+/// [`ROW_BLOCK`] rows of `A` are gathered in parallel and written straight into the
+/// column-major result. Every output entry is the sum over the stored entries of its
+/// row of `A` in storage order, starting from zero, exactly as a plain row-by-row
+/// product, so the result does not depend on the thread count.
 pub(crate) fn times_dense_unchecked(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Mat<f64> {
-    let (m, k) = (a.nrows(), b.ncols());
-    // Row k of B contiguous: the inner loop is an axpy over k values.
-    let bt = row_major_copy(b);
-    let mut out_rm = vec![0.0f64; m * k];
-    if k > 0 {
-        out_rm
-            .par_chunks_mut(ROW_BLOCK * k)
+    let (m, n, k) = (a.nrows(), b.nrows(), b.ncols());
+    let mut out = Mat::<f64>::zeros(m, k);
+    if m == 0 || k == 0 {
+        return out;
+    }
+    let mut panel = Vec::new();
+    let pw = panel_width(n);
+    for c0 in (0..k).step_by(pw) {
+        let cols = (k - c0).min(pw);
+        let w = cols.next_multiple_of(4);
+        panel.clear();
+        panel.resize(n * w, 0.0);
+        for c in 0..cols {
+            for (i, &v) in b.col(c0 + c).iter().enumerate() {
+                panel[i * w + c] = v;
+            }
+        }
+        let panel = &panel;
+        out.as_mut()
+            .subcols_mut(c0, cols)
+            .par_row_chunks_mut(ROW_BLOCK)
             .enumerate()
-            .for_each(|(blk, chunk)| {
+            .for_each(|(blk, dst)| {
                 let row0 = blk * ROW_BLOCK;
-                for (r, out_row) in chunk.chunks_exact_mut(k).enumerate() {
-                    let i = row0 + r;
-                    for (&j, &v) in a.col_idx_of_row_raw(i).iter().zip(a.val_of_row(i)) {
-                        let b_row = &bt[j * k..(j + 1) * k];
-                        for (o, &bv) in out_row.iter_mut().zip(b_row) {
-                            *o += v * bv;
-                        }
+                let mut tmp = vec![0.0f64; dst.nrows() * w];
+                pulp::Arch::new().dispatch(
+                    #[inline(always)]
+                    || match w {
+                        4 => gather_rows::<4>(a, row0, panel, &mut tmp),
+                        8 => gather_rows::<8>(a, row0, panel, &mut tmp),
+                        12 => gather_rows::<12>(a, row0, panel, &mut tmp),
+                        16 => gather_rows::<16>(a, row0, panel, &mut tmp),
+                        20 => gather_rows::<20>(a, row0, panel, &mut tmp),
+                        24 => gather_rows::<24>(a, row0, panel, &mut tmp),
+                        28 => gather_rows::<28>(a, row0, panel, &mut tmp),
+                        _ => gather_rows::<32>(a, row0, panel, &mut tmp),
+                    },
+                );
+                let mut dst = dst;
+                for c in 0..cols {
+                    for (r, o) in dst.as_mut().col_mut(c).iter_mut().enumerate() {
+                        *o = tmp[r * w + c];
                     }
                 }
             });
     }
-    Mat::from_fn(m, k, |i, j| out_rm[i * k + j])
+    out
 }
 
-/// `Aᵀ · B` without validation (shapes must agree), by scattering fixed row blocks of
-/// `A` into partial sums.
+/// Rows `row0..row0 + tmp.len() / W` of `A` times the row-major `ncols(A) × W` panel,
+/// into the row-major `tmp`: each row's `W` sums are held in registers while its
+/// stored entries are visited in order.
+#[inline(always)]
+fn gather_rows<const W: usize>(a: CsrRef<'_>, row0: usize, panel: &[f64], tmp: &mut [f64]) {
+    for (r, out_row) in tmp.chunks_exact_mut(W).enumerate() {
+        let i = row0 + r;
+        let mut acc = [0.0f64; W];
+        for (&j, &v) in a.col_idx_of_row_raw(i).iter().zip(a.val_of_row(i)) {
+            let b_row: &[f64; W] = panel[j * W..(j + 1) * W]
+                .try_into()
+                .expect("panel rows are W wide");
+            for (o, &bv) in acc.iter_mut().zip(b_row) {
+                *o += v * bv;
+            }
+        }
+        out_row.copy_from_slice(&acc);
+    }
+}
+
+/// `Aᵀ · B` without validation (shapes must agree): as `A` transposed once (by
+/// [`transpose_unchecked`]) times `B` when `A` has at most [`TRANSPOSE_MAX_NNZ`]
+/// stored entries, else by [`scatter_transpose_times_dense`].
 pub(crate) fn transpose_times_dense_unchecked(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Mat<f64> {
+    if a.compute_nnz() <= TRANSPOSE_MAX_NNZ {
+        times_dense_unchecked(transpose_unchecked(a).as_ref(), b)
+    } else {
+        scatter_transpose_times_dense(a, b)
+    }
+}
+
+/// `Aᵀ · B` without validation (shapes must agree) and without forming `Aᵀ`, by
+/// scattering fixed row blocks of `A` into partial sums.
+pub(crate) fn scatter_transpose_times_dense(a: CsrRef<'_>, b: MatRef<'_, f64>) -> Mat<f64> {
     let (m, n, k) = (a.nrows(), a.ncols(), b.ncols());
     let br = row_major_copy(b);
     // Few large blocks: each one owns an n × k accumulator, so the block count bounds
@@ -479,6 +574,22 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn products_with_several_panels_match_dense() {
+        let (m, n, k) = (70, 90, 75);
+        let trip: Vec<_> = (0..600)
+            .map(|t| ((t * 37) % m, (t * 53 + t / 7) % n, (t % 17) as f64 - 8.0))
+            .collect();
+        let a = csr_from_triplets(m, n, &trip).unwrap();
+        let d = dense_of(a.as_ref());
+        let b = Mat::from_fn(n, k, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+        let c = csr_times_dense(a.as_ref(), b.as_ref()).unwrap();
+        assert!((&c - &d * &b).norm_max() < 1e-10);
+        let b2 = Mat::from_fn(m, k, |i, j| ((i * 5 + j) % 13) as f64 - 6.0);
+        let c2 = csr_transpose_times_dense(a.as_ref(), b2.as_ref()).unwrap();
+        assert!((&c2 - d.transpose() * &b2).norm_max() < 1e-10);
+    }
+
     proptest! {
         #[test]
         fn products_equal_dense_products(
@@ -496,6 +607,8 @@ mod tests {
             prop_assert!((&c2 - d.transpose() * &b2).norm_max() < 1e-10);
             let at = transpose_unchecked(a.as_ref());
             prop_assert_eq!(at.to_dense(), d.transpose().to_owned());
+            let c3 = scatter_transpose_times_dense(a.as_ref(), b2.as_ref());
+            prop_assert!((&c3 - d.transpose() * &b2).norm_max() < 1e-10);
         }
     }
 }
