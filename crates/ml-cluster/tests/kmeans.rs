@@ -162,6 +162,33 @@ fn seeded_kmeans_plusplus_recovers_separated_blobs() {
 }
 
 #[test]
+fn best_of_ten_kmeans_plusplus_matches_scikit_learn_on_digits() {
+    // scikit-learn's best-of-10 inertia for five seeds; the draws differ (numpy vs
+    // ml_core::rng), so each side's best is compared with the other's best.
+    let want: Vec<f64> = fixture()["digits_best_of_10"]
+        .as_array()
+        .expect("digits_best_of_10")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect();
+    let sklearn_best = want.iter().copied().fold(f64::INFINITY, f64::min);
+    let x = load_digits().expect("digits").data;
+    for seed in 0..3 {
+        let model = KMeans::new(10)
+            .n_init(10)
+            .seed(seed)
+            .fit(x.as_ref())
+            .expect("fit");
+        let rel = (model.inertia() - sklearn_best) / sklearn_best;
+        assert!(
+            rel.abs() < 1e-3,
+            "seed {seed}: inertia {} vs scikit-learn's {sklearn_best} (rel {rel:.2e})",
+            model.inertia()
+        );
+    }
+}
+
+#[test]
 fn random_init_with_ten_runs_finds_the_iris_optimum() {
     let x = load_iris().expect("iris").data;
     let model = KMeans::new(3)
