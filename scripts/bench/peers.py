@@ -622,6 +622,8 @@ PEERS = {
     "kmeans_blobs16": build_kmeans,
     "kmeans_iris": build_kmeans,
     "minibatch_kmeans_blobs16": build_kmeans,
+    "kmeans_blobs20_200k": build_kmeans,
+    "minibatch_kmeans_blobs20_1m": build_kmeans,
     "kmeans_china64": build_kmeans_quantize,
     "kmeans_china64_full": build_kmeans_quantize,
 }

@@ -102,7 +102,13 @@ pub fn registry() -> Vec<Workload> {
     ] {
         v.push(Workload { id, prepare });
     }
-    for id in ["kmeans_blobs16", "kmeans_iris", "minibatch_kmeans_blobs16"] {
+    for id in [
+        "kmeans_blobs16",
+        "kmeans_iris",
+        "minibatch_kmeans_blobs16",
+        "kmeans_blobs20_200k",
+        "minibatch_kmeans_blobs20_1m",
+    ] {
         v.push(Workload {
             id,
             prepare: kmeans::prepare,
