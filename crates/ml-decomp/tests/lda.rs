@@ -11,6 +11,10 @@
 //!   perplexity moves by ±2.5% across seeds 0-4 on these counts (`seed_spread`), so the
 //!   reference is the mean over its five seeds.
 
+mod common;
+
+use common::{floats, matrix};
+
 use faer::Mat;
 use ml_core::sparse::{Csr, csr_from_triplets};
 use ml_core::{Error, persist};
@@ -20,19 +24,6 @@ use serde_json::Value;
 
 fn fixture() -> Value {
     serde_json::from_str(include_str!("data/lda_sms.json")).expect("valid fixture JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn matrix(v: &Value) -> Mat<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
-    Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
 }
 
 fn counts(f: &Value) -> Csr {

@@ -11,6 +11,10 @@
 //!   exact values, so ours is held to 2e-2; with 20 iterations and 100 extra vectors
 //!   it reaches the 1e-6.
 
+mod common;
+
+use common::floats;
+
 use ml_core::persist;
 use ml_core::{Error, datasets::load_sms_spam, text::TfidfVectorizer};
 use ml_decomp::lsa::{Lsa, LsaModel};
@@ -20,14 +24,6 @@ use serde_json::Value;
 fn fixture() -> Value {
     let f: Value = serde_json::from_str(include_str!("data/truncated_svd.json")).unwrap();
     f["sms"].clone()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn max_rel_err(a: &[f64], b: &[f64]) -> f64 {

@@ -11,6 +11,10 @@
 //!   of 64 columns), and coordinate descent and multiplicative updates then walk to
 //!   nearby local optima.
 
+mod common;
+
+use common::{floats, matrix};
+
 use faer::Mat;
 use ml_core::datasets::{load_digits, load_wine};
 use ml_core::sparse::{Csr, csr_from_triplets};
@@ -21,19 +25,6 @@ use serde_json::Value;
 
 fn fixture() -> Value {
     serde_json::from_str(include_str!("data/nmf.json")).expect("valid fixture JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn matrix(v: &Value) -> Mat<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
-    Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
 }
 
 fn sms_counts() -> Csr {

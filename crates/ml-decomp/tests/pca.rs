@@ -16,6 +16,10 @@
 //!   generator), so the fixtures run 30 power iterations where both answers converge
 //!   to the exact decomposition; the same tolerances then apply.
 
+mod common;
+
+use common::{assert_close_abs, floats, matrix};
+
 use faer::Mat;
 use ml_core::datasets::{load_digits, load_wine};
 use ml_core::{Error, persist};
@@ -28,35 +32,11 @@ fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/pca.json")).expect("valid fixture JSON")
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn matrix(v: &Value) -> Mat<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
-    Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
-}
-
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
 }
 
 /// `max |a − b| ≤ tol · scale`.
-fn assert_close_abs(a: &[f64], b: &[f64], tol: f64, scale: f64, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let err = a
-        .iter()
-        .zip(b)
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-    assert!(
-        err <= tol * scale,
-        "{what}: max error {err:e} > {tol:e} · {scale:e}\n ours {a:?}\n ref  {b:?}"
-    );
-}
 
 fn assert_rel(a: &[f64], b: &[f64], tol: f64, what: &str) {
     assert_close_abs(a, b, tol, max_abs(b).max(1e-300), what);

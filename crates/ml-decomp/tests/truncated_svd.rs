@@ -13,6 +13,10 @@
 //!   components of the randomized fit are compared with the Lanczos ones only
 //!   where both are converged.
 
+mod common;
+
+use common::{assert_close_abs, floats, matrix};
+
 use faer::Mat;
 use ml_core::datasets::load_digits;
 use ml_core::sparse::{Csr, csr_from_triplets};
@@ -22,31 +26,6 @@ use serde_json::Value;
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/truncated_svd.json")).expect("valid fixture JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn matrix(v: &Value) -> Mat<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
-    Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
-}
-
-fn assert_close_abs(a: &[f64], b: &[f64], tol: f64, scale: f64, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let err = a
-        .iter()
-        .zip(b)
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-    assert!(
-        err <= tol * scale,
-        "{what}: max error {err:e} > {tol:e} · {scale:e}\n ours {a:?}\n ref  {b:?}"
-    );
 }
 
 fn assert_rel(a: &[f64], b: &[f64], tol: f64, what: &str) {
