@@ -36,8 +36,6 @@ fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
 }
 
-/// `max |a − b| ≤ tol · scale`.
-
 fn assert_rel(a: &[f64], b: &[f64], tol: f64, what: &str) {
     assert_close_abs(a, b, tol, max_abs(b).max(1e-300), what);
 }
