@@ -16,6 +16,10 @@ its shape and the sum of its entries, so the Rust tests can check they load the 
   raw diabetes, in the dual regime (first 8 rows, d > n), and multi-output.
 * ``ridge_classifier``: RidgeClassifier on iris (3 classes) and on breast cancer (2).
 * ``lasso`` / ``enet``: Lasso and ElasticNet on scaled diabetes at tol=1e-12.
+* ``weighted``: LinearRegression, Ridge(alpha=1), Lasso(alpha=0.1) and
+  ElasticNet(alpha=0.1, l1_ratio=0.5) (both tol=1e-12) on scaled diabetes with
+  ``sample_weight`` drawn from ``default_rng(7).uniform(0.5, 2)``; the weights are
+  written into the fixture.
 * ``poly``: PolynomialFeatures outputs for every flag combination on a small matrix.
 * ``logistic``: LogisticRegression (lbfgs, tol=1e-10, max_iter=10000) on standardised
   breast cancer (binary), iris and wine (multinomial), plus class_weight='balanced',
@@ -126,6 +130,20 @@ def cd_cases():
         m = ElasticNet(alpha=alpha, l1_ratio=l1, tol=1e-12, max_iter=100000).fit(sc.data, sc.target)
         out.append({"name": f"enet_{alpha}_{l1}", "alpha": alpha, "l1_ratio": l1,
                     "coef": vec(m.coef_), "intercept": float(m.intercept_)})
+    return out
+
+
+def weighted_cases():
+    sc = load_diabetes()
+    sw = np.random.default_rng(7).uniform(0.5, 2.0, size=sc.data.shape[0])
+    out = {"sample_weight": vec(sw), "cases": []}
+    for name, est in [("ols", LinearRegression()),
+                      ("ridge", Ridge(alpha=1.0)),
+                      ("lasso", Lasso(alpha=0.1, tol=1e-12, max_iter=100000)),
+                      ("enet", ElasticNet(alpha=0.1, l1_ratio=0.5, tol=1e-12, max_iter=100000))]:
+        m = est.fit(sc.data, sc.target, sample_weight=sw)
+        out["cases"].append({"name": name, "coef": vec(m.coef_),
+                             "intercept": float(m.intercept_)})
     return out
 
 
@@ -247,6 +265,7 @@ def main():
         "ridge_multi": ridge_multi(),
         "ridge_classifier": ridge_classifier_cases(),
         "cd": cd_cases(),
+        "weighted": weighted_cases(),
         "poly": poly_cases(),
         "logistic": logistic_cases(),
     }

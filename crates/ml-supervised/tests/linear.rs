@@ -6,6 +6,9 @@
 //!   path from ours, amplified by the conditioning of diabetes (well below 1e4).
 //! - Lasso and elastic net: 1e-8, both sides run to a duality gap of 1e-12·‖y_c‖².
 //! - PolynomialFeatures: exact, the columns are the same products in the same order.
+//! - Weighted fits, dense and sparse: as their unweighted counterparts (the weights
+//!   only rescale rows). Sparse OLS and ridge square the condition number by solving
+//!   the normal equations, which diabetes' conditioning keeps far below 1e-10.
 
 use faer::Mat;
 use ml_core::datasets::{load_breast_cancer, load_diabetes, load_diabetes_scaled, load_iris};
@@ -329,6 +332,195 @@ fn warm_start_reaches_the_same_optimum_faster() {
 }
 
 #[test]
+fn weighted_fits_match_scikit_learn() {
+    let f = fixtures();
+    let (x, y) = diabetes("scaled");
+    let sw = floats(&f["weighted"]["sample_weight"]);
+    assert_eq!(sw.len(), x.nrows());
+    let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
+    for case in f["weighted"]["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (coef, intercept, tol) = match name {
+            "ols" => {
+                let m = LinearRegression::new()
+                    .fit_weighted(x.as_ref(), &y, &sw)
+                    .unwrap();
+                let s = LinearRegression::new()
+                    .fit_csr(csr.as_ref(), &y, Some(&sw))
+                    .unwrap();
+                assert_close(s.coef(), &floats(&case["coef"]), 1e-10, "sparse ols");
+                assert_close(
+                    &[s.intercept()],
+                    &[case["intercept"].as_f64().unwrap()],
+                    1e-9,
+                    "sparse ols",
+                );
+                (m.coef().to_vec(), m.intercept(), 1e-10)
+            }
+            "ridge" => {
+                let m = Ridge::new().fit_weighted(x.as_ref(), &y, &sw).unwrap();
+                let s = Ridge::new().fit_csr(csr.as_ref(), &y, Some(&sw)).unwrap();
+                assert_close(s.coef(), &floats(&case["coef"]), 1e-10, "sparse ridge");
+                assert_close(
+                    &[s.intercept()],
+                    &[case["intercept"].as_f64().unwrap()],
+                    1e-9,
+                    "sparse ridge",
+                );
+                (m.coef().to_vec(), m.intercept(), 1e-10)
+            }
+            "lasso" => {
+                let m = Lasso::new()
+                    .alpha(0.1)
+                    .tol(1e-12)
+                    .max_iter(100_000)
+                    .fit_weighted(x.as_ref(), &y, &sw)
+                    .unwrap();
+                assert!(m.converged(), "{name} did not converge");
+                (m.coef().to_vec(), m.intercept(), 1e-8)
+            }
+            "enet" => {
+                let m = ElasticNet::new()
+                    .alpha(0.1)
+                    .l1_ratio(0.5)
+                    .tol(1e-12)
+                    .max_iter(100_000)
+                    .fit_weighted(x.as_ref(), &y, &sw)
+                    .unwrap();
+                assert!(m.converged(), "{name} did not converge");
+                (m.coef().to_vec(), m.intercept(), 1e-8)
+            }
+            other => panic!("unknown weighted case {other}"),
+        };
+        assert_close(&coef, &floats(&case["coef"]), tol, name);
+        assert_close(
+            &[intercept],
+            &[case["intercept"].as_f64().unwrap()],
+            tol,
+            name,
+        );
+    }
+}
+
+#[test]
+fn bad_sample_weights_are_typed_errors() {
+    let (x, y) = small_regression();
+    let n = x.nrows();
+    let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
+    let labels: Vec<usize> = (0..n).map(|i| i % 2).collect();
+    let mut negative = vec![1.0; n];
+    negative[4] = -0.5;
+    let mut nan = vec![1.0; n];
+    nan[7] = f64::NAN;
+    let short = vec![1.0; n - 1];
+    let zeros = vec![0.0; n];
+    type WeightedFit<'a> = Box<dyn Fn(&[f64]) -> ml_core::Result<()> + 'a>;
+    let fits: Vec<(&str, WeightedFit<'_>)> = vec![
+        (
+            "ols",
+            Box::new(|w| {
+                LinearRegression::new()
+                    .fit_weighted(x.as_ref(), &y, w)
+                    .map(drop)
+            }),
+        ),
+        (
+            "ols csr",
+            Box::new(|w| {
+                LinearRegression::new()
+                    .fit_csr(csr.as_ref(), &y, Some(w))
+                    .map(drop)
+            }),
+        ),
+        (
+            "ridge",
+            Box::new(|w| Ridge::new().fit_weighted(x.as_ref(), &y, w).map(drop)),
+        ),
+        (
+            "ridge csr",
+            Box::new(|w| Ridge::new().fit_csr(csr.as_ref(), &y, Some(w)).map(drop)),
+        ),
+        (
+            "ridge classifier",
+            Box::new(|w| {
+                RidgeClassifier::new()
+                    .fit_weighted(x.as_ref(), &labels, w)
+                    .map(drop)
+            }),
+        ),
+        (
+            "lasso",
+            Box::new(|w| Lasso::new().fit_weighted(x.as_ref(), &y, w).map(drop)),
+        ),
+        (
+            "elastic net",
+            Box::new(|w| ElasticNet::new().fit_weighted(x.as_ref(), &y, w).map(drop)),
+        ),
+    ];
+    for (name, fit) in &fits {
+        assert!(
+            matches!(
+                fit(&negative),
+                Err(Error::InvalidParameter {
+                    name: "sample_weight",
+                    ..
+                })
+            ),
+            "{name}: negative weight"
+        );
+        assert!(
+            matches!(fit(&nan), Err(Error::NonFinite { row: 7, .. })),
+            "{name}: NaN weight"
+        );
+        assert!(
+            matches!(
+                fit(&short),
+                Err(Error::ShapeMismatch {
+                    expected,
+                    got,
+                    ..
+                }) if expected == n && got == n - 1
+            ),
+            "{name}: wrong length"
+        );
+        assert!(
+            matches!(
+                fit(&zeros),
+                Err(Error::InvalidParameter {
+                    name: "sample_weight",
+                    ..
+                })
+            ),
+            "{name}: all zero"
+        );
+        assert!(fit(&vec![0.5; n]).is_ok(), "{name}: valid weights");
+    }
+}
+
+#[test]
+fn ridge_classifier_integer_weights_repeat_rows() {
+    let ds = load_iris().unwrap();
+    let n = ds.data.nrows();
+    let sw: Vec<f64> = (0..n).map(|i| (i % 3) as f64).collect();
+    let (xr, yr) = repeat_rows(&ds.data, &ds.target, &sw);
+    let weighted = RidgeClassifier::new()
+        .fit_weighted(ds.data.as_ref(), &ds.target, &sw)
+        .unwrap();
+    let repeated = RidgeClassifier::new().fit(xr.as_ref(), &yr).unwrap();
+    for r in 0..3 {
+        let a: Vec<f64> = weighted.coef().row(r).iter().copied().collect();
+        let b: Vec<f64> = repeated.coef().row(r).iter().copied().collect();
+        assert_close(&a, &b, 1e-10, "ridge classifier coef");
+    }
+    assert_close(
+        weighted.intercept(),
+        repeated.intercept(),
+        1e-10,
+        "ridge classifier intercept",
+    );
+}
+
+#[test]
 fn polynomial_features_match_scikit_learn_exactly() {
     let f = fixtures();
     let x = matrix(&f["poly"]["x"]);
@@ -528,8 +720,171 @@ fn permuted(x: &Mat<f64>, y: &[f64], shift: usize) -> (Mat<f64>, Vec<f64>) {
     )
 }
 
+/// Row `i` of `x` (and entry `i` of `y`) repeated `w[i]` times, for integer `w`.
+fn repeat_rows<T: Clone>(x: &Mat<f64>, y: &[T], w: &[f64]) -> (Mat<f64>, Vec<T>) {
+    let order: Vec<usize> = (0..x.nrows())
+        .flat_map(|i| std::iter::repeat_n(i, w[i] as usize))
+        .collect();
+    (
+        Mat::from_fn(order.len(), x.ncols(), |i, j| x[(order[i], j)]),
+        order.iter().map(|&i| y[i].clone()).collect(),
+    )
+}
+
+/// `max |a − b| ≤ tol · (1 + max |b|)`, for property tests.
+fn near(a: &[f64], b: &[f64], tol: f64) -> bool {
+    let scale = 1.0 + b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    a.len() == b.len() && a.iter().zip(b).all(|(u, v)| (u - v).abs() <= tol * scale)
+}
+
+/// One fit per estimator: its coefficients then its intercept, except for OLS, whose
+/// predictions on the rows of interest stand in for the coefficients.
+struct Fits {
+    ols: Vec<f64>,
+    ridge: Vec<f64>,
+    lasso: Vec<f64>,
+    enet: Vec<f64>,
+}
+
+fn with_intercept(coef: &[f64], b: f64) -> Vec<f64> {
+    coef.iter().copied().chain([b]).collect()
+}
+
+fn cd() -> (Lasso, ElasticNet) {
+    (
+        Lasso::new().alpha(0.1).tol(1e-12).max_iter(100_000),
+        ElasticNet::new()
+            .alpha(0.1)
+            .l1_ratio(0.5)
+            .tol(1e-12)
+            .max_iter(100_000),
+    )
+}
+
+fn weighted_fits(x: &Mat<f64>, y: &[f64], w: &[f64], ridge_alpha: f64) -> Fits {
+    let (lasso, enet) = cd();
+    let o = LinearRegression::new()
+        .fit_weighted(x.as_ref(), y, w)
+        .unwrap();
+    let r = Ridge::new()
+        .alpha(ridge_alpha)
+        .fit_weighted(x.as_ref(), y, w)
+        .unwrap();
+    let l = lasso.fit_weighted(x.as_ref(), y, w).unwrap();
+    let e = enet.fit_weighted(x.as_ref(), y, w).unwrap();
+    Fits {
+        ols: with_intercept(&o.predict(x.as_ref()).unwrap(), o.intercept()),
+        ridge: with_intercept(r.coef(), r.intercept()),
+        lasso: with_intercept(l.coef(), l.intercept()),
+        enet: with_intercept(e.coef(), e.intercept()),
+    }
+}
+
+/// The unweighted fits, with OLS predicted on `x_eval` (the rows the weighted
+/// fit predicts on), since its coefficients can be ill-determined on random data.
+fn plain_fits(x: &Mat<f64>, y: &[f64], x_eval: &Mat<f64>, ridge_alpha: f64) -> Fits {
+    let (lasso, enet) = cd();
+    let o = LinearRegression::new().fit(x.as_ref(), y).unwrap();
+    let r = Ridge::new().alpha(ridge_alpha).fit(x.as_ref(), y).unwrap();
+    let l = lasso.fit(x.as_ref(), y).unwrap();
+    let e = enet.fit(x.as_ref(), y).unwrap();
+    Fits {
+        ols: with_intercept(&o.predict(x_eval.as_ref()).unwrap(), o.intercept()),
+        ridge: with_intercept(r.coef(), r.intercept()),
+        lasso: with_intercept(l.coef(), l.intercept()),
+        enet: with_intercept(e.coef(), e.intercept()),
+    }
+}
+
+/// Weighted data: random `x`, `y` and integer weights in 0..4, at least one positive.
+fn weighted_strategy() -> impl Strategy<Value = (Mat<f64>, Vec<f64>, Vec<f64>)> {
+    data_strategy().prop_flat_map(|(x, y)| {
+        let n = x.nrows();
+        proptest::collection::vec(0u8..4, n).prop_map(move |w| {
+            let mut w: Vec<f64> = w.into_iter().map(f64::from).collect();
+            w[0] = w[0].max(1.0);
+            (x.clone(), y.clone(), w)
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn integer_weights_equal_repeated_rows((x, y, w) in weighted_strategy()) {
+        // Too few distinct rows leave OLS underdetermined; its minimum-norm answer
+        // then depends on how the rows are scaled.
+        prop_assume!(w.iter().filter(|&&v| v > 0.0).count() > x.ncols() + 1);
+        let (xr, yr) = repeat_rows(&x, &y, &w);
+        let a = weighted_fits(&x, &y, &w, 1.0);
+        let b = plain_fits(&xr, &yr, &x, 1.0);
+        prop_assert!(near(&a.ols, &b.ols, 1e-8), "ols {:?} vs {:?}", a.ols, b.ols);
+        prop_assert!(near(&a.ridge, &b.ridge, 1e-10), "ridge {:?} vs {:?}", a.ridge, b.ridge);
+        prop_assert!(near(&a.lasso, &b.lasso, 1e-6), "lasso {:?} vs {:?}", a.lasso, b.lasso);
+        prop_assert!(near(&a.enet, &b.enet, 1e-6), "enet {:?} vs {:?}", a.enet, b.enet);
+    }
+
+    #[test]
+    fn unit_weights_equal_the_unweighted_fit((x, y) in data_strategy()) {
+        let ones = vec![1.0; x.nrows()];
+        let a = weighted_fits(&x, &y, &ones, 1.0);
+        let b = plain_fits(&x, &y, &x, 1.0);
+        prop_assert!(near(&a.ols, &b.ols, 1e-12), "ols {:?} vs {:?}", a.ols, b.ols);
+        prop_assert!(near(&a.ridge, &b.ridge, 1e-12), "ridge {:?} vs {:?}", a.ridge, b.ridge);
+        prop_assert!(near(&a.lasso, &b.lasso, 1e-12), "lasso {:?} vs {:?}", a.lasso, b.lasso);
+        prop_assert!(near(&a.enet, &b.enet, 1e-12), "enet {:?} vs {:?}", a.enet, b.enet);
+    }
+
+    #[test]
+    fn zero_weight_equals_dropping_the_row((x, y, w) in weighted_strategy(), drop_at in 0usize..30) {
+        let n = x.nrows();
+        let k = drop_at % n;
+        let mut w: Vec<f64> = w.iter().map(|v| v + 0.5).collect();
+        w[k] = 0.0;
+        let keep: Vec<usize> = (0..n).filter(|&i| i != k).collect();
+        let xd = Mat::from_fn(n - 1, x.ncols(), |i, j| x[(keep[i], j)]);
+        let yd: Vec<f64> = keep.iter().map(|&i| y[i]).collect();
+        let wd: Vec<f64> = keep.iter().map(|&i| w[i]).collect();
+        let a = weighted_fits(&x, &y, &w, 1.0);
+        let b = weighted_fits(&xd, &yd, &wd, 1.0);
+        // The OLS entries are predictions on different rows; compare the intercepts.
+        prop_assert!(near(&a.ols[n..], &b.ols[n - 1..], 1e-8), "ols {:?} vs {:?}", a.ols, b.ols);
+        prop_assert!(near(&a.ridge, &b.ridge, 1e-10), "ridge {:?} vs {:?}", a.ridge, b.ridge);
+        prop_assert!(near(&a.lasso, &b.lasso, 1e-6), "lasso {:?} vs {:?}", a.lasso, b.lasso);
+        prop_assert!(near(&a.enet, &b.enet, 1e-6), "enet {:?} vs {:?}", a.enet, b.enet);
+    }
+
+    #[test]
+    fn scaling_the_weights((x, y, w) in weighted_strategy(), c in 0.01f64..100.0) {
+        // OLS, lasso and elastic net (weights normalised to sum to n) do not change;
+        // ridge's α is not rescaled, so weights times c are α / c.
+        let w: Vec<f64> = w.iter().map(|v| v + 0.25).collect();
+        let scaled: Vec<f64> = w.iter().map(|v| v * c).collect();
+        let a = weighted_fits(&x, &y, &scaled, 1.0);
+        let b = weighted_fits(&x, &y, &w, 1.0 / c);
+        prop_assert!(near(&a.ols, &b.ols, 1e-8), "ols {:?} vs {:?}", a.ols, b.ols);
+        prop_assert!(near(&a.ridge, &b.ridge, 1e-9), "ridge {:?} vs {:?}", a.ridge, b.ridge);
+        prop_assert!(near(&a.lasso, &b.lasso, 1e-6), "lasso {:?} vs {:?}", a.lasso, b.lasso);
+        prop_assert!(near(&a.enet, &b.enet, 1e-6), "enet {:?} vs {:?}", a.enet, b.enet);
+    }
+
+    #[test]
+    fn weighted_sparse_fits_equal_dense((x, y, w) in weighted_strategy()) {
+        let w: Vec<f64> = w.iter().map(|v| v + 0.25).collect();
+        let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
+        let dense = LinearRegression::new().fit_weighted(x.as_ref(), &y, &w).unwrap();
+        let sparse = LinearRegression::new().fit_csr(csr.as_ref(), &y, Some(&w)).unwrap();
+        let (p, q) = (dense.predict(x.as_ref()).unwrap(), sparse.predict(x.as_ref()).unwrap());
+        prop_assert!(near(&q, &p, 1e-7), "ols {:?} vs {:?}", q, p);
+        let dense = Ridge::new().fit_weighted(x.as_ref(), &y, &w).unwrap();
+        let sparse = Ridge::new().fit_csr(csr.as_ref(), &y, Some(&w)).unwrap();
+        let (a, b) = (
+            with_intercept(sparse.coef(), sparse.intercept()),
+            with_intercept(dense.coef(), dense.intercept()),
+        );
+        prop_assert!(near(&a, &b, 1e-9), "ridge {:?} vs {:?}", a, b);
+    }
 
     #[test]
     fn ols_residuals_are_orthogonal_to_the_columns((x, y) in data_strategy()) {

@@ -22,7 +22,7 @@ use ml_core::{Fit, Predict, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Prepared, as_column, column_means, predict_single};
+use super::{Prepared, as_column, column_means, predict_single, rescaled};
 
 /// Largest number of features for which the Gram matrix is formed. Forming it costs
 /// about `d / 40` passes of the residual form, so it pays off only for few features
@@ -113,7 +113,47 @@ impl ElasticNet {
     /// or `max_iter = 0`; [`Error::EmptyInput`](ml_core::Error::EmptyInput), [`Error::NonFinite`](ml_core::Error::NonFinite) or
     /// [`Error::ShapeMismatch`](ml_core::Error::ShapeMismatch) for the data.
     pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<ElasticNetModel> {
-        self.fit_from(x, y, None)
+        self.fit_from(x, y, None, None)
+    }
+
+    /// Fits from zero coefficients with one weight per sample (scikit-learn's
+    /// `fit(X, y, sample_weight)`).
+    ///
+    /// As in scikit-learn 1.9, the weights are first rescaled to sum to `n`, and the
+    /// objective becomes `(1/2n) Σ wᵢ (yᵢ − xᵢᵀw − b)² + α ρ ‖w‖₁ + (α (1 − ρ) / 2) ‖w‖²`
+    /// with those rescaled `wᵢ`: the loss is the weighted mean of the squared errors.
+    /// So multiplying every weight by one constant changes nothing, an integer weight is
+    /// the same as repeating the row, and a zero weight the same as dropping it. `X` and
+    /// `y` are centred on their weighted means and row `i` is scaled by `√wᵢ` (in a
+    /// copy) before the same coordinate descent, whose duality gap and stopping rule
+    /// (`tol · ‖y_c‖²`) then use the weighted data.
+    ///
+    /// ```
+    /// use faer::mat;
+    /// use ml_supervised::ElasticNet;
+    ///
+    /// let x = mat![[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 3.0], [4.0, 2.0]];
+    /// let y = [1.0, 2.0, 4.0, 7.0, 8.0];
+    /// let est = ElasticNet::new().alpha(0.1).tol(1e-12);
+    /// let a = est.fit_weighted(x.as_ref(), &y, &[1.0, 2.0, 1.0, 1.0, 3.0])?;
+    /// let b = est.fit_weighted(x.as_ref(), &y, &[0.5, 1.0, 0.5, 0.5, 1.5])?;
+    /// assert!((a.coef()[0] - b.coef()[0]).abs() < 1e-10);
+    /// # Ok::<(), ml_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`](ml_core::Error::ShapeMismatch)
+    /// when `sample_weight` does not have one entry per row,
+    /// [`Error::NonFinite`](ml_core::Error::NonFinite) for a NaN or infinite weight and
+    /// [`Error::InvalidParameter`](ml_core::Error::InvalidParameter) for a negative
+    /// weight or all weights zero.
+    pub fn fit_weighted(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<ElasticNetModel> {
+        self.fit_from(x, y, None, Some(sample_weight))
     }
 
     /// Fits starting from the coefficients of `previous` (scikit-learn's
@@ -128,7 +168,7 @@ impl ElasticNet {
         y: &[f64],
         previous: &ElasticNetModel,
     ) -> Result<ElasticNetModel> {
-        self.fit_from(x, y, Some(&previous.coef))
+        self.fit_from(x, y, Some(&previous.coef), None)
     }
 
     fn fit_from(
@@ -136,6 +176,7 @@ impl ElasticNet {
         x: MatRef<'_, f64>,
         y: &[f64],
         init: Option<&[f64]>,
+        sample_weight: Option<&[f64]>,
     ) -> Result<ElasticNetModel> {
         self.check()?;
         validate::supervised(x, y.len())?;
@@ -144,12 +185,9 @@ impl ElasticNet {
         if let Some(w) = init {
             validate::n_features_eq(w.len(), d)?;
         }
-        let y_mean = if self.fit_intercept {
-            y.iter().sum::<f64>() / n as f64
-        } else {
-            0.0
-        };
-        let yc: Vec<f64> = y.iter().map(|v| v - y_mean).collect();
+        if let Some(sw) = sample_weight {
+            validate::sample_weight(sw, n)?;
+        }
         let nf = n as f64;
         let params = CdParams {
             l1_reg: self.alpha * self.l1_ratio * nf,
@@ -158,30 +196,26 @@ impl ElasticNet {
             tol: self.tol,
         };
         let mut w = init.map_or_else(|| vec![0.0; d], <[f64]>::to_vec);
-        let (outcome, x_mean) = if n >= 2 * d && d <= GRAM_MAX_FEATURES {
-            let prepared = Prepared::new(x, self.fit_intercept);
-            let mut state = GramState::new(prepared.x(), &yc, &w);
-            (
-                coordinate_descent(&mut state, &mut w, &params),
-                prepared.means,
-            )
-        } else {
-            // The residual form walks contiguous columns of the raw `x` and centres
-            // on the fly, so no centred copy of `x` is ever made.
-            let owned;
-            let xr = if x.row_stride() == 1 {
-                x
-            } else {
-                owned = x.to_owned();
-                owned.as_ref()
-            };
-            let means = if self.fit_intercept {
-                column_means(xr)
-            } else {
-                vec![0.0; d]
-            };
-            let mut state = ResidualState::new(xr, &means, &yc, &w);
-            (coordinate_descent(&mut state, &mut w, &params), means)
+        let (outcome, x_mean, y_mean) = match sample_weight {
+            None => {
+                let y_mean = if self.fit_intercept {
+                    y.iter().sum::<f64>() / nf
+                } else {
+                    0.0
+                };
+                let yc: Vec<f64> = y.iter().map(|v| v - y_mean).collect();
+                let (outcome, x_mean) = descend(x, &yc, self.fit_intercept, &mut w, &params);
+                (outcome, x_mean, y_mean)
+            }
+            Some(sw) => {
+                // Weights summing to n make `n α` (in `params`) the right penalty scale.
+                let total: f64 = sw.iter().sum();
+                let normalised: Vec<f64> = sw.iter().map(|v| v * (nf / total)).collect();
+                let data = rescaled(x, as_column(y), &normalised, self.fit_intercept);
+                let ys = data.y.col_as_slice(0);
+                let (outcome, _) = descend(data.x.as_ref(), ys, false, &mut w, &params);
+                (outcome, data.x_mean, data.y_mean[0])
+            }
         };
         let intercept = y_mean - x_mean.iter().zip(&w).map(|(m, c)| m * c).sum::<f64>();
         Ok(ElasticNetModel {
@@ -191,6 +225,42 @@ impl ElasticNet {
             n_iter: outcome.n_iter,
             converged: outcome.converged,
         })
+    }
+}
+
+/// Coordinate descent on `x` (centred here when `centre`) against the centred `yc`,
+/// from `w`, in whichever representation is cheaper; returns the outcome and the
+/// column means used (zeros without centring).
+fn descend(
+    x: MatRef<'_, f64>,
+    yc: &[f64],
+    centre: bool,
+    w: &mut [f64],
+    params: &CdParams,
+) -> (CdOutcome, Vec<f64>) {
+    let (n, d) = (x.nrows(), x.ncols());
+    if n >= 2 * d && d <= GRAM_MAX_FEATURES {
+        let prepared = Prepared::new(x, centre);
+        let mut state = GramState::new(prepared.x(), yc, w);
+        (coordinate_descent(&mut state, w, params), prepared.means)
+    } else {
+        // The residual form walks contiguous columns of the raw `x` and centres
+        // on the fly, so no centred copy of `x` is ever made.
+        let owned;
+        let xr = if x.row_stride() == 1 {
+            x
+        } else {
+            owned = x.to_owned();
+            owned.as_ref()
+        };
+        let means = if centre {
+            column_means(xr)
+        } else {
+            vec![0.0; d]
+        };
+        let mut state = ResidualState::new(xr, &means, yc, w);
+        let outcome = coordinate_descent(&mut state, w, params);
+        (outcome, means)
     }
 }
 
@@ -268,6 +338,21 @@ impl Lasso {
     /// As [`ElasticNet::fit`].
     pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<LassoModel> {
         self.inner.fit(x, y)
+    }
+
+    /// Fits from zero coefficients with one weight per sample, normalised to sum to
+    /// `n` as in [`ElasticNet::fit_weighted`]: the loss is
+    /// `(1/2n) Σ wᵢ (yᵢ − xᵢᵀw − b)²`.
+    ///
+    /// # Errors
+    /// As [`ElasticNet::fit_weighted`].
+    pub fn fit_weighted(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<LassoModel> {
+        self.inner.fit_weighted(x, y, sample_weight)
     }
 
     /// Fits starting from the coefficients of `previous` (`warm_start=True`).

@@ -8,6 +8,12 @@
 //! Single-target fits take `y: &[f64]` (the [`Fit`](ml_core::Fit) path); several
 //! targets at once go through `fit_multi` with one column of `Y` per target and give a
 //! [`MultiOutputLinearModel`].
+//!
+//! Sample weights (scikit-learn's `sample_weight`) go through `fit_weighted` for dense
+//! `X` and the optional last argument of `fit_csr`. As in scikit-learn, a weighted dense
+//! fit solves a copy of the data centred on the weighted means with row `i` scaled by
+//! `√wᵢ`, so the unweighted paths are untouched; sparse fits weight their normal
+//! equations instead.
 
 mod coordinate_descent;
 mod ols;
@@ -88,6 +94,63 @@ impl<'a> Prepared<'a> {
     }
 }
 
+/// Weighted data as every dense solver here sees it, as scikit-learn's
+/// `_preprocess_data` then `_rescale_data` make it: each column of `x` and `y` centred
+/// on its `sample_weight`-weighted mean (when there is an intercept), then row `i`
+/// scaled by `√wᵢ`. A plain sum of squares of the copy is the weighted sum of squares
+/// of the original, so an unweighted solver without intercept fits the weighted
+/// problem, and the intercept is recovered from the weighted means.
+pub(crate) struct Rescaled {
+    pub(crate) x: Mat<f64>,
+    pub(crate) y: Mat<f64>,
+    pub(crate) x_mean: Vec<f64>,
+    pub(crate) y_mean: Vec<f64>,
+}
+
+/// [`Rescaled`] data for validated, non-negative weights with a positive sum.
+pub(crate) fn rescaled(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    sample_weight: &[f64],
+    fit_intercept: bool,
+) -> Rescaled {
+    let total: f64 = sample_weight.iter().sum();
+    let sqrt_w: Vec<f64> = sample_weight.iter().map(|w| w.sqrt()).collect();
+    let prepare = |a: MatRef<'_, f64>| -> (Mat<f64>, Vec<f64>) {
+        let mut out = Mat::<f64>::zeros(a.nrows(), a.ncols());
+        let means: Vec<f64> = out
+            .as_mut()
+            .par_col_iter_mut()
+            .enumerate()
+            .map(|(j, col)| {
+                let src = a.col(j);
+                let mean = if fit_intercept {
+                    src.iter()
+                        .zip(sample_weight)
+                        .map(|(v, w)| v * w)
+                        .sum::<f64>()
+                        / total
+                } else {
+                    0.0
+                };
+                for ((o, &v), s) in col.iter_mut().zip(src.iter()).zip(&sqrt_w) {
+                    *o = s * (v - mean);
+                }
+                mean
+            })
+            .collect();
+        (out, means)
+    };
+    let (xs, x_mean) = prepare(x);
+    let (ys, y_mean) = prepare(y);
+    Rescaled {
+        x: xs,
+        y: ys,
+        x_mean,
+        y_mean,
+    }
+}
+
 /// Checks a multi-output target matrix against `n` samples: non-empty and finite.
 pub(crate) fn check_targets(y: MatRef<'_, f64>, n: usize) -> Result<()> {
     validate::non_empty(y, "Y")?;
@@ -157,6 +220,8 @@ pub(crate) fn predict_single_csr(x: CsrRef<'_>, coef: &[f64], intercept: f64) ->
 
 /// The centred Gram matrix `X_cᵀ X_c`, the centred cross products `X_cᵀ Y_c` and the
 /// column means of a sparse `X` (zeros without intercept), without densifying `X`.
+/// With `sample_weight` all three are weighted (`X_cᵀ W X_c`, `X_cᵀ W Y_c`, weighted
+/// means), which is the Gram matrix of the centred rows scaled by `√wᵢ`.
 pub(crate) struct SparseGram {
     pub(crate) gram: Mat<f64>,
     pub(crate) xty: Mat<f64>,
@@ -164,35 +229,48 @@ pub(crate) struct SparseGram {
     pub(crate) y_mean: Vec<f64>,
 }
 
-pub(crate) fn sparse_gram(x: CsrRef<'_>, y: MatRef<'_, f64>, fit_intercept: bool) -> SparseGram {
+pub(crate) fn sparse_gram(
+    x: CsrRef<'_>,
+    y: MatRef<'_, f64>,
+    sample_weight: Option<&[f64]>,
+    fit_intercept: bool,
+) -> SparseGram {
     let (n, d, k) = (x.nrows(), x.ncols(), y.ncols());
     let mut gram = Mat::<f64>::zeros(d, d);
     let mut xty = Mat::<f64>::zeros(d, k);
     let mut col_sum = vec![0.0; d];
     for i in 0..n {
+        // Unit weight multiplies exactly, so the unweighted sums are unchanged.
+        let wi = sample_weight.map_or(1.0, |sw| sw[i]);
         let idx = x.col_idx_of_row_raw(i);
         let val = x.val_of_row(i);
         for (a, (&ja, &va)) in idx.iter().zip(val).enumerate() {
-            col_sum[ja] += va;
+            let wva = wi * va;
+            col_sum[ja] += wva;
             for t in 0..k {
-                xty[(ja, t)] += va * y[(i, t)];
+                xty[(ja, t)] += wva * y[(i, t)];
             }
             for (&jb, &vb) in idx[..=a].iter().zip(&val[..=a]) {
-                gram[(ja.max(jb), ja.min(jb))] += va * vb;
+                gram[(ja.max(jb), ja.min(jb))] += wva * vb;
             }
         }
     }
     let (x_mean, y_mean) = if fit_intercept {
-        let nf = n as f64;
-        let x_mean: Vec<f64> = col_sum.iter().map(|s| s / nf).collect();
-        let y_mean: Vec<f64> = (0..k).map(|t| y.col(t).iter().sum::<f64>() / nf).collect();
-        // (X − 1x̄ᵀ)ᵀ(X − 1x̄ᵀ) = XᵀX − n x̄x̄ᵀ, and likewise for XᵀY.
+        let total = sample_weight.map_or(n as f64, |sw| sw.iter().sum());
+        let x_mean: Vec<f64> = col_sum.iter().map(|s| s / total).collect();
+        let y_mean: Vec<f64> = (0..k)
+            .map(|t| match sample_weight {
+                None => y.col(t).iter().sum::<f64>() / total,
+                Some(sw) => y.col(t).iter().zip(sw).map(|(v, w)| v * w).sum::<f64>() / total,
+            })
+            .collect();
+        // (X − 1x̄ᵀ)ᵀW(X − 1x̄ᵀ) = XᵀWX − S x̄x̄ᵀ with S = Σ wᵢ, and likewise for XᵀWY.
         for a in 0..d {
             for b in 0..=a {
-                gram[(a, b)] -= nf * x_mean[a] * x_mean[b];
+                gram[(a, b)] -= total * x_mean[a] * x_mean[b];
             }
             for t in 0..k {
-                xty[(a, t)] -= nf * x_mean[a] * y_mean[t];
+                xty[(a, t)] -= total * x_mean[a] * y_mean[t];
             }
         }
         (x_mean, y_mean)

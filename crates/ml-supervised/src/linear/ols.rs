@@ -16,7 +16,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    MultiOutputLinearModel, as_column, check_targets, column_means, intercepts, sparse_gram,
+    MultiOutputLinearModel, as_column, check_targets, column_means, intercepts, rescaled,
+    sparse_gram,
 };
 use super::{predict_single, predict_single_csr};
 
@@ -81,6 +82,54 @@ impl LinearRegression {
         Ok(LinearRegressionModel::from_solution(sol))
     }
 
+    /// Fits one target with one weight per sample (scikit-learn's
+    /// `fit(X, y, sample_weight)`): minimises `Σ wᵢ (yᵢ − xᵢᵀw − b)²`.
+    ///
+    /// As in scikit-learn, `X` and `y` are centred on their weighted means and row `i`
+    /// is scaled by `√wᵢ` (in a copy; the unweighted [`fit`](Self::fit) makes none)
+    /// before the same cut-off least-squares solve, so
+    /// [`rank`](LinearRegressionModel::rank) and
+    /// [`singular_values`](LinearRegressionModel::singular_values) describe that
+    /// rescaled `X`. An integer weight is the same as repeating the row, a zero weight
+    /// the same as dropping it, and scaling every weight by one constant changes
+    /// nothing but the singular values.
+    ///
+    /// ```
+    /// use faer::mat;
+    /// use ml_supervised::LinearRegression;
+    ///
+    /// // The outlier at x = 3 gets no weight: the line through the other points is exact.
+    /// let x = mat![[0.0], [1.0], [2.0], [3.0]];
+    /// let y = [1.0, 3.0, 5.0, 100.0];
+    /// let model = LinearRegression::new().fit_weighted(x.as_ref(), &y, &[1.0, 2.0, 1.0, 0.0])?;
+    /// assert!((model.coef()[0] - 2.0).abs() < 1e-12);
+    /// assert!((model.intercept() - 1.0).abs() < 1e-12);
+    /// # Ok::<(), ml_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] when `sample_weight` does
+    /// not have one entry per row, [`Error::NonFinite`] for a NaN or infinite weight and
+    /// [`Error::InvalidParameter`] for a negative weight or all weights zero.
+    pub fn fit_weighted(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<LinearRegressionModel> {
+        validate::supervised(x, y.len())?;
+        validate::finite_slice(y)?;
+        validate::sample_weight(sample_weight, x.nrows())?;
+        let data = rescaled(x, as_column(y), sample_weight, self.fit_intercept);
+        // The rescaled copy is already centred: solve it without an intercept.
+        let mut sol = self
+            .clone()
+            .fit_intercept(false)
+            .solve_dense(data.x.as_ref(), data.y.as_ref())?;
+        sol.intercept = intercepts(sol.coef.as_ref(), &data.x_mean, &data.y_mean);
+        Ok(LinearRegressionModel::from_solution(sol))
+    }
+
     /// Fits several targets at once, one column of `y` per target.
     ///
     /// # Errors
@@ -101,21 +150,30 @@ impl LinearRegression {
         ))
     }
 
-    /// Fits one target on sparse `x` (CSR), without densifying it.
+    /// Fits one target on sparse `x` (CSR), without densifying it, optionally with
+    /// sample weights (as in [`fit_weighted`](Self::fit_weighted)).
     ///
-    /// The centred normal equations are formed from the sparse rows and solved through
-    /// their eigendecomposition with the same relative cutoff on the singular values
-    /// (the square roots of the eigenvalues). This needs `O(d²)` memory, and on
-    /// ill-conditioned data it is less accurate than the dense path, which never
+    /// The centred (and weighted) normal equations are formed from the sparse rows and
+    /// solved through their eigendecomposition with the same relative cutoff on the
+    /// singular values (the square roots of the eigenvalues). This needs `O(d²)` memory,
+    /// and on ill-conditioned data it is less accurate than the dense path, which never
     /// squares the condition number.
     ///
     /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn fit_csr(&self, x: CsrRef<'_>, y: &[f64]) -> Result<LinearRegressionModel> {
+    /// As [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_csr(
+        &self,
+        x: CsrRef<'_>,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+    ) -> Result<LinearRegressionModel> {
         validate::csr(x)?;
         validate::targets_len(x.nrows(), y.len())?;
         validate::finite_slice(y)?;
-        let g = sparse_gram(x, as_column(y), self.fit_intercept);
+        if let Some(sw) = sample_weight {
+            validate::sample_weight(sw, x.nrows())?;
+        }
+        let g = sparse_gram(x, as_column(y), sample_weight, self.fit_intercept);
         let (eigvals, v) = eigh_desc(g.gram.as_ref())?;
         let singular_values: Vec<f64> = eigvals.iter().map(|&l| l.max(0.0).sqrt()).collect();
         let s_max = singular_values.first().copied().unwrap_or(0.0);
@@ -459,7 +517,9 @@ mod tests {
         let y = [1.0, 2.0, 0.5, -1.0, 3.0];
         let dense = LinearRegression::new().fit(x.as_ref(), &y).unwrap();
         let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
-        let sparse = LinearRegression::new().fit_csr(csr.as_ref(), &y).unwrap();
+        let sparse = LinearRegression::new()
+            .fit_csr(csr.as_ref(), &y, None)
+            .unwrap();
         for (a, b) in dense.coef().iter().zip(sparse.coef()) {
             assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         }

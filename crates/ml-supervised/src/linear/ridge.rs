@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     MultiOutputLinearModel, Prepared, as_column, check_targets, column_means, dense_decision,
-    intercepts, sparse_gram,
+    intercepts, rescaled, sparse_gram,
 };
 use super::{predict_single, predict_single_csr};
 
@@ -105,6 +105,51 @@ impl Ridge {
         Ok(RidgeModel::from_solution(sol))
     }
 
+    /// Fits one target with one weight per sample (scikit-learn's
+    /// `fit(X, y, sample_weight)`): minimises `Σ wᵢ (yᵢ − xᵢᵀw − b)² + α ‖w‖²`.
+    ///
+    /// As in scikit-learn, `X` and `y` are centred on their weighted means and row `i`
+    /// is scaled by `√wᵢ` (in a copy) before the same solve; `α` is not rescaled. So an
+    /// integer weight is the same as repeating the row and a zero weight the same as
+    /// dropping it, while multiplying every weight by `c` is the same as dividing `α`
+    /// by `c`.
+    ///
+    /// ```
+    /// use faer::mat;
+    /// use ml_supervised::Ridge;
+    ///
+    /// let x = mat![[0.0], [1.0], [2.0]];
+    /// let y = [0.0, 1.0, 2.0];
+    /// let heavy = Ridge::new().alpha(1.0).fit_weighted(x.as_ref(), &y, &[10.0; 3])?;
+    /// let light = Ridge::new().alpha(0.1).fit(x.as_ref(), &y)?;
+    /// assert!((heavy.coef()[0] - light.coef()[0]).abs() < 1e-12);
+    /// # Ok::<(), ml_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] when `sample_weight` does
+    /// not have one entry per row, [`Error::NonFinite`] for a NaN or infinite weight and
+    /// [`Error::InvalidParameter`] for a negative weight or all weights zero.
+    pub fn fit_weighted(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<RidgeModel> {
+        validate::non_negative_param("alpha", self.alpha)?;
+        validate::supervised(x, y.len())?;
+        validate::finite_slice(y)?;
+        validate::sample_weight(sample_weight, x.nrows())?;
+        let sol = solve_weighted(
+            x,
+            as_column(y),
+            sample_weight,
+            self.alpha,
+            self.fit_intercept,
+        )?;
+        Ok(RidgeModel::from_solution(sol))
+    }
+
     /// Fits several targets at once, one column of `y` per target.
     ///
     /// # Errors
@@ -127,19 +172,28 @@ impl Ridge {
     }
 
     /// Fits one target on sparse `x` (CSR) through the centred `d × d` normal
-    /// equations, formed without densifying `x`.
+    /// equations, formed without densifying `x`, optionally with sample weights (as in
+    /// [`fit_weighted`](Self::fit_weighted)).
     ///
     /// scikit-learn uses the iterative `sparse_cg` here, which stops at its `tol`; this
     /// is the exact solution of the same system.
     ///
     /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn fit_csr(&self, x: CsrRef<'_>, y: &[f64]) -> Result<RidgeModel> {
+    /// As [`fit_weighted`](Self::fit_weighted).
+    pub fn fit_csr(
+        &self,
+        x: CsrRef<'_>,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+    ) -> Result<RidgeModel> {
         validate::non_negative_param("alpha", self.alpha)?;
         validate::csr(x)?;
         validate::targets_len(x.nrows(), y.len())?;
         validate::finite_slice(y)?;
-        let mut g = sparse_gram(x, as_column(y), self.fit_intercept);
+        if let Some(sw) = sample_weight {
+            validate::sample_weight(sw, x.nrows())?;
+        }
+        let mut g = sparse_gram(x, as_column(y), sample_weight, self.fit_intercept);
         for i in 0..x.ncols() {
             g.gram[(i, i)] += self.alpha;
         }
@@ -241,6 +295,23 @@ fn solve_dense(
         intercept,
         solver,
     })
+}
+
+/// [`solve_dense`] on the weighted, rescaled copy of the data (see [`Rescaled`]), with
+/// the intercept from the weighted means.
+///
+/// [`Rescaled`]: super::Rescaled
+fn solve_weighted(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    sample_weight: &[f64],
+    alpha: f64,
+    fit_intercept: bool,
+) -> Result<RidgeSolution> {
+    let data = rescaled(x, y, sample_weight, fit_intercept);
+    let mut sol = solve_dense(data.x.as_ref(), data.y.as_ref(), alpha, false)?;
+    sol.intercept = intercepts(sol.coef.as_ref(), &data.x_mean, &data.y_mean);
+    Ok(sol)
 }
 
 /// `w = V diag(s / (s² + α)) Uᵀ y`, singular values at most `1e-15` dropped.
@@ -407,8 +478,35 @@ impl RidgeClassifier {
     /// # Errors
     /// As [`Ridge::fit`], plus [`Error::TooFewClasses`] for fewer than two classes.
     pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<RidgeClassifierModel<L>> {
+        self.fit_design(x, y, None)
+    }
+
+    /// Fits the classifier with one weight per sample: every one of its regressions is
+    /// a [`Ridge::fit_weighted`] with these weights.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus the `sample_weight` errors of
+    /// [`Ridge::fit_weighted`].
+    pub fn fit_weighted<L: Label>(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[L],
+        sample_weight: &[f64],
+    ) -> Result<RidgeClassifierModel<L>> {
+        self.fit_design(x, y, Some(sample_weight))
+    }
+
+    fn fit_design<L: Label>(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[L],
+        sample_weight: Option<&[f64]>,
+    ) -> Result<RidgeClassifierModel<L>> {
         validate::non_negative_param("alpha", self.ridge.alpha)?;
         validate::supervised(x, y.len())?;
+        if let Some(sw) = sample_weight {
+            validate::sample_weight(sw, x.nrows())?;
+        }
         let enc = validate::encode_labels(y, 2)?;
         let k = enc.classes.len();
         let cols = if k == 2 { 1 } else { k };
@@ -420,12 +518,11 @@ impl RidgeClassifier {
             };
             if hit { 1.0 } else { -1.0 }
         });
-        let sol = solve_dense(
-            x,
-            targets.as_ref(),
-            self.ridge.alpha,
-            self.ridge.fit_intercept,
-        )?;
+        let (alpha, fit_intercept) = (self.ridge.alpha, self.ridge.fit_intercept);
+        let sol = match sample_weight {
+            None => solve_dense(x, targets.as_ref(), alpha, fit_intercept)?,
+            Some(sw) => solve_weighted(x, targets.as_ref(), sw, alpha, fit_intercept)?,
+        };
         Ok(RidgeClassifierModel {
             classes: enc.classes,
             coef: sol.coef,
