@@ -103,6 +103,15 @@ fn ols(c: &mut Criterion) {
         b.iter(|| black_box(LinearRegression::new().fit(x.as_ref(), &y).unwrap()))
     });
     g.finish();
+    // Prediction is a matrix-vector product: memory-bound, so its cost is the passes
+    // over `x` (the finiteness check and the product).
+    let (x, y) = regression(20_000, 40, 30, 3);
+    let m = LinearRegression::new().fit(x.as_ref(), &y).unwrap();
+    let mut g = c.benchmark_group("linear_regression_20000x40");
+    g.bench_function("predict", |b| {
+        b.iter(|| black_box(m.predict(x.as_ref()).unwrap()))
+    });
+    g.finish();
 }
 
 fn ridge_lasso(c: &mut Criterion) {
