@@ -618,6 +618,8 @@ PEERS = {
     "lasso_wide_10k_1k": build_regression,
     "polyreg3_friedman8": build_regression,
     "logreg_clf20": build_logistic,
+    "logreg_clf50_2": build_logistic,
+    "logreg_clf50_5": build_logistic,
     "logreg_breast_cancer": build_logistic,
     "kmeans_blobs16": build_kmeans,
     "kmeans_iris": build_kmeans,

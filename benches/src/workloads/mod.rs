@@ -88,7 +88,12 @@ pub fn registry() -> Vec<Workload> {
             prepare: linear::prepare_regression,
         });
     }
-    for id in ["logreg_clf20", "logreg_breast_cancer"] {
+    for id in [
+        "logreg_clf20",
+        "logreg_clf50_2",
+        "logreg_clf50_5",
+        "logreg_breast_cancer",
+    ] {
         v.push(Workload {
             id,
             prepare: linear::prepare_logistic,
