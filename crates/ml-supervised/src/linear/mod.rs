@@ -29,7 +29,7 @@ pub(crate) use ridge::argmax;
 pub use ridge::{Ridge, RidgeClassifier, RidgeClassifierModel, RidgeModel, RidgeSolver};
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use ml_core::sparse::CsrRef;
 use ml_core::{Error, Result, validate};
 use rayon::prelude::*;
@@ -169,13 +169,9 @@ pub(crate) fn dense_decision(
     coef: MatRef<'_, f64>,
     intercept: &[f64],
 ) -> Mat<f64> {
-    let mut out = Mat::<f64>::zeros(x.nrows(), coef.ncols());
-    matmul(out.as_mut(), Accum::Replace, x, coef, 1.0, Par::rayon(0));
-    for (t, &b) in intercept.iter().enumerate() {
-        for v in out.col_mut(t).iter_mut() {
-            *v += b;
-        }
-    }
+    // Starting from the intercepts and accumulating saves a pass over the output.
+    let mut out = Mat::from_fn(x.nrows(), coef.ncols(), |_, t| intercept[t]);
+    matmul(out.as_mut(), Accum::Add, x, coef, 1.0, Par::rayon(0));
     out
 }
 
@@ -207,8 +203,16 @@ pub(crate) fn check_csr_predict(x: CsrRef<'_>, n_features: usize) -> Result<()> 
 /// single-output linear model.
 pub(crate) fn predict_single(x: MatRef<'_, f64>, coef: &[f64], intercept: f64) -> Result<Vec<f64>> {
     validate::matrix_with_features(x, coef.len())?;
-    let out = dense_decision(x, as_column(coef), &[intercept]);
-    Ok(out.col(0).iter().copied().collect())
+    let mut out = vec![intercept; x.nrows()];
+    matmul(
+        MatMut::from_column_major_slice_mut(&mut out, x.nrows(), 1),
+        Accum::Add,
+        x,
+        as_column(coef),
+        1.0,
+        Par::rayon(0),
+    );
+    Ok(out)
 }
 
 /// [`predict_single`] for sparse `x`.
