@@ -61,6 +61,36 @@ pub(crate) fn lowercase_into(doc: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
+    if !doc.contains('Σ') {
+        // Without a capital sigma (whose lowercase depends on its neighbours), Rust's
+        // `str::to_lowercase` is the lowercase of each character in turn; most
+        // non-ASCII characters of real text (`£`, `…`, emoji) are their own lowercase,
+        // and only the others need the check for Python's older data.
+        let mut rest = doc;
+        while !rest.is_empty() {
+            // A run of ASCII in one go, then one other character.
+            let ascii = rest
+                .bytes()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len());
+            let (run, tail) = rest.split_at(ascii);
+            let from = out.len();
+            out.push_str(run);
+            if let Some(pushed) = out.get_mut(from..) {
+                pushed.make_ascii_lowercase();
+            }
+            let mut chars = tail.chars();
+            let Some(c) = chars.next() else { break };
+            rest = chars.as_str();
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l == c => out.push(c),
+                _ if keeps_case(c) => out.push(c),
+                _ => out.extend(c.to_lowercase()),
+            }
+        }
+        return;
+    }
     // Lowercase whole segments (so the final-sigma rule sees its context) between the
     // rare characters that must keep their case.
     let mut start = 0;
@@ -78,40 +108,109 @@ pub(crate) fn lowercase_into(doc: &str, out: &mut String) {
     }
 }
 
+/// Byte classes for the token scanner: an ASCII separator, an ASCII word character, or
+/// a byte of a multi-byte character (decoded and looked up in the word table).
+const SEPARATOR: u8 = 0;
+const WORD: u8 = 1;
+const MULTI_BYTE: u8 = 2;
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [MULTI_BYTE; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = if ASCII_WORD[b] { WORD } else { SEPARATOR };
+        b += 1;
+    }
+    table
+};
+
+/// [`ASCII_WORD`] over every byte value (false from 0x80), for indexing by byte.
+const ASCII_WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = ASCII_WORD[b];
+        b += 1;
+    }
+    table
+};
+
+/// Whether the character at byte `i` of `text` (a character boundary) is a word
+/// character, and its width in bytes; for a multi-byte character.
+#[cold]
+fn multi_byte_at(text: &str, i: usize) -> (bool, usize) {
+    match text.get(i..).and_then(|rest| rest.chars().next()) {
+        Some(c) => (is_word_char(c), c.len_utf8()),
+        // Unreachable: `i` always sits on a character boundary inside `text`.
+        None => (false, text.len() - i),
+    }
+}
+
 /// Calls `f(start, end)` with the byte range of every token of `text`: every maximal
 /// run of two or more word characters (scikit-learn's `(?u)\b\w\w+\b`), left to right.
+///
+/// ASCII bytes are classified by one table lookup; only a multi-byte character is
+/// decoded.
 #[inline]
 pub(crate) fn for_each_token(text: &str, mut f: impl FnMut(usize, usize)) {
     let bytes = text.as_bytes();
+    let n = bytes.len();
     let mut i = 0;
-    let mut start = 0;
-    let mut run = 0usize;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (word, width) = if b < 0x80 {
-            (ASCII_WORD[b as usize], 1)
-        } else {
-            match text.get(i..).and_then(|rest| rest.chars().next()) {
-                Some(c) => (is_word_char(c), c.len_utf8()),
-                // Unreachable: `i` always sits on a character boundary.
-                None => break,
+    if text.is_ascii() {
+        // Most documents: one byte is one character, so a run of word bytes is a token
+        // when it is two bytes long, and no byte needs decoding.
+        loop {
+            while i < n && !ASCII_WORD_BYTE[usize::from(bytes[i])] {
+                i += 1;
             }
-        };
-        if word {
-            if run == 0 {
-                start = i;
+            if i >= n {
+                return;
             }
-            run += 1;
-        } else {
-            if run >= 2 {
+            let start = i;
+            while i < n && ASCII_WORD_BYTE[usize::from(bytes[i])] {
+                i += 1;
+            }
+            if i - start >= 2 {
                 f(start, i);
             }
-            run = 0;
         }
-        i += width;
     }
-    if run >= 2 {
-        f(start, bytes.len());
+    'tokens: loop {
+        // Skip to the next word character.
+        let start = loop {
+            if i >= n {
+                break 'tokens;
+            }
+            match BYTE_CLASS[usize::from(bytes[i])] {
+                SEPARATOR => i += 1,
+                WORD => break i,
+                _ => {
+                    let (word, width) = multi_byte_at(text, i);
+                    if word {
+                        break i;
+                    }
+                    i += width;
+                }
+            }
+        };
+        // The run of word characters from `start`, counted in characters.
+        let mut chars = 0usize;
+        while i < n {
+            match BYTE_CLASS[usize::from(bytes[i])] {
+                WORD => i += 1,
+                SEPARATOR => break,
+                _ => {
+                    let (word, width) = multi_byte_at(text, i);
+                    if !word {
+                        break;
+                    }
+                    i += width;
+                }
+            }
+            chars += 1;
+        }
+        if chars >= 2 {
+            f(start, i);
+        }
     }
 }
 
@@ -240,6 +339,29 @@ mod tests {
         }
         assert!(is_word_char('é') && is_word_char('〨') && is_word_char('_'));
         assert!(!is_word_char('\u{301}') && !is_word_char('£') && !is_word_char(' '));
+    }
+
+    #[test]
+    fn ascii_and_general_scanners_agree() {
+        // The same text with and without a non-ASCII character far from any token takes
+        // both paths of the scanner.
+        let text = "a bc,d_e 9 99x__ yz! q";
+        let with_other = format!("{text} \u{2026}");
+        assert_eq!(tokens(text), tokens(&with_other));
+        assert_eq!(tokens(text), vec!["bc", "d_e", "99x__", "yz"]);
+    }
+
+    #[test]
+    fn lowercase_by_character_equals_lowercase_of_the_string() {
+        let mut out = String::new();
+        for doc in [
+            "£5 FREE Ünïcödé ÀÉÎ",
+            "Ǆ ǅ ǆ ẞ ﬀ",
+            "ΑΒΓ abc \u{2026} İSTANBUL",
+        ] {
+            lowercase_into(doc, &mut out);
+            assert_eq!(out, doc.to_lowercase(), "{doc}");
+        }
     }
 
     #[test]

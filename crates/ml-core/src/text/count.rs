@@ -2,6 +2,7 @@
 //! `CountVectorizer` with the default (word) analyzer.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +123,7 @@ impl CountVectorizer {
     /// `max_df`; [`Error::EmptyInput`] when there are no documents or no term is left.
     pub fn fit<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<CountVectorizerModel> {
         let fitted = self.discover(docs)?;
-        Ok(self.model(fitted.vocabulary))
+        Ok(self.model(fitted.vocabulary()))
     }
 
     /// Learns the vocabulary of `docs` and returns their count matrix.
@@ -148,7 +149,7 @@ impl CountVectorizer {
         S: AsRef<str> + Sync,
     {
         let fitted = self.discover_iter(docs)?;
-        Ok(self.model(fitted.vocabulary))
+        Ok(self.model(fitted.vocabulary()))
     }
 
     /// Learns the vocabulary of documents from any iterator and returns their count
@@ -217,8 +218,8 @@ impl CountVectorizer {
     }
 
     fn model_and_counts(&self, fitted: Fitted) -> Result<(CountVectorizerModel, Csr)> {
-        let x = fitted.matrix(&self.weights());
-        Ok((self.model(fitted.vocabulary), x))
+        let (x, vocabulary) = fitted.matrix_and_vocabulary(&self.weights());
+        Ok((self.model(vocabulary), x))
     }
 
     fn weights(&self) -> Weights<'static> {
@@ -262,7 +263,9 @@ pub struct CountVectorizerModel {
     analysis: Analysis,
     binary: bool,
     vocabulary: Vec<String>,
-    index: Interner,
+    /// The column of every term, built on first use (`fit_transform` alone never needs
+    /// it).
+    index: OnceLock<Interner>,
 }
 
 /// The serialised form of [`CountVectorizerModel`] (without the derived index).
@@ -324,16 +327,23 @@ impl Persist for CountVectorizerModel {
 impl CountVectorizerModel {
     /// A model of a sorted, duplicate-free vocabulary.
     fn new(analysis: Analysis, binary: bool, vocabulary: Vec<String>) -> Self {
-        let mut index = Interner::new();
-        for term in &vocabulary {
-            index.intern(term);
-        }
         Self {
             analysis,
             binary,
             vocabulary,
-            index,
+            index: OnceLock::new(),
         }
+    }
+
+    /// The column of every vocabulary term (its ids are the columns).
+    fn index(&self) -> &Interner {
+        self.index.get_or_init(|| {
+            let mut index = Interner::with_capacity(self.vocabulary.len());
+            for term in &self.vocabulary {
+                index.intern(term);
+            }
+            index
+        })
     }
 
     /// The count matrix of `docs` over the fitted vocabulary (terms outside it are
@@ -371,7 +381,7 @@ impl CountVectorizerModel {
 
     /// The column of `term`, if it is in the vocabulary.
     pub fn index_of(&self, term: &str) -> Option<usize> {
-        self.index.get(term)
+        self.index().get(term)
     }
 
     /// Number of columns (vocabulary terms).
@@ -398,7 +408,7 @@ impl CountVectorizerModel {
         weights: &Weights<'_>,
     ) -> Csr {
         let analyzer = self.analysis.analyzer();
-        let parts = engine::count_fixed(docs, &analyzer, &self.index);
+        let parts = engine::count_fixed(docs, &analyzer, self.index());
         engine::assemble(&parts, self.vocabulary.len(), None, weights)
     }
 
@@ -410,9 +420,10 @@ impl CountVectorizerModel {
         S: AsRef<str> + Sync,
     {
         let analyzer = self.analysis.analyzer();
+        let index = self.index();
         let mut parts: Vec<Counts> = Vec::new();
         for_each_batch(docs, |batch| {
-            parts.extend(engine::count_fixed(batch, &analyzer, &self.index));
+            parts.extend(engine::count_fixed(batch, &analyzer, index));
         });
         engine::assemble(&parts, self.vocabulary.len(), None, weights)
     }

@@ -413,7 +413,7 @@ impl TfidfVectorizer {
     pub fn fit<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<TfidfVectorizerModel> {
         let fitted = self.counts.discover(docs)?;
         let idf = self.idf(&fitted.df, fitted.n_docs)?;
-        Ok(self.model(fitted.vocabulary, idf))
+        Ok(self.model(fitted.vocabulary(), idf))
     }
 
     /// Learns the vocabulary and idf of `docs` and returns their TF-IDF matrix.
@@ -439,7 +439,7 @@ impl TfidfVectorizer {
     {
         let fitted = self.counts.discover_iter(docs)?;
         let idf = self.idf(&fitted.df, fitted.n_docs)?;
-        Ok(self.model(fitted.vocabulary, idf))
+        Ok(self.model(fitted.vocabulary(), idf))
     }
 
     /// Learns the vocabulary and idf of documents from any iterator and returns their
@@ -473,8 +473,8 @@ impl TfidfVectorizer {
             idf: idf.as_deref(),
             norm: self.settings.norm,
         };
-        let x = fitted.matrix(&weights);
-        Ok((self.model(fitted.vocabulary, idf), x))
+        let (x, vocabulary) = fitted.matrix_and_vocabulary(&weights);
+        Ok((self.model(vocabulary, idf), x))
     }
 
     fn model(&self, vocabulary: Vec<String>, idf: Option<Vec<f64>>) -> TfidfVectorizerModel {
