@@ -20,16 +20,28 @@
 //! Results match scikit-learn statistically (its random stream is numpy's), not
 //! sample for sample. Assignment is parallel over fixed blocks; updates are sequential,
 //! so the thread count does not change the model.
+//!
+//! Cost: the steps touch only the sampled rows, so on large data the time goes to the
+//! final pass. That pass reads `X` once: each block of 256 rows is checked to be
+//! finite, labelled (one GEMM tile) and its exact inertia summed while it is in cache,
+//! in parallel, with working memory of `O(k · d)` per thread (the prepared centres and
+//! one block's distances) besides the labels. `fit` does not scan `X` for non-finite
+//! values up front: every row the fit reads (the initialisation draw, each batch, then
+//! every block of the final pass) is checked before it is used, and a failed check
+//! reports the first non-finite entry of all of `X`, the same error the up-front check
+//! gave.
 
-use faer::{Mat, MatRef};
+use faer::{Mat, MatMut, MatRef};
 use rand::Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use ml_core::linalg::argmin_squared_euclidean;
+use ml_core::linalg::{NearestRows, argmin_squared_euclidean};
 use ml_core::persist::Persist;
 use ml_core::{FitUnsupervised, PartialFit, Predict, Result, Transform, validate};
 
-use super::{Init, init, lloyd, mean_variance};
+use super::lloyd::CHUNK;
+use super::{Init, init, lloyd};
 
 /// Mini-batch k-means: hyper-parameters only; [`fit`](MiniBatchKMeans::fit) returns a
 /// [`MiniBatchKMeansModel`].
@@ -152,7 +164,29 @@ impl MiniBatchKMeans {
         self
     }
 
+    /// Every check of `x` and the hyper-parameters, in their reporting order.
     fn check(&self, x: MatRef<'_, f64>) -> Result<()> {
+        self.check_params()?;
+        validate::matrix(x)?;
+        self.check_shape(x)
+    }
+
+    /// The checks of `fit` before the data is read: the hyper-parameters and a
+    /// non-empty `x`; then `rest`, the checks that come after finiteness in the
+    /// reporting order, with the finiteness check of all of `x` run first if `rest`
+    /// fails (so a non-finite `x` is still reported before them). A successful return
+    /// leaves the finiteness of `x` to be checked as its rows are read.
+    fn check_before_reading(
+        &self,
+        x: MatRef<'_, f64>,
+        rest: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        self.check_params()?;
+        validate::non_empty(x, "X")?;
+        rest().or_else(|e| validate::finite(x).and(Err(e)))
+    }
+
+    fn check_params(&self) -> Result<()> {
         validate::at_least("n_clusters", self.n_clusters, 1, "at least 1")?;
         validate::at_least("max_iter", self.max_iter, 1, "at least 1")?;
         validate::at_least("batch_size", self.batch_size, 1, "at least 1")?;
@@ -164,7 +198,11 @@ impl MiniBatchKMeans {
         if let Some(s) = self.init_size {
             validate::at_least("init_size", s, 1, "at least 1")?;
         }
-        validate::matrix(x)?;
+        Ok(())
+    }
+
+    /// The checks of `x` that come after its finiteness.
+    fn check_shape(&self, x: MatRef<'_, f64>) -> Result<()> {
         validate::min_samples(x.nrows(), self.n_clusters)?;
         if let Init::Centres(c) = &self.init {
             super::check_centres(c.as_ref(), self.n_clusters, x.ncols())?;
@@ -178,8 +216,8 @@ impl MiniBatchKMeans {
     /// As [`KMeans::fit`](super::KMeans::fit), plus [`Error::InvalidParameter`](ml_core::Error::InvalidParameter) for a
     /// `batch_size` or `init_size` of 0 or a negative `reassignment_ratio`.
     pub fn fit(&self, x: MatRef<'_, f64>) -> Result<MiniBatchKMeansModel> {
-        self.check(x)?;
-        Ok(self.fit_checked(x, &vec![1.0; x.nrows()]))
+        self.check_before_reading(x, || self.check_shape(x))?;
+        self.fit_checked(x, Weights::Unit)
     }
 
     /// Fits the model with one non-negative weight per sample.
@@ -192,9 +230,11 @@ impl MiniBatchKMeans {
         x: MatRef<'_, f64>,
         sample_weight: &[f64],
     ) -> Result<MiniBatchKMeansModel> {
-        self.check(x)?;
-        validate::sample_weight(sample_weight, x.nrows())?;
-        Ok(self.fit_checked(x, sample_weight))
+        self.check_before_reading(x, || {
+            self.check_shape(x)?;
+            validate::sample_weight(sample_weight, x.nrows())
+        })?;
+        self.fit_checked(x, Weights::Given(sample_weight))
     }
 
     /// `init_size` as scikit-learn resolves it for `n` samples.
@@ -208,16 +248,20 @@ impl MiniBatchKMeans {
 
     /// One set of initial centres, chosen on `init_size` samples drawn with
     /// replacement (all samples when `init_size` is `n`).
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`](ml_core::Error::NonFinite) for `x` when a drawn row is not
+    /// finite.
     fn initial_centres(
         &self,
         x: MatRef<'_, f64>,
-        w: &[f64],
+        w: Weights<'_>,
         init_size: usize,
         rng: &mut ml_core::rng::Rng,
-    ) -> Mat<f64> {
+    ) -> Result<Mat<f64>> {
         let (n, k) = (x.nrows(), self.n_clusters);
         match &self.init {
-            Init::Centres(c) => c.clone(),
+            Init::Centres(c) => Ok(c.clone()),
             other => {
                 let ids: Vec<usize> = if init_size < n {
                     (0..init_size).map(|_| rng.random_range(0..n)).collect()
@@ -225,7 +269,8 @@ impl MiniBatchKMeans {
                     (0..n).collect()
                 };
                 let xs = rows_of(x, &ids);
-                let ws: Vec<f64> = ids.iter().map(|&i| w[i]).collect();
+                finite_as_whole(x, xs.as_ref())?;
+                let ws: Vec<f64> = ids.iter().map(|&i| w.at(i)).collect();
                 // A draw of only zero-weight samples cannot seed k-means++: fall back
                 // to unit weights for the seeding.
                 let ws = if ws.iter().any(|&v| v > 0.0) {
@@ -233,12 +278,12 @@ impl MiniBatchKMeans {
                 } else {
                     vec![1.0; ws.len()]
                 };
-                if matches!(other, Init::Random) {
+                Ok(if matches!(other, Init::Random) {
                     init::random(xs.as_ref(), &ws, k, rng)
                 } else {
                     let norms = lloyd::row_norms(xs.as_ref());
                     init::kmeans_plusplus(xs.as_ref(), &norms, &ws, k, rng)
-                }
+                })
             }
         }
     }
@@ -253,9 +298,13 @@ impl MiniBatchKMeans {
     /// As [`fit`](Self::fit), for the batch `x`.
     pub fn partial_fit(&self, x: MatRef<'_, f64>) -> Result<MiniBatchKMeansModel> {
         self.check(x)?;
-        let w = vec![1.0; x.nrows()];
         let mut rng = ml_core::rng::seeded(self.seed);
-        let centres = self.initial_centres(x, &w, self.resolved_init_size(x.nrows()), &mut rng);
+        let centres = self.initial_centres(
+            x,
+            Weights::Unit,
+            self.resolved_init_size(x.nrows()),
+            &mut rng,
+        )?;
         let mut model = MiniBatchKMeansModel {
             labels: Vec::new(),
             inertia: 0.0,
@@ -265,11 +314,12 @@ impl MiniBatchKMeans {
             stream: Stream::new(centres, self.reassignment_ratio),
             seed: self.seed,
         };
-        model.partial_step(x, &w);
+        model.partial_step(x, Weights::Unit);
         Ok(model)
     }
 
-    fn fit_checked(&self, x: MatRef<'_, f64>, w: &[f64]) -> MiniBatchKMeansModel {
+    /// The fit, on `x` checked but for finiteness (see the module documentation).
+    fn fit_checked(&self, x: MatRef<'_, f64>, w: Weights<'_>) -> Result<MiniBatchKMeansModel> {
         let (n, d, k) = (x.nrows(), x.ncols(), self.n_clusters);
         let batch = self.batch_size.min(n);
         let init_size = self.resolved_init_size(n);
@@ -279,25 +329,30 @@ impl MiniBatchKMeans {
         });
         let mut rng = ml_core::rng::seeded(self.seed);
 
-        // The validation draw every initialisation is scored on.
+        // The validation draw every initialisation is scored on. With one
+        // initialisation there is nothing to choose between: the draw is still made,
+        // so that the random stream (and the model) does not depend on this shortcut.
         let valid: Vec<usize> = (0..init_size).map(|_| rng.random_range(0..n)).collect();
-        let x_valid = rows_of(x, &valid);
-        let w_valid: Vec<f64> = valid.iter().map(|&i| w[i]).collect();
-        let mut best: Option<(Mat<f64>, f64)> = None;
-        for _ in 0..n_init {
-            let centres = self.initial_centres(x, w, init_size, &mut rng);
-            let inertia = assign(x_valid.as_ref(), &w_valid, centres.as_ref()).1;
-            if best.as_ref().is_none_or(|(_, b)| inertia < *b) {
-                best = Some((centres, inertia));
+        let centres = if n_init == 1 {
+            self.initial_centres(x, w, init_size, &mut rng)?
+        } else {
+            let x_valid = rows_of(x, &valid);
+            finite_as_whole(x, x_valid.as_ref())?;
+            let w_valid: Vec<f64> = valid.iter().map(|&i| w.at(i)).collect();
+            let mut best: Option<(Mat<f64>, f64)> = None;
+            for _ in 0..n_init {
+                let centres = self.initial_centres(x, w, init_size, &mut rng)?;
+                let inertia =
+                    label_all(x_valid.as_ref(), Weights::Given(&w_valid), centres.as_ref())?.1;
+                if best.as_ref().is_none_or(|(_, b)| inertia < *b) {
+                    best = Some((centres, inertia));
+                }
             }
-        }
-        let centres = best.map_or_else(|| Mat::zeros(k, d), |(c, _)| c);
+            best.map_or_else(|| Mat::zeros(k, d), |(c, _)| c)
+        };
 
         let tol_abs = if self.tol > 0.0 {
-            let means: Vec<f64> = (0..d)
-                .map(|j| x.col(j).iter().sum::<f64>() / n as f64)
-                .collect();
-            self.tol * mean_variance(Mat::from_fn(n, d, |i, j| x[(i, j)] - means[j]).as_ref())
+            self.tol * mean_variance(x)
         } else {
             0.0
         };
@@ -306,12 +361,30 @@ impl MiniBatchKMeans {
         let n_steps = (self.max_iter * n) / batch;
         let mut steps_done = 0;
         let mut converged = false;
+        let mut buf = Buffers::default();
+        let mut ids = vec![0; batch];
+        let mut xb = Mat::<f64>::zeros(batch, d);
+        let mut wb = vec![0.0; if matches!(w, Weights::Unit) { 0 } else { batch }];
+        let mut old = Mat::<f64>::zeros(if tol_abs > 0.0 { k } else { 0 }, d);
         for step in 0..n_steps {
-            let ids: Vec<usize> = (0..batch).map(|_| rng.random_range(0..n)).collect();
-            let xb = rows_of(x, &ids);
-            let wb: Vec<f64> = ids.iter().map(|&i| w[i]).collect();
-            let old = stream.centres.clone();
-            let (_, inertia) = stream.step(xb.as_ref(), &wb, &mut rng);
+            for id in &mut ids {
+                *id = rng.random_range(0..n);
+            }
+            gather_rows(x, &ids, xb.as_mut());
+            finite_as_whole(x, xb.as_ref())?;
+            let wb = match w {
+                Weights::Unit => Weights::Unit,
+                Weights::Given(all) => {
+                    for (v, &i) in wb.iter_mut().zip(&ids) {
+                        *v = all[i];
+                    }
+                    Weights::Given(&wb)
+                }
+            };
+            if tol_abs > 0.0 {
+                old.copy_from(&stream.centres);
+            }
+            let inertia = stream.step(xb.as_ref(), wb, &mut rng, &mut buf);
             let shift = if tol_abs > 0.0 {
                 let c = &stream.centres;
                 (0..k)
@@ -327,8 +400,8 @@ impl MiniBatchKMeans {
                 break;
             }
         }
-        let (labels, inertia) = assign(x, w, stream.centres.as_ref());
-        MiniBatchKMeansModel {
+        let (labels, inertia) = label_all(x, w, stream.centres.as_ref())?;
+        Ok(MiniBatchKMeansModel {
             labels,
             inertia,
             n_steps: steps_done,
@@ -336,8 +409,44 @@ impl MiniBatchKMeans {
             converged,
             stream,
             seed: self.seed,
+        })
+    }
+}
+
+/// Sample weights: all 1 (no vector is made for [`MiniBatchKMeans::fit`]) or one per
+/// sample.
+#[derive(Debug, Clone, Copy)]
+enum Weights<'a> {
+    Unit,
+    Given(&'a [f64]),
+}
+
+impl<'a> Weights<'a> {
+    fn at(self, i: usize) -> f64 {
+        match self {
+            Self::Unit => 1.0,
+            Self::Given(w) => w[i],
         }
     }
+
+    /// The weights of rows `r0..r0 + len`, `None` for unit weights.
+    fn rows(self, r0: usize, len: usize) -> Option<&'a [f64]> {
+        match self {
+            Self::Unit => None,
+            Self::Given(w) => Some(&w[r0..r0 + len]),
+        }
+    }
+}
+
+/// Working memory of the mini-batch steps, kept from one step to the next.
+#[derive(Debug, Default)]
+struct Buffers {
+    labels: Vec<usize>,
+    dist: Vec<f64>,
+    tile: Vec<f64>,
+    centres: Vec<f64>,
+    sums: Vec<f64>,
+    wsum: Vec<f64>,
 }
 
 /// The state a mini-batch step updates: centres, the weight each has absorbed, and
@@ -363,21 +472,53 @@ impl Stream {
 
     /// One mini-batch step on `xb`: assign, move the centres, and every `10 · k`
     /// samples (or while a centre has no weight) reassign the light centres. Returns
-    /// the batch labels (against the centres before the step) and its inertia.
+    /// the batch inertia (against the centres before the step).
     fn step(
         &mut self,
         xb: MatRef<'_, f64>,
-        wb: &[f64],
+        wb: Weights<'_>,
         rng: &mut ml_core::rng::Rng,
-    ) -> (Vec<usize>, f64) {
+        buf: &mut Buffers,
+    ) -> f64 {
         let k = self.centres.nrows();
         self.since_reassign += xb.nrows();
         let reassign = self.counts.contains(&0.0) || self.since_reassign >= 10 * k;
         if reassign {
             self.since_reassign = 0;
         }
-        let (labels, inertia) = assign(xb, wb, self.centres.as_ref());
-        update(xb, wb, &labels, &mut self.centres, &mut self.counts);
+        let b = xb.nrows();
+        buf.labels.resize(b, 0);
+        buf.dist.resize(b, 0.0);
+        let nearest = NearestRows::new(self.centres.as_ref())
+            // The centres are means of checked rows: finite and non-empty.
+            .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
+        row_major_into(self.centres.as_ref(), &mut buf.centres);
+        // Block by block as the full pass does, so the inertia is summed alike.
+        let mut inertia = -0.0;
+        let mut r0 = 0;
+        while r0 < b {
+            let len = CHUNK.min(b - r0);
+            inertia += label_block(
+                &nearest,
+                &buf.centres,
+                xb.subrows(r0, len),
+                wb.rows(r0, len),
+                &mut buf.labels[r0..r0 + len],
+                &mut buf.dist[r0..r0 + len],
+                &mut buf.tile,
+            )
+            .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
+            r0 += len;
+        }
+        update(
+            xb,
+            wb,
+            &buf.labels,
+            &mut self.centres,
+            &mut self.counts,
+            &mut buf.sums,
+            &mut buf.wsum,
+        );
         if reassign && self.reassignment_ratio > 0.0 {
             reassign_small(
                 xb,
@@ -387,7 +528,7 @@ impl Stream {
                 rng,
             );
         }
-        (labels, inertia)
+        inertia
     }
 }
 
@@ -396,31 +537,249 @@ fn rows_of(x: MatRef<'_, f64>, ids: &[usize]) -> Mat<f64> {
     Mat::from_fn(ids.len(), x.ncols(), |i, j| x[(ids[i], j)])
 }
 
-/// Labels of the rows of `x` and their weighted inertia.
-fn assign(x: MatRef<'_, f64>, w: &[f64], centres: MatRef<'_, f64>) -> (Vec<usize>, f64) {
-    let (labels, _) = argmin_squared_euclidean(x, centres)
-        .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
-    let inertia = lloyd::exact_inertia(x, w, centres, &labels);
-    (labels, inertia)
+/// Copies the rows `ids` of `x` into `out` (`ids.len() × d`), column by column; the
+/// columns in parallel when `x` is too large for the cache (every read a miss) and the
+/// batch large enough to pay for it.
+fn gather_rows(x: MatRef<'_, f64>, ids: &[usize], out: MatMut<'_, f64>) {
+    let gather = |j: usize, mut dst: faer::ColMut<'_, f64>| {
+        let src = x.col(j);
+        match (src.try_as_col_major(), dst.as_mut().try_as_col_major_mut()) {
+            (Some(s), Some(t)) => {
+                let s = s.as_slice();
+                for (v, &i) in t.as_slice_mut().iter_mut().zip(ids) {
+                    *v = s[i];
+                }
+            }
+            _ => {
+                for (r, &i) in ids.iter().enumerate() {
+                    dst[r] = src[i];
+                }
+            }
+        }
+    };
+    if x.nrows() * x.ncols() >= PAR_GATHER_DATA && ids.len() * x.ncols() >= PAR_GATHER_BATCH {
+        out.par_col_iter_mut()
+            .enumerate()
+            .for_each(|(j, dst)| gather(j, dst));
+    } else {
+        for (j, dst) in out.col_iter_mut().enumerate() {
+            gather(j, dst);
+        }
+    }
+}
+
+/// Elements of `X` (32 MiB) from which a batch's rows are gathered in parallel.
+const PAR_GATHER_DATA: usize = 1 << 22;
+
+/// Elements of a batch (32 KiB) from which its rows are gathered in parallel.
+const PAR_GATHER_BATCH: usize = 1 << 12;
+
+/// [`validate::finite`] of rows `part` drawn from `x`, reported as that of all of `x`:
+/// its first non-finite entry.
+fn finite_as_whole(x: MatRef<'_, f64>, part: MatRef<'_, f64>) -> Result<()> {
+    validate::finite(part).or_else(|e| validate::finite(x).and(Err(e)))
+}
+
+/// `centres` (`k × d`) row-major into `out`: centre `c` at `c·d..(c + 1)·d`.
+fn row_major_into(centres: MatRef<'_, f64>, out: &mut Vec<f64>) {
+    let (k, d) = (centres.nrows(), centres.ncols());
+    out.clear();
+    out.extend((0..k).flat_map(|c| (0..d).map(move |j| centres[(c, j)])));
+}
+
+/// `dist[i] = ‖xᵢ − c_{labels i}‖²` by direct differences, added feature by feature in
+/// column order (as `lloyd::exact_inertia` adds them), for `centres` row-major.
+fn exact_distances(x: MatRef<'_, f64>, centres: &[f64], labels: &[usize], dist: &mut [f64]) {
+    let d = x.ncols();
+    dist.fill(0.0);
+    let mut j = 0;
+    while j < d {
+        // Up to `GROUP` contiguous columns per pass over the rows: each row's sum stays
+        // in a register across them, and its centre is looked up once.
+        let width = GROUP.min(d - j);
+        let mut cols: [&[f64]; GROUP] = [&[]; GROUP];
+        let contiguous = (0..width).all(|g| match x.col(j + g).try_as_col_major() {
+            Some(c) => {
+                cols[g] = c.as_slice();
+                true
+            }
+            None => false,
+        });
+        if !contiguous {
+            // A view with strided columns: one column at a time, element by element.
+            for jj in j..d {
+                let col = x.col(jj);
+                for ((a, &l), &v) in dist.iter_mut().zip(labels).zip(col.iter()) {
+                    let diff = v - centres[l * d + jj];
+                    *a += diff * diff;
+                }
+            }
+            return;
+        }
+        if width == GROUP {
+            add_columns::<GROUP>(&cols, centres, d, j, labels, dist);
+        } else {
+            for g in 0..width {
+                add_columns::<1>(&cols[g..=g], centres, d, j + g, labels, dist);
+            }
+        }
+        j += width;
+    }
+}
+
+/// Columns summed per pass by [`exact_distances`].
+const GROUP: usize = 4;
+
+/// `dist[i] += Σ_g (cols[g][i] − c_{labels i, j0 + g})²`, added in `g` order.
+#[inline(always)]
+fn add_columns<const G: usize>(
+    cols: &[&[f64]],
+    centres: &[f64],
+    d: usize,
+    j0: usize,
+    labels: &[usize],
+    dist: &mut [f64],
+) {
+    let n = dist.len();
+    let cols: [&[f64]; G] = std::array::from_fn(|g| &cols[g][..n]);
+    for (i, (a, &l)) in dist.iter_mut().zip(labels).enumerate() {
+        let c = &centres[l * d + j0..l * d + j0 + G];
+        let mut s = *a;
+        for g in 0..G {
+            let diff = cols[g][i] - c[g];
+            s += diff * diff;
+        }
+        *a = s;
+    }
+}
+
+/// Labels one block of rows `x` (at most [`CHUNK`], so that it stays in cache): the
+/// nearest centre of each row into `labels` and the weighted sum of the exact squared
+/// distances `Σ wᵢ ‖xᵢ − c_{labels i}‖²` as the result, summed as
+/// `lloyd::exact_inertia` sums a chunk. `centres` is the centres row-major (see
+/// [`row_major_into`]); `dist` (one per row) and `tile` are working memory.
+///
+/// # Errors
+/// [`Error::NonFinite`](ml_core::Error::NonFinite) for a non-finite row (its index
+/// within the block).
+fn label_block(
+    nearest: &NearestRows,
+    centres: &[f64],
+    x: MatRef<'_, f64>,
+    w: Option<&[f64]>,
+    labels: &mut [usize],
+    dist: &mut [f64],
+    tile: &mut Vec<f64>,
+) -> Result<f64> {
+    nearest.assign(x, labels, dist, tile)?;
+    // The GEMM's distances lose small values to cancellation: the inertia is summed
+    // from direct differences instead, while the block is in cache.
+    exact_distances(x, centres, labels, dist);
+    Ok(match w {
+        Some(w) => dist.iter().zip(w).map(|(a, wi)| a * wi).sum(),
+        None => dist.iter().sum(),
+    })
+}
+
+/// Labels of the rows of `x` and their weighted inertia (exact, as
+/// [`lloyd::exact_inertia`]): one pass over `x` in blocks of [`CHUNK`] rows, in
+/// parallel, reduced in block order, so the result does not depend on the thread
+/// count. Working memory besides the labels: the prepared centres, and per thread one
+/// block's distances and GEMM tile.
+///
+/// # Errors
+/// [`Error::NonFinite`](ml_core::Error::NonFinite) for a non-finite `x` (its first
+/// non-finite entry) or non-finite centres.
+fn label_all(
+    x: MatRef<'_, f64>,
+    w: Weights<'_>,
+    centres: MatRef<'_, f64>,
+) -> Result<(Vec<usize>, f64)> {
+    let nearest = NearestRows::new(centres)?;
+    let mut centres_rm = Vec::new();
+    row_major_into(centres, &mut centres_rm);
+    let mut labels = vec![0usize; x.nrows()];
+    let parts: Result<Vec<f64>> = labels
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map_init(
+            || (vec![0.0; CHUNK], Vec::new()),
+            |(dist, tile), (c, ls)| {
+                let (r0, len) = (c * CHUNK, ls.len());
+                label_block(
+                    &nearest,
+                    &centres_rm,
+                    x.subrows(r0, len),
+                    w.rows(r0, len),
+                    ls,
+                    &mut dist[..len],
+                    tile,
+                )
+            },
+        )
+        .collect();
+    // A block's error names a row of the block: report `x`'s first non-finite entry.
+    let parts = parts.or_else(|e| validate::finite(x).and(Err(e)))?;
+    Ok((labels, parts.iter().sum()))
+}
+
+/// The mean over columns of the (population) variance of each column of `x`, as
+/// `super::mean_variance` of the centred copy computes it, without the copy.
+fn mean_variance(x: MatRef<'_, f64>) -> f64 {
+    let n = x.nrows() as f64;
+    let per_column: Vec<f64> = (0..x.ncols())
+        .into_par_iter()
+        .map(|j| {
+            let col = x.col(j);
+            let mean = col.iter().sum::<f64>() / n;
+            col.iter()
+                .map(|&v| {
+                    let c = v - mean;
+                    c * c
+                })
+                .sum::<f64>()
+                / n
+        })
+        .collect();
+    per_column.iter().sum::<f64>() / x.ncols() as f64
 }
 
 /// Moves every centre to the running weighted mean of all samples it was given.
+/// `sums` and `wsum` are working memory.
 fn update(
     xb: MatRef<'_, f64>,
-    wb: &[f64],
+    wb: Weights<'_>,
     labels: &[usize],
     centres: &mut Mat<f64>,
     counts: &mut [f64],
+    sums: &mut Vec<f64>,
+    wsum: &mut Vec<f64>,
 ) {
     let (k, d) = (centres.nrows(), centres.ncols());
-    let mut sums = vec![0.0; k * d];
-    let mut wsum = vec![0.0; k];
-    for (&l, &wi) in labels.iter().zip(wb) {
-        wsum[l] += wi;
-    }
-    for j in 0..d {
-        for ((&l, &wi), &v) in labels.iter().zip(wb).zip(xb.col(j).iter()) {
-            sums[l * d + j] += wi * v;
+    sums.clear();
+    sums.resize(k * d, 0.0);
+    wsum.clear();
+    wsum.resize(k, 0.0);
+    match wb.rows(0, labels.len()) {
+        None => {
+            for &l in labels {
+                wsum[l] += 1.0;
+            }
+            for j in 0..d {
+                for (&l, &v) in labels.iter().zip(xb.col(j).iter()) {
+                    sums[l * d + j] += v;
+                }
+            }
+        }
+        Some(wb) => {
+            for (&l, &wi) in labels.iter().zip(wb) {
+                wsum[l] += wi;
+            }
+            for j in 0..d {
+                for ((&l, &wi), &v) in labels.iter().zip(wb).zip(xb.col(j).iter()) {
+                    sums[l * d + j] += wi * v;
+                }
+            }
         }
     }
     for c in 0..k {
@@ -445,6 +804,9 @@ fn reassign_small(
 ) {
     let k = counts.len();
     let max = counts.iter().copied().fold(0.0, f64::max);
+    if !counts.iter().any(|&c| c < ratio * max) {
+        return;
+    }
     let mut flag: Vec<bool> = counts.iter().map(|&c| c < ratio * max).collect();
     let half = xb.nrows() / 2;
     if flag.iter().filter(|&&f| f).count() > half {
@@ -576,7 +938,7 @@ impl MiniBatchKMeansModel {
     /// [`ml_core::Error::NonFinite`].
     pub fn partial_fit(&mut self, x: MatRef<'_, f64>) -> Result<()> {
         validate::matrix_with_features(x, self.n_features_in())?;
-        self.partial_step(x, &vec![1.0; x.nrows()]);
+        self.partial_step(x, Weights::Unit);
         Ok(())
     }
 
@@ -592,15 +954,16 @@ impl MiniBatchKMeansModel {
     ) -> Result<()> {
         validate::matrix_with_features(x, self.n_features_in())?;
         validate::sample_weight(sample_weight, x.nrows())?;
-        self.partial_step(x, sample_weight);
+        self.partial_step(x, Weights::Given(sample_weight));
         Ok(())
     }
 
-    fn partial_step(&mut self, x: MatRef<'_, f64>, w: &[f64]) {
+    fn partial_step(&mut self, x: MatRef<'_, f64>, w: Weights<'_>) {
         let mut rng = ml_core::rng::for_stream(self.seed, self.n_steps as u64 + 1);
-        self.stream.step(x, w, &mut rng);
+        self.stream.step(x, w, &mut rng, &mut Buffers::default());
         // As scikit-learn: the batch's labels and inertia against the updated centres.
-        let (labels, inertia) = assign(x, w, self.stream.centres.as_ref());
+        let (labels, inertia) = label_all(x, w, self.stream.centres.as_ref())
+            .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
         self.labels = labels;
         self.inertia = inertia;
         self.n_steps += 1;
@@ -671,7 +1034,7 @@ impl MiniBatchKMeansModel {
     /// As [`predict`](Self::predict).
     pub fn score(&self, x: MatRef<'_, f64>) -> Result<f64> {
         validate::matrix_with_features(x, self.n_features_in())?;
-        Ok(-assign(x, &vec![1.0; x.nrows()], self.stream.centres.as_ref()).1)
+        Ok(-label_all(x, Weights::Unit, self.stream.centres.as_ref())?.1)
     }
 }
 
@@ -700,5 +1063,86 @@ impl Transform for MiniBatchKMeansModel {
 
     fn n_features_in(&self) -> usize {
         MiniBatchKMeansModel::n_features_in(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ml_core::Error;
+
+    /// `n × d` data in three loose groups, not a multiple of `CHUNK` rows.
+    fn data(n: usize, d: usize) -> Mat<f64> {
+        Mat::from_fn(n, d, |i, j| {
+            10.0 * (i % 3) as f64 + ((i * 7 + j * 13) % 17) as f64 / 5.0 - 1.0
+        })
+    }
+
+    #[test]
+    fn full_pass_matches_argmin_and_exact_inertia() {
+        for d in [1, 3, 4, 11, 20] {
+            let x = data(3 * CHUNK + 37, d);
+            let centres = Mat::from_fn(5, d, |i, j| x[(i * 101 + 3, j)] + 0.25);
+            let w: Vec<f64> = (0..x.nrows()).map(|i| 0.5 + (i % 4) as f64).collect();
+            let ones = vec![1.0; x.nrows()];
+            let (want_labels, _) = argmin_squared_euclidean(x.as_ref(), centres.as_ref()).unwrap();
+            // A row-major view takes the strided paths.
+            let xt = x.transpose().to_owned();
+            for view in [x.as_ref(), xt.transpose()] {
+                for (weights, wv) in [(Weights::Unit, &ones), (Weights::Given(&w), &w)] {
+                    let (labels, inertia) = label_all(view, weights, centres.as_ref()).unwrap();
+                    assert_eq!(labels, want_labels, "d = {d}");
+                    let want = lloyd::exact_inertia(x.as_ref(), wv, centres.as_ref(), &labels);
+                    assert_eq!(inertia.to_bits(), want.to_bits(), "d = {d}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_values_anywhere_are_reported_as_the_up_front_check_did() {
+        let x = data(2000, 3);
+        // Small draws and an early stop: most rows are only read by the final pass.
+        let est = MiniBatchKMeans::new(3)
+            .batch_size(8)
+            .init_size(9)
+            .max_no_improvement(Some(1));
+        for cells in [
+            vec![(1999, 2, f64::NAN)],
+            vec![(700, 0, f64::INFINITY)],
+            vec![(1500, 1, f64::NAN), (3, 2, f64::NEG_INFINITY)],
+        ] {
+            let mut bad = x.clone();
+            for &(i, j, v) in &cells {
+                bad[(i, j)] = v;
+            }
+            let want = validate::matrix(bad.as_ref()).unwrap_err();
+            assert!(matches!(want, Error::NonFinite { .. }));
+            // `NonFinite` holds the value, and NaN != NaN: compare the printed errors.
+            let want = format!("{want:?}");
+            let err = |r: Result<MiniBatchKMeansModel>| format!("{:?}", r.unwrap_err());
+            for seed in 0..4 {
+                assert_eq!(err(est.clone().seed(seed).fit(bad.as_ref())), want);
+                let w = vec![1.0; bad.nrows()];
+                assert_eq!(
+                    err(est.clone().seed(seed).fit_weighted(bad.as_ref(), &w)),
+                    want
+                );
+            }
+            // Before the checks that come after finiteness.
+            assert_eq!(err(MiniBatchKMeans::new(3000).fit(bad.as_ref())), want);
+            assert_eq!(err(est.fit_weighted(bad.as_ref(), &[1.0; 5])), want);
+            let given = est.clone().init(Init::Centres(Mat::zeros(3, 2)));
+            assert_eq!(err(given.fit(bad.as_ref())), want);
+        }
+    }
+
+    #[test]
+    fn unit_weights_fit_as_given_ones() {
+        let x = data(1500, 4);
+        let est = MiniBatchKMeans::new(3).batch_size(64).seed(5);
+        let a = est.fit(x.as_ref()).unwrap();
+        let b = est.fit_weighted(x.as_ref(), &vec![1.0; 1500]).unwrap();
+        assert_eq!(a, b);
     }
 }
