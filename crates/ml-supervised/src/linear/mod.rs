@@ -29,7 +29,7 @@ pub(crate) use ridge::argmax;
 pub use ridge::{Ridge, RidgeClassifier, RidgeClassifierModel, RidgeModel, RidgeSolver};
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatRef, Par};
 use ml_core::sparse::CsrRef;
 use ml_core::{Error, Result, validate};
 use rayon::prelude::*;
@@ -199,19 +199,46 @@ pub(crate) fn check_csr_predict(x: CsrRef<'_>, n_features: usize) -> Result<()> 
     validate::csr(x)
 }
 
+/// Rows per block of [`predict_single`]: a block's outputs stay in L1 cache while
+/// every column adds to them, so each entry of `x` is read once.
+const PREDICT_BLOCK_ROWS: usize = 1024;
+
 /// Validated single-target prediction `x · coef + intercept`, shared by every
 /// single-output linear model.
+///
+/// Every product `x_ij · coef_j` is formed (none is skipped for a zero coefficient),
+/// so a non-finite entry of `x` always leaves its row's output non-finite (`±∞·c` and
+/// `∞·0` are infinite or NaN, and so is `∞ − ∞`). The finiteness of `x` is therefore
+/// read off the output, and `x` is scanned only when an output is not finite: to
+/// report the first offending entry, or to return an overflowed product of finite
+/// input as it is. That saves the separate pass over `x` that dominates a prediction.
 pub(crate) fn predict_single(x: MatRef<'_, f64>, coef: &[f64], intercept: f64) -> Result<Vec<f64>> {
-    validate::matrix_with_features(x, coef.len())?;
+    validate::non_empty(x, "X")?;
+    validate::n_features_eq(x.ncols(), coef.len())?;
     let mut out = vec![intercept; x.nrows()];
-    matmul(
-        MatMut::from_column_major_slice_mut(&mut out, x.nrows(), 1),
-        Accum::Add,
-        x,
-        as_column(coef),
-        1.0,
-        Par::rayon(0),
-    );
+    out.par_chunks_mut(PREDICT_BLOCK_ROWS)
+        .enumerate()
+        .for_each(|(b, block)| {
+            let rows = x.subrows(b * PREDICT_BLOCK_ROWS, block.len());
+            for (j, &c) in coef.iter().enumerate() {
+                let col = rows.col(j);
+                match col.try_as_col_major() {
+                    Some(col) => {
+                        for (o, &v) in block.iter_mut().zip(col.as_slice()) {
+                            *o += v * c;
+                        }
+                    }
+                    None => {
+                        for (o, &v) in block.iter_mut().zip(col.iter()) {
+                            *o += v * c;
+                        }
+                    }
+                }
+            }
+        });
+    if validate::finite_slice(&out).is_err() {
+        validate::finite(x)?;
+    }
     Ok(out)
 }
 
@@ -390,4 +417,40 @@ impl MultiOutputLinearModel {
 
 impl ml_core::persist::Persist for MultiOutputLinearModel {
     const MODEL_NAME: &'static str = "ml_supervised::MultiOutputLinearModel";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A non-finite entry is reported wherever it is, even in a column whose
+    /// coefficient is zero, for column- and row-major `x`; an overflow of finite
+    /// input is returned as it is.
+    #[test]
+    fn predictions_report_every_non_finite_entry() {
+        let (n, d) = (2 * PREDICT_BLOCK_ROWS + 5, 3);
+        let coef = [1.5, 0.0, -2.0];
+        let clean = Mat::from_fn(n, d, |i, j| (i + j) as f64 * 0.25);
+        let fine = predict_single(clean.as_ref(), &coef, 0.5).unwrap();
+        assert!((fine[7] - (0.5 + 1.5 * 1.75 - 2.0 * 2.25)).abs() < 1e-12);
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for (row, col) in [(0, 1), (n - 1, 1), (PREDICT_BLOCK_ROWS + 3, 0), (9, 2)] {
+                let mut x = clean.clone();
+                x[(row, col)] = bad;
+                let row_major = x.transpose().to_owned();
+                for view in [x.as_ref(), row_major.as_ref().transpose()] {
+                    match predict_single(view, &coef, 0.5) {
+                        Err(Error::NonFinite { row: r, col: c, .. }) => {
+                            assert_eq!((r, c), (row, col))
+                        }
+                        other => panic!("{bad} at ({row}, {col}): {other:?}"),
+                    }
+                }
+            }
+        }
+        let mut huge = clean.clone();
+        huge[(4, 0)] = f64::MAX;
+        let out = predict_single(huge.as_ref(), &coef, 0.0).unwrap();
+        assert_eq!(out[4], f64::INFINITY);
+    }
 }
