@@ -22,7 +22,7 @@ use ml_core::{Fit, Predict, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Prepared, as_column, column_means, predict_single, rescaled};
+use super::{Prepared, as_column, predict_single, rescaled};
 
 /// Largest number of features for which the Gram matrix is formed. Forming it costs
 /// about `d / 40` passes of the residual form, so it pays off only for few features
@@ -179,14 +179,24 @@ impl ElasticNet {
         sample_weight: Option<&[f64]>,
     ) -> Result<ElasticNetModel> {
         self.check()?;
-        validate::supervised(x, y.len())?;
-        validate::finite_slice(y)?;
+        validate::non_empty(x, "X")?;
         let (n, d) = (x.nrows(), x.ncols());
-        if let Some(w) = init {
-            validate::n_features_eq(w.len(), d)?;
+        // On the residual path the finiteness of `x` is checked inside the set-up pass
+        // over it (see `descend`), which saves a pass; any earlier error still reports
+        // a non-finite `x` first, as `validate::supervised` would.
+        let deferred = sample_weight.is_none() && !uses_gram(n, d);
+        if !deferred {
+            validate::finite(x)?;
         }
-        if let Some(sw) = sample_weight {
-            validate::sample_weight(sw, n)?;
+        let rest = validate::targets_len(n, y.len())
+            .and_then(|()| validate::finite_slice(y))
+            .and_then(|()| init.map_or(Ok(()), |w| validate::n_features_eq(w.len(), d)))
+            .and_then(|()| sample_weight.map_or(Ok(()), |sw| validate::sample_weight(sw, n)));
+        if let Err(e) = rest {
+            if deferred {
+                validate::finite(x)?;
+            }
+            return Err(e);
         }
         let nf = n as f64;
         let params = CdParams {
@@ -204,7 +214,7 @@ impl ElasticNet {
                     0.0
                 };
                 let yc: Vec<f64> = y.iter().map(|v| v - y_mean).collect();
-                let (outcome, x_mean) = descend(x, &yc, self.fit_intercept, &mut w, &params);
+                let (outcome, x_mean) = descend(x, &yc, self.fit_intercept, &mut w, &params)?;
                 (outcome, x_mean, y_mean)
             }
             Some(sw) => {
@@ -213,7 +223,7 @@ impl ElasticNet {
                 let normalised: Vec<f64> = sw.iter().map(|v| v * (nf / total)).collect();
                 let data = rescaled(x, as_column(y), &normalised, self.fit_intercept);
                 let ys = data.y.col_as_slice(0);
-                let (outcome, _) = descend(data.x.as_ref(), ys, false, &mut w, &params);
+                let (outcome, _) = descend(data.x.as_ref(), ys, false, &mut w, &params)?;
                 (outcome, data.x_mean, data.y_mean[0])
             }
         };
@@ -228,21 +238,30 @@ impl ElasticNet {
     }
 }
 
+/// Whether [`descend`] forms the Gram matrix for an `n × d` problem.
+fn uses_gram(n: usize, d: usize) -> bool {
+    n >= 2 * d && d <= GRAM_MAX_FEATURES
+}
+
 /// Coordinate descent on `x` (centred here when `centre`) against the centred `yc`,
 /// from `w`, in whichever representation is cheaper; returns the outcome and the
 /// column means used (zeros without centring).
+///
+/// # Errors
+/// [`Error::NonFinite`](ml_core::Error::NonFinite) for a non-finite `x` on the
+/// residual path, whose set-up pass doubles as the finiteness check.
 fn descend(
     x: MatRef<'_, f64>,
     yc: &[f64],
     centre: bool,
     w: &mut [f64],
     params: &CdParams,
-) -> (CdOutcome, Vec<f64>) {
+) -> Result<(CdOutcome, Vec<f64>)> {
     let (n, d) = (x.nrows(), x.ncols());
-    if n >= 2 * d && d <= GRAM_MAX_FEATURES {
+    if uses_gram(n, d) {
         let prepared = Prepared::new(x, centre);
         let mut state = GramState::new(prepared.x(), yc, w);
-        (coordinate_descent(&mut state, w, params), prepared.means)
+        Ok((coordinate_descent(&mut state, w, params), prepared.means))
     } else {
         // The residual form walks contiguous columns of the raw `x` and centres
         // on the fly, so no centred copy of `x` is ever made.
@@ -253,14 +272,9 @@ fn descend(
             owned = x.to_owned();
             owned.as_ref()
         };
-        let means = if centre {
-            column_means(xr)
-        } else {
-            vec![0.0; d]
-        };
-        let mut state = ResidualState::new(xr, &means, yc, w);
+        let mut state = ResidualState::new(xr, centre, yc, w)?;
         let outcome = coordinate_descent(&mut state, w, params);
-        (outcome, means)
+        Ok((outcome, state.means))
     }
 }
 
@@ -496,7 +510,7 @@ trait CdState {
     /// `‖x_j‖²`.
     fn norm2(&self, j: usize) -> f64;
     /// `x_jᵀ r` for the current residual `r`.
-    fn corr(&self, j: usize) -> f64;
+    fn corr(&mut self, j: usize) -> f64;
     /// Records the change of `w_j` by `delta` (residual or `G w` update).
     fn shift(&mut self, j: usize, delta: f64);
     /// `Xᵀr`, `‖r‖²` and `rᵀy` for the duality gap.
@@ -655,7 +669,7 @@ impl CdState for GramState {
     fn norm2(&self, j: usize) -> f64 {
         self.g[(j, j)]
     }
-    fn corr(&self, j: usize) -> f64 {
+    fn corr(&mut self, j: usize) -> f64 {
         self.q[j] - self.hw[j]
     }
     fn shift(&mut self, j: usize, delta: f64) {
@@ -678,17 +692,30 @@ impl CdState for GramState {
 /// updates in `O(n)`. `Σ r` is tracked so `X_cᵀ r = Xᵀ r − x̄ Σ r`.
 struct ResidualState<'a> {
     cols: Vec<&'a [f64]>,
-    means: &'a [f64],
+    means: Vec<f64>,
     /// `‖x_j − x̄_j‖²`, computed exactly (two passes), not as `‖x_j‖² − n x̄_j²`.
     norms: Vec<f64>,
     y: &'a [f64],
     r: Vec<f64>,
     r_sum: f64,
     yy: f64,
+    /// `X_cᵀ y` from the set-up pass, valid while `r = y` (no update yet): the first
+    /// gap check then needs no pass of its own over `x`.
+    xty: Option<Vec<f64>>,
+    /// An update `(j, δ)` not yet applied to `r`. It is applied in the same loop as the
+    /// next coordinate's dot product, so memory streams the next column while the
+    /// residual is updated rather than the two taking turns.
+    pending: Option<(usize, f64)>,
 }
 
 impl<'a> ResidualState<'a> {
-    fn new(x: MatRef<'a, f64>, means: &'a [f64], y: &'a [f64], w: &[f64]) -> Self {
+    /// One parallel pass over the columns gathers their means (when `centre`), centred
+    /// norms and `X_cᵀ y`, and checks finiteness; each column is read from memory
+    /// once and re-read from cache.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`](ml_core::Error::NonFinite) for a non-finite `x`.
+    fn new(x: MatRef<'a, f64>, centre: bool, y: &'a [f64], w: &[f64]) -> Result<Self> {
         let cols: Vec<&[f64]> = (0..x.ncols())
             .map(|j| {
                 x.col(j)
@@ -697,26 +724,47 @@ impl<'a> ResidualState<'a> {
                     .as_slice()
             })
             .collect();
-        let norms = cols
+        let nf = x.nrows() as f64;
+        let y_sum = sum(y);
+        let stats: Vec<(f64, f64, f64)> = cols
             .par_iter()
-            .zip(means)
-            .map(|(c, &mu)| c.iter().map(|v| (v - mu) * (v - mu)).sum())
+            .map(|c| {
+                let mu = if centre { sum(c) / nf } else { 0.0 };
+                let norm = centred_norm2(c, mu);
+                (mu, norm, dot(c, y) - mu * y_sum)
+            })
             .collect();
+        // A NaN or infinity anywhere in a column makes its centred norm non-finite;
+        // only then is `x` scanned again, for the error naming the first such entry
+        // (a finite `x` whose squares overflow passes, as it would have before).
+        if stats.iter().any(|s| !s.1.is_finite()) {
+            validate::finite(x)?;
+        }
         let mut state = Self {
             cols,
-            means,
-            norms,
+            means: stats.iter().map(|s| s.0).collect(),
+            norms: stats.iter().map(|s| s.1).collect(),
             y,
             r: y.to_vec(),
-            r_sum: y.iter().sum(),
+            r_sum: y_sum,
             yy: dot(y, y),
+            xty: Some(stats.iter().map(|s| s.2).collect()),
+            pending: None,
         };
         for (j, &wj) in w.iter().enumerate() {
             if wj != 0.0 {
                 state.shift(j, wj);
             }
         }
-        state
+        Ok(state)
+    }
+}
+
+impl ResidualState<'_> {
+    fn flush(&mut self) {
+        if let Some((k, delta)) = self.pending.take() {
+            self.r_sum = axpy_centred_sum(&mut self.r, self.cols[k], self.means[k], delta);
+        }
     }
 }
 
@@ -724,49 +772,146 @@ impl CdState for ResidualState<'_> {
     fn norm2(&self, j: usize) -> f64 {
         self.norms[j]
     }
-    fn corr(&self, j: usize) -> f64 {
-        dot(self.cols[j], &self.r) - self.means[j] * self.r_sum
+    fn corr(&mut self, j: usize) -> f64 {
+        let xr = match self.pending.take() {
+            Some((k, delta)) => {
+                let (xr, r_sum) = axpy_centred_sum_dot(
+                    &mut self.r,
+                    self.cols[k],
+                    self.means[k],
+                    delta,
+                    self.cols[j],
+                );
+                self.r_sum = r_sum;
+                xr
+            }
+            None => dot(self.cols[j], &self.r),
+        };
+        xr - self.means[j] * self.r_sum
     }
     fn shift(&mut self, j: usize, delta: f64) {
-        let mu = self.means[j];
-        let mut sum = 0.0;
-        for (ri, &xi) in self.r.iter_mut().zip(self.cols[j]) {
-            *ri -= delta * (xi - mu);
-            sum += *ri;
-        }
-        self.r_sum = sum;
+        self.flush();
+        self.xty = None;
+        self.pending = Some((j, delta));
     }
     fn gap_inputs(&mut self, _w: &[f64]) -> (Vec<f64>, f64, f64) {
+        self.flush();
         let r = &self.r;
+        let (r_norm2, r_dot_y) = (dot(r, r), dot(r, self.y));
+        if let Some(xty) = self.xty.take() {
+            return (xty, r_norm2, r_dot_y);
+        }
         let r_sum = self.r_sum;
         let xtr = self
             .cols
             .par_iter()
-            .zip(self.means)
+            .zip(&self.means)
             .map(|(c, &mu)| dot(c, r) - mu * r_sum)
             .collect();
-        (xtr, dot(r, r), dot(r, self.y))
+        (xtr, r_norm2, r_dot_y)
     }
     fn y_norm2(&self) -> f64 {
         self.yy
     }
 }
 
-/// A dot product in four independent lanes, so the compiler can vectorise it.
+/// Eight independent lanes, so the loops below vectorise instead of waiting on one
+/// running sum.
+const LANES: usize = 8;
+
+fn reduce(acc: [f64; LANES]) -> f64 {
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+}
+
+fn sum(a: &[f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let chunks = a.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for x in chunks {
+        for l in 0..LANES {
+            acc[l] += x[l];
+        }
+    }
+    rest.iter().fold(reduce(acc), |s, v| s + v)
+}
+
+/// `‖a − mu‖²`.
+fn centred_norm2(a: &[f64], mu: f64) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let chunks = a.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for x in chunks {
+        for l in 0..LANES {
+            let v = x[l] - mu;
+            acc[l] += v * v;
+        }
+    }
+    rest.iter()
+        .fold(reduce(acc), |s, v| s + (v - mu) * (v - mu))
+}
+
+/// `r −= delta (x − mu)`, returning the new `Σ r` from the same pass.
+fn axpy_centred_sum(r: &mut [f64], x: &[f64], mu: f64, delta: f64) -> f64 {
+    let n = r.len().min(x.len());
+    let (r, x) = (&mut r[..n], &x[..n]);
+    let mut acc = [0.0f64; LANES];
+    let mut cr = r.chunks_exact_mut(LANES);
+    let mut cx = x.chunks_exact(LANES);
+    for (rc, xc) in (&mut cr).zip(&mut cx) {
+        for l in 0..LANES {
+            rc[l] -= delta * (xc[l] - mu);
+            acc[l] += rc[l];
+        }
+    }
+    let mut s = reduce(acc);
+    for (ri, &xi) in cr.into_remainder().iter_mut().zip(cx.remainder()) {
+        *ri -= delta * (xi - mu);
+        s += *ri;
+    }
+    s
+}
+
+/// `r −= delta (x − mu)` then `(zᵀr, Σ r)` with the new `r`, in one pass.
+fn axpy_centred_sum_dot(r: &mut [f64], x: &[f64], mu: f64, delta: f64, z: &[f64]) -> (f64, f64) {
+    let n = r.len().min(x.len()).min(z.len());
+    let (r, x, z) = (&mut r[..n], &x[..n], &z[..n]);
+    let (mut acc_s, mut acc_d) = ([0.0f64; LANES], [0.0f64; LANES]);
+    let mut cr = r.chunks_exact_mut(LANES);
+    let mut cx = x.chunks_exact(LANES);
+    let mut cz = z.chunks_exact(LANES);
+    for ((rc, xc), zc) in (&mut cr).zip(&mut cx).zip(&mut cz) {
+        for l in 0..LANES {
+            let v = rc[l] - delta * (xc[l] - mu);
+            rc[l] = v;
+            acc_s[l] += v;
+            acc_d[l] += zc[l] * v;
+        }
+    }
+    let (mut s, mut d) = (reduce(acc_s), reduce(acc_d));
+    let rest = cr
+        .into_remainder()
+        .iter_mut()
+        .zip(cx.remainder())
+        .zip(cz.remainder());
+    for ((ri, &xi), &zi) in rest {
+        *ri -= delta * (xi - mu);
+        s += *ri;
+        d += zi * *ri;
+    }
+    (d, s)
+}
+
+/// A dot product in independent lanes, so the compiler can vectorise it.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let mut acc = [0.0f64; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
+        for l in 0..LANES {
             acc[l] += x[l] * y[l];
         }
     }
-    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
+    ra.iter().zip(rb).fold(reduce(acc), |s, (x, y)| s + x * y)
 }
