@@ -246,7 +246,12 @@ impl Inputs {
             );
         }
         if let Some(split) = d.get("split") {
-            let test = split["test_size"].as_f64().unwrap_or(0.2);
+            let mut test = split["test_size"].as_f64().unwrap_or(0.2);
+            if test >= 1.0 {
+                // A count of the full data set's rows (scikit-learn reads an integer
+                // test_size so): the stand-in keeps the same proportion.
+                test /= d["params"]["n_samples"].as_f64().unwrap_or(test / 0.2);
+            }
             let mut idx: Vec<i64> = (0..n as i64).collect();
             rand::seq::SliceRandom::shuffle(idx.as_mut_slice(), &mut rng);
             let n_test = ((n as f64) * test).ceil() as usize;
