@@ -6,17 +6,12 @@
 //! order (in parallel over features), so chunked `partial_fit` equals `fit` exactly.
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
-use ml_core::{Error, Fit, Label, PartialFit, Predict, PredictProba, Result, validate};
+use ml_core::{Error, Fit, Label, Result, validate};
 use rayon::prelude::*;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::discrete::{DiscreteParams, class_log_prior};
-use super::{
-    ROW_BLOCK, argmax_rows, check_priors, codes_of, declared_classes, encode, log_proba_from,
-    proba_from,
-};
+use super::{ROW_BLOCK, check_priors, classes_and_codes, codes_of, jll_model};
 
 /// The largest category code accepted (2²⁴ − 1), so that a stray large value is an
 /// error instead of a table of billions of counts.
@@ -122,7 +117,7 @@ impl CategoricalNB {
     /// `min_categories` of the wrong length; [`Error::EmptyInput`] or
     /// [`Error::NonFinite`] for `x`.
     pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<CategoricalNBModel<L>> {
-        self.fit_impl(x, y, None)
+        self.fit_impl(x, y, None, None)
     }
 
     /// Fits on `x` with one non-negative weight per sample.
@@ -135,21 +130,7 @@ impl CategoricalNB {
         y: &[L],
         sample_weight: &[f64],
     ) -> Result<CategoricalNBModel<L>> {
-        self.fit_impl(x, y, Some(sample_weight))
-    }
-
-    fn fit_impl<L: Label>(
-        &self,
-        x: MatRef<'_, f64>,
-        y: &[L],
-        sw: Option<&[f64]>,
-    ) -> Result<CategoricalNBModel<L>> {
-        self.params.check()?;
-        check_batch(x, y.len(), sw)?;
-        let (classes, codes) = encode(y)?;
-        let mut model = self.start(classes, x.ncols())?;
-        model.add(x, &codes, sw);
-        Ok(model)
+        self.fit_impl(x, y, None, Some(sample_weight))
     }
 
     /// Starts online learning: declares every class any batch may hold (`classes`, in
@@ -165,7 +146,7 @@ impl CategoricalNB {
         y: &[L],
         classes: &[L],
     ) -> Result<CategoricalNBModel<L>> {
-        self.first_batch(x, y, classes, None)
+        self.fit_impl(x, y, Some(classes), None)
     }
 
     /// [`partial_fit`](Self::partial_fit) with one weight per sample.
@@ -179,20 +160,20 @@ impl CategoricalNB {
         classes: &[L],
         sample_weight: &[f64],
     ) -> Result<CategoricalNBModel<L>> {
-        self.first_batch(x, y, classes, Some(sample_weight))
+        self.fit_impl(x, y, Some(classes), Some(sample_weight))
     }
 
-    fn first_batch<L: Label>(
+    /// `fit` (`declared` is `None`) or the first `partial_fit`.
+    fn fit_impl<L: Label>(
         &self,
         x: MatRef<'_, f64>,
         y: &[L],
-        classes: &[L],
+        declared: Option<&[L]>,
         sw: Option<&[f64]>,
     ) -> Result<CategoricalNBModel<L>> {
         self.params.check()?;
         check_batch(x, y.len(), sw)?;
-        let classes = declared_classes(classes)?;
-        let codes = codes_of(&classes, y)?;
+        let (classes, codes) = classes_and_codes(y, declared)?;
         let mut model = self.start(classes, x.ncols())?;
         model.add(x, &codes, sw);
         Ok(model)
@@ -466,66 +447,6 @@ impl<L: Label> CategoricalNBModel<L> {
             });
         Ok(Mat::from_fn(n, k, |i, c| out[i * k + c]))
     }
-
-    /// Log-probabilities, one column per class, computed in log space.
-    ///
-    /// # Errors
-    /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-    pub fn predict_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        self.predict_joint_log_proba(x).map(log_proba_from)
-    }
-
-    /// Class probabilities, one column per class; each row sums to 1.
-    ///
-    /// # Errors
-    /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        self.predict_joint_log_proba(x).map(proba_from)
-    }
-
-    /// The most probable class of every row (ties to the first class).
-    ///
-    /// # Errors
-    /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
-        let jll = self.predict_joint_log_proba(x)?;
-        Ok(argmax_rows(&jll)
-            .into_iter()
-            .map(|c| self.classes[c].clone())
-            .collect())
-    }
 }
 
-impl<L: Label> Predict for CategoricalNBModel<L> {
-    type Output = Vec<L>;
-
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
-        CategoricalNBModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.category_count.len()
-    }
-}
-
-impl<L: Label> PredictProba for CategoricalNBModel<L> {
-    type Label = L;
-
-    fn classes(&self) -> &[L] {
-        &self.classes
-    }
-
-    fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        CategoricalNBModel::predict_proba(self, x)
-    }
-}
-
-impl<L: Label> PartialFit<[L]> for CategoricalNBModel<L> {
-    fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
-        CategoricalNBModel::partial_fit(self, x, y)
-    }
-}
-
-impl<L: Label + Serialize + DeserializeOwned> Persist for CategoricalNBModel<L> {
-    const MODEL_NAME: &'static str = "ml_supervised::CategoricalNBModel";
-}
+jll_model!(CategoricalNBModel, "ml_supervised::CategoricalNBModel");

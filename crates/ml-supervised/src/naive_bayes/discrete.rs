@@ -14,16 +14,14 @@
 //! operations and give identical models.
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
 use ml_core::sparse::CsrRef;
-use ml_core::{Error, Fit, Label, PartialFit, Predict, PredictProba, Result, validate};
+use ml_core::{Error, Fit, Label, Result, validate};
 use rayon::prelude::*;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ROW_BLOCK, argmax_rows, check_priors, codes_of, declared_classes, encode, log_proba_from,
-    proba_from,
+    ROW_BLOCK, argmax_classes, check_priors, classes_and_codes, codes_of, jll_model,
+    log_proba_from, proba_from,
 };
 use crate::linear::{check_csr_predict, dense_decision};
 
@@ -227,35 +225,19 @@ impl<L: Label> LinearCore<L> {
         Ok(())
     }
 
-    /// Fits from scratch on one batch.
+    /// Fits from scratch on one batch: `fit` (`declared` is `None`) or the first
+    /// `partial_fit`, which declares the classes.
     pub(crate) fn fit(
         params: &DiscreteParams,
         rule: Rule,
         x: Input<'_>,
         y: &[L],
+        declared: Option<&[L]>,
         sw: Option<&[f64]>,
     ) -> Result<Self> {
         params.check()?;
         Self::check_batch(rule, x, y.len(), sw)?;
-        let (classes, codes) = encode(y)?;
-        let mut core = Self::start(params, rule, classes, x.ncols())?;
-        core.add(x, &codes, sw);
-        Ok(core)
-    }
-
-    /// The first `partial_fit`: declares `classes`, then adds the batch.
-    pub(crate) fn first_batch(
-        params: &DiscreteParams,
-        rule: Rule,
-        x: Input<'_>,
-        y: &[L],
-        classes: &[L],
-        sw: Option<&[f64]>,
-    ) -> Result<Self> {
-        params.check()?;
-        Self::check_batch(rule, x, y.len(), sw)?;
-        let classes = declared_classes(classes)?;
-        let codes = codes_of(&classes, y)?;
+        let (classes, codes) = classes_and_codes(y, declared)?;
         let mut core = Self::start(params, rule, classes, x.ncols())?;
         core.add(x, &codes, sw);
         Ok(core)
@@ -416,14 +398,6 @@ impl<L: Label> LinearCore<L> {
         &self.classes
     }
 
-    pub(crate) fn predict(&self, x: Input<'_>) -> Result<Vec<L>> {
-        let jll = self.jll(x)?;
-        Ok(argmax_rows(&jll)
-            .into_iter()
-            .map(|c| self.classes[c].clone())
-            .collect())
-    }
-
     /// `k × d` counts, as scikit-learn's `feature_count_`.
     pub(crate) fn feature_count(&self) -> Mat<f64> {
         let k = self.classes.len();
@@ -537,8 +511,7 @@ macro_rules! count_model {
             /// for the data; [`Error::NegativeValue`] for a negative count (multinomial
             /// and complement models).
             pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<$model<L>> {
-                LinearCore::fit(&self.params, self.rule(), Input::Dense(x), y, None)
-                    .map(|core| $model { core })
+                self.fit_input(Input::Dense(x), y, None, None)
             }
 
             /// Fits on dense `x` with one non-negative weight per sample.
@@ -552,14 +525,7 @@ macro_rules! count_model {
                 y: &[L],
                 sample_weight: &[f64],
             ) -> Result<$model<L>> {
-                LinearCore::fit(
-                    &self.params,
-                    self.rule(),
-                    Input::Dense(x),
-                    y,
-                    Some(sample_weight),
-                )
-                .map(|core| $model { core })
+                self.fit_input(Input::Dense(x), y, None, Some(sample_weight))
             }
 
             /// Fits on sparse `x` (CSR, e.g. word counts), optionally with sample weights.
@@ -572,14 +538,7 @@ macro_rules! count_model {
                 y: &[L],
                 sample_weight: Option<&[f64]>,
             ) -> Result<$model<L>> {
-                LinearCore::fit(
-                    &self.params,
-                    self.rule(),
-                    Input::Sparse(x),
-                    y,
-                    sample_weight,
-                )
-                .map(|core| $model { core })
+                self.fit_input(Input::Sparse(x), y, None, sample_weight)
             }
 
             /// Starts online learning: declares every class that any batch may hold
@@ -595,15 +554,7 @@ macro_rules! count_model {
                 y: &[L],
                 classes: &[L],
             ) -> Result<$model<L>> {
-                LinearCore::first_batch(
-                    &self.params,
-                    self.rule(),
-                    Input::Dense(x),
-                    y,
-                    classes,
-                    None,
-                )
-                .map(|core| $model { core })
+                self.fit_input(Input::Dense(x), y, Some(classes), None)
             }
 
             /// [`partial_fit`](Self::partial_fit) with one weight per sample.
@@ -617,15 +568,7 @@ macro_rules! count_model {
                 classes: &[L],
                 sample_weight: &[f64],
             ) -> Result<$model<L>> {
-                LinearCore::first_batch(
-                    &self.params,
-                    self.rule(),
-                    Input::Dense(x),
-                    y,
-                    classes,
-                    Some(sample_weight),
-                )
-                .map(|core| $model { core })
+                self.fit_input(Input::Dense(x), y, Some(classes), Some(sample_weight))
             }
 
             /// [`partial_fit`](Self::partial_fit) on sparse `x`, optionally weighted.
@@ -639,15 +582,19 @@ macro_rules! count_model {
                 classes: &[L],
                 sample_weight: Option<&[f64]>,
             ) -> Result<$model<L>> {
-                LinearCore::first_batch(
-                    &self.params,
-                    self.rule(),
-                    Input::Sparse(x),
-                    y,
-                    classes,
-                    sample_weight,
-                )
-                .map(|core| $model { core })
+                self.fit_input(Input::Sparse(x), y, Some(classes), sample_weight)
+            }
+
+            /// `fit` (`declared` is `None`) or the first `partial_fit`, on either input.
+            fn fit_input<L: Label>(
+                &self,
+                x: Input<'_>,
+                y: &[L],
+                declared: Option<&[L]>,
+                sw: Option<&[f64]>,
+            ) -> Result<$model<L>> {
+                LinearCore::fit(&self.params, self.rule(), x, y, declared, sw)
+                    .map(|core| $model { core })
             }
         }
 
@@ -747,28 +694,12 @@ macro_rules! count_model {
                 self.core.jll(Input::Sparse(x))
             }
 
-            /// Log-probabilities, one column per class, computed in log space.
-            ///
-            /// # Errors
-            /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-            pub fn predict_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-                self.core.jll(Input::Dense(x)).map(log_proba_from)
-            }
-
             /// [`predict_log_proba`](Self::predict_log_proba) of sparse `x`.
             ///
             /// # Errors
             /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
             pub fn predict_log_proba_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
                 self.core.jll(Input::Sparse(x)).map(log_proba_from)
-            }
-
-            /// Class probabilities, one column per class; each row sums to 1.
-            ///
-            /// # Errors
-            /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-            pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-                self.core.jll(Input::Dense(x)).map(proba_from)
             }
 
             /// [`predict_proba`](Self::predict_proba) of sparse `x`.
@@ -779,56 +710,17 @@ macro_rules! count_model {
                 self.core.jll(Input::Sparse(x)).map(proba_from)
             }
 
-            /// The most probable class of every row (ties to the first class).
-            ///
-            /// # Errors
-            /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-            pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
-                self.core.predict(Input::Dense(x))
-            }
-
             /// [`predict`](Self::predict) of sparse `x`.
             ///
             /// # Errors
             /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
             pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<L>> {
-                self.core.predict(Input::Sparse(x))
+                let jll = self.core.jll(Input::Sparse(x))?;
+                Ok(argmax_classes(&jll, self.core.classes()))
             }
         }
 
-        impl<L: Label> Predict for $model<L> {
-            type Output = Vec<L>;
-
-            fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
-                $model::predict(self, x)
-            }
-
-            fn n_features_in(&self) -> usize {
-                self.core.n_features()
-            }
-        }
-
-        impl<L: Label> PredictProba for $model<L> {
-            type Label = L;
-
-            fn classes(&self) -> &[L] {
-                self.core.classes()
-            }
-
-            fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-                $model::predict_proba(self, x)
-            }
-        }
-
-        impl<L: Label> PartialFit<[L]> for $model<L> {
-            fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
-                $model::partial_fit(self, x, y)
-            }
-        }
-
-        impl<L: Label + Serialize + DeserializeOwned> Persist for $model<L> {
-            const MODEL_NAME: &'static str = $name;
-        }
+        jll_model!($model, $name);
     };
 }
 

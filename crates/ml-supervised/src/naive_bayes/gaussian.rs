@@ -12,16 +12,11 @@
 //! with `fit` up to rounding (about 1e-12 relative) instead of by about `epsilon`.
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
-use ml_core::{Error, Fit, Label, PartialFit, Predict, PredictProba, Result, validate};
+use ml_core::{Error, Fit, Label, Result, validate};
 use rayon::prelude::*;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ROW_BLOCK, argmax_rows, check_priors, codes_of, declared_classes, encode, log_proba_from,
-    proba_from,
-};
+use super::{ROW_BLOCK, check_priors, classes_and_codes, codes_of, jll_model};
 
 /// Gaussian naive Bayes, as scikit-learn 1.9's `GaussianNB`.
 ///
@@ -89,7 +84,7 @@ impl GaussianNB {
     /// constant, or with `var_smoothing = 0`); [`Error::ShapeMismatch`] for priors of the wrong length or `y`
     /// of the wrong length; [`Error::EmptyInput`] or [`Error::NonFinite`] for `x`.
     pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<GaussianNBModel<L>> {
-        self.fit_impl(x, y, None)
+        self.fit_impl(x, y, None, None)
     }
 
     /// Fits on `x` with one non-negative weight per sample.
@@ -103,22 +98,7 @@ impl GaussianNB {
         y: &[L],
         sample_weight: &[f64],
     ) -> Result<GaussianNBModel<L>> {
-        self.fit_impl(x, y, Some(sample_weight))
-    }
-
-    fn fit_impl<L: Label>(
-        &self,
-        x: MatRef<'_, f64>,
-        y: &[L],
-        sw: Option<&[f64]>,
-    ) -> Result<GaussianNBModel<L>> {
-        self.check()?;
-        check_batch(x, y.len(), sw)?;
-        let (classes, codes) = encode(y)?;
-        let mut model = self.start(classes, x.ncols())?;
-        model.add(x, &codes, sw);
-        model.check_variances()?;
-        Ok(model)
+        self.fit_impl(x, y, None, Some(sample_weight))
     }
 
     /// Starts online learning: declares every class any batch may hold (`classes`, in
@@ -134,7 +114,7 @@ impl GaussianNB {
         y: &[L],
         classes: &[L],
     ) -> Result<GaussianNBModel<L>> {
-        self.partial_fit_weighted_impl(x, y, classes, None)
+        self.fit_impl(x, y, Some(classes), None)
     }
 
     /// [`partial_fit`](Self::partial_fit) with one weight per sample.
@@ -148,22 +128,27 @@ impl GaussianNB {
         classes: &[L],
         sample_weight: &[f64],
     ) -> Result<GaussianNBModel<L>> {
-        self.partial_fit_weighted_impl(x, y, classes, Some(sample_weight))
+        self.fit_impl(x, y, Some(classes), Some(sample_weight))
     }
 
-    fn partial_fit_weighted_impl<L: Label>(
+    /// `fit` (`declared` is `None`) or the first `partial_fit`.
+    fn fit_impl<L: Label>(
         &self,
         x: MatRef<'_, f64>,
         y: &[L],
-        classes: &[L],
+        declared: Option<&[L]>,
         sw: Option<&[f64]>,
     ) -> Result<GaussianNBModel<L>> {
         self.check()?;
         check_batch(x, y.len(), sw)?;
-        let classes = declared_classes(classes)?;
-        let codes = codes_of(&classes, y)?;
+        let (classes, codes) = classes_and_codes(y, declared)?;
         let mut model = self.start(classes, x.ncols())?;
         model.add(x, &codes, sw);
+        // Online learning may see a constant feature vary in a later batch, so only
+        // `fit` refuses a zero variance up front (`predict` checks it again).
+        if declared.is_none() {
+            model.check_variances()?;
+        }
         Ok(model)
     }
 
@@ -530,66 +515,6 @@ impl<L: Label> GaussianNBModel<L> {
             });
         Ok(Mat::from_fn(n, k, |i, c| out[i * k + c]))
     }
-
-    /// Log-probabilities, one column per class, computed in log space.
-    ///
-    /// # Errors
-    /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-    pub fn predict_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        self.predict_joint_log_proba(x).map(log_proba_from)
-    }
-
-    /// Class probabilities, one column per class; each row sums to 1.
-    ///
-    /// # Errors
-    /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        self.predict_joint_log_proba(x).map(proba_from)
-    }
-
-    /// The most probable class of every row (ties to the first class).
-    ///
-    /// # Errors
-    /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
-        let jll = self.predict_joint_log_proba(x)?;
-        Ok(argmax_rows(&jll)
-            .into_iter()
-            .map(|c| self.classes[c].clone())
-            .collect())
-    }
 }
 
-impl<L: Label> Predict for GaussianNBModel<L> {
-    type Output = Vec<L>;
-
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
-        GaussianNBModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.theta.ncols()
-    }
-}
-
-impl<L: Label> PredictProba for GaussianNBModel<L> {
-    type Label = L;
-
-    fn classes(&self) -> &[L] {
-        &self.classes
-    }
-
-    fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        GaussianNBModel::predict_proba(self, x)
-    }
-}
-
-impl<L: Label> PartialFit<[L]> for GaussianNBModel<L> {
-    fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
-        GaussianNBModel::partial_fit(self, x, y)
-    }
-}
-
-impl<L: Label + Serialize + DeserializeOwned> Persist for GaussianNBModel<L> {
-    const MODEL_NAME: &'static str = "ml_supervised::GaussianNBModel";
-}
+jll_model!(GaussianNBModel, "ml_supervised::GaussianNBModel");

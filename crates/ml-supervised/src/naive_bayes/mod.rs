@@ -145,6 +145,25 @@ pub(crate) fn codes_of<L: Label>(classes: &[L], y: &[L]) -> Result<Vec<usize>> {
         .collect()
 }
 
+/// The sorted classes and the class index of every label of `y`: the distinct labels
+/// of `y` for `fit`, or the `declared` classes of a first `partial_fit`.
+///
+/// # Errors
+/// As [`encode`], or as [`declared_classes`] and [`codes_of`].
+pub(crate) fn classes_and_codes<L: Label>(
+    y: &[L],
+    declared: Option<&[L]>,
+) -> Result<(Vec<L>, Vec<usize>)> {
+    match declared {
+        None => encode(y),
+        Some(declared) => {
+            let classes = declared_classes(declared)?;
+            let codes = codes_of(&classes, y)?;
+            Ok((classes, codes))
+        }
+    }
+}
+
 /// Checks user-given class priors: one per class, finite, non-negative, summing to 1
 /// (within 1e-8 + 1e-5, numpy's `isclose` as scikit-learn uses it).
 ///
@@ -180,8 +199,8 @@ pub(crate) fn check_priors(name: &'static str, priors: &[f64], n_classes: usize)
     Ok(())
 }
 
-/// The index of the largest entry of every row (ties to the lowest index).
-pub(crate) fn argmax_rows(jll: &Mat<f64>) -> Vec<usize> {
+/// The class of the largest entry of every row (ties to the first class).
+pub(crate) fn argmax_classes<L: Label>(jll: &Mat<f64>, classes: &[L]) -> Vec<L> {
     (0..jll.nrows())
         .map(|i| {
             let mut best = (0, f64::NEG_INFINITY);
@@ -191,7 +210,7 @@ pub(crate) fn argmax_rows(jll: &Mat<f64>) -> Vec<usize> {
                     best = (c, v);
                 }
             }
-            best.0
+            classes[best.0].clone()
         })
         .collect()
 }
@@ -239,6 +258,87 @@ pub(crate) fn proba_from(jll: Mat<f64>) -> Mat<f64> {
     }
     p
 }
+
+/// The dense `predict_log_proba`, `predict_proba` and `predict` that every model
+/// derives from its joint log-likelihood, and the `ml_core` trait impls built on them.
+/// `$model<L>` must have inherent `predict_joint_log_proba`, `classes`,
+/// `n_features_in` and `partial_fit` methods; `$name` is its persisted model name.
+macro_rules! jll_model {
+    ($model:ident, $name:literal) => {
+        // The anonymous const scopes these imports to the stamped items, so a caller
+        // needs none of them.
+        const _: () = {
+            use faer::{Mat, MatRef};
+            use ml_core::persist::Persist;
+            use ml_core::{Label, PartialFit, Predict, PredictProba, Result};
+            use serde::Serialize;
+            use serde::de::DeserializeOwned;
+            use $crate::naive_bayes::{argmax_classes, log_proba_from, proba_from};
+
+            impl<L: Label> $model<L> {
+                /// Log-probabilities, one column per class, computed in log space.
+                ///
+                /// # Errors
+                /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
+                pub fn predict_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+                    self.predict_joint_log_proba(x).map(log_proba_from)
+                }
+
+                /// Class probabilities, one column per class; each row sums to 1.
+                ///
+                /// # Errors
+                /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
+                pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+                    self.predict_joint_log_proba(x).map(proba_from)
+                }
+
+                /// The most probable class of every row (ties to the first class).
+                ///
+                /// # Errors
+                /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
+                pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+                    let jll = self.predict_joint_log_proba(x)?;
+                    Ok(argmax_classes(&jll, self.classes()))
+                }
+            }
+
+            impl<L: Label> Predict for $model<L> {
+                type Output = Vec<L>;
+
+                fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+                    $model::predict(self, x)
+                }
+
+                fn n_features_in(&self) -> usize {
+                    $model::n_features_in(self)
+                }
+            }
+
+            impl<L: Label> PredictProba for $model<L> {
+                type Label = L;
+
+                fn classes(&self) -> &[L] {
+                    $model::classes(self)
+                }
+
+                fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+                    $model::predict_proba(self, x)
+                }
+            }
+
+            impl<L: Label> PartialFit<[L]> for $model<L> {
+                fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
+                    $model::partial_fit(self, x, y)
+                }
+            }
+
+            impl<L: Label + Serialize + DeserializeOwned> Persist for $model<L> {
+                const MODEL_NAME: &'static str = $name;
+            }
+        };
+    };
+}
+pub(crate) use jll_model;
 
 #[cfg(test)]
 mod tests {
