@@ -16,48 +16,25 @@
 //! deviation first (a column of zero spread keeps scale 1), untimed, as scikit-learn's
 //! `StandardScaler` fitted on the train rows.
 
-use ml_core::faer::{Mat, MatRef};
+use ml_core::faer::Mat;
 use ml_core::metrics::{accuracy_score, r2_score};
 use ml_supervised::{Lasso, LinearRegression, LogisticRegression, PolynomialRegression, Ridge};
 use serde_json::{Map, Value, json};
 
-use super::{Case, Quality};
+use super::{Case, Classifier, Quality, Split};
 use crate::BoxError;
 use crate::datasets::Inputs;
-
-/// The rows `idx` of `x`.
-fn rows(x: MatRef<'_, f64>, idx: &[usize]) -> Mat<f64> {
-    Mat::from_fn(idx.len(), x.ncols(), |i, j| x[(idx[i], j)])
-}
-
-/// The fixed split's indices as `usize`.
-fn split(inputs: &Inputs, name: &str) -> Result<Vec<usize>, BoxError> {
-    inputs
-        .ints(name)?
-        .iter()
-        .map(|&i| usize::try_from(i).map_err(|_| format!("{name}: negative index").into()))
-        .collect()
-}
 
 /// A number hyper-parameter, or `default` when the workload does not set it.
 fn hp_f64(hp: &Value, key: &str, default: f64) -> f64 {
     hp[key].as_f64().unwrap_or(default)
 }
 
-/// The train and test rows of `X` and of `y` (a float column).
-type Split = (Mat<f64>, Vec<f64>, Mat<f64>, Vec<f64>);
-
-fn regression_split(inputs: &Inputs) -> Result<Split, BoxError> {
+/// The split of `X` and of `y` (a float column).
+fn regression_split(inputs: &Inputs) -> Result<Split<f64>, BoxError> {
     let x = inputs.matrix("X")?;
     let y = inputs.matrix("y")?;
-    let (tr, te) = (split(inputs, "train_idx")?, split(inputs, "test_idx")?);
-    let pick = |idx: &[usize]| idx.iter().map(|&i| y[(i, 0)]).collect::<Vec<f64>>();
-    Ok((
-        rows(x.as_ref(), &tr),
-        pick(&tr),
-        rows(x.as_ref(), &te),
-        pick(&te),
-    ))
+    Split::new(inputs, x.as_ref(), |i| y[(i, 0)])
 }
 
 /// Which regression model a workload fits.
@@ -80,10 +57,7 @@ enum Fitted {
 
 struct Regression {
     model: Model,
-    x_train: Mat<f64>,
-    y_train: Vec<f64>,
-    x_test: Mat<f64>,
-    y_test: Vec<f64>,
+    data: Split<f64>,
     fitted: Option<Fitted>,
     pred: Option<Vec<f64>>,
 }
@@ -105,13 +79,9 @@ pub(super) fn prepare_regression(inputs: &Inputs, def: &Value) -> Result<Box<dyn
         ),
         other => return Err(format!("no regression case for algorithm {other:?}").into()),
     };
-    let (x_train, y_train, x_test, y_test) = regression_split(inputs)?;
     Ok(Box::new(Regression {
         model,
-        x_train,
-        y_train,
-        x_test,
-        y_test,
+        data: regression_split(inputs)?,
         fitted: None,
         pred: None,
     }))
@@ -119,10 +89,10 @@ pub(super) fn prepare_regression(inputs: &Inputs, def: &Value) -> Result<Box<dyn
 
 impl Case for Regression {
     fn run(&mut self, step: usize) -> Result<(), BoxError> {
-        let x = self.x_test.as_ref();
+        let x = self.data.x_test.as_ref();
         if step == 0 {
             self.fitted = None;
-            let (xt, yt) = (self.x_train.as_ref(), self.y_train.as_slice());
+            let (xt, yt) = (self.data.x_train.as_ref(), self.data.y_train.as_slice());
             self.fitted = Some(match self.model {
                 Model::Ols => Fitted::Ols(LinearRegression::new().fit(xt, yt)?),
                 Model::Ridge(a) => Fitted::Ridge(Ridge::new().alpha(a).fit(xt, yt)?),
@@ -149,7 +119,7 @@ impl Case for Regression {
     fn quality(&self) -> Result<Quality, BoxError> {
         let pred = self.pred.as_ref().ok_or("no predictions")?;
         let mut q = Map::new();
-        q.insert("r2".into(), json!(r2_score(&self.y_test, pred)?));
+        q.insert("r2".into(), json!(r2_score(&self.data.y_test, pred)?));
         let coef = match self.fitted.as_ref().ok_or("no model")? {
             Fitted::Ols(m) => Some(m.coef()),
             Fitted::Ridge(m) => Some(m.coef()),
@@ -166,24 +136,8 @@ impl Case for Regression {
     }
 
     fn info(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "train_shape".into(),
-            json!([self.x_train.nrows(), self.x_train.ncols()]),
-        );
-        m.insert("n_test".into(), json!(self.x_test.nrows()));
-        m
+        self.data.info()
     }
-}
-
-struct Logistic {
-    params: LogisticRegression,
-    x_train: Mat<f64>,
-    y_train: Vec<usize>,
-    x_test: Mat<f64>,
-    y_test: Vec<usize>,
-    fitted: Option<ml_supervised::LogisticRegressionModel<usize>>,
-    pred: Option<Vec<usize>>,
 }
 
 /// Standardises `train` and `test` in place with `train`'s column means and population
@@ -215,57 +169,15 @@ pub(super) fn prepare_logistic(inputs: &Inputs, def: &Value) -> Result<Box<dyn C
         .tol(hp_f64(hp, "tol", 1e-4))
         .max_iter(hp["max_iter"].as_u64().unwrap_or(100) as usize)
         .fit_intercept(hp["fit_intercept"].as_bool().unwrap_or(true));
-    let x = inputs.matrix("X")?;
-    let y: Vec<usize> = inputs
-        .ints("y")?
-        .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| "negative class label"))
-        .collect::<Result<_, _>>()?;
-    let (tr, te) = (split(inputs, "train_idx")?, split(inputs, "test_idx")?);
-    let (mut x_train, mut x_test) = (rows(x.as_ref(), &tr), rows(x.as_ref(), &te));
-    standardise(&mut x_train, &mut x_test);
-    Ok(Box::new(Logistic {
-        params,
-        x_train,
-        y_train: tr.iter().map(|&i| y[i]).collect(),
-        x_test,
-        y_test: te.iter().map(|&i| y[i]).collect(),
-        fitted: None,
-        pred: None,
-    }))
-}
-
-impl Case for Logistic {
-    fn run(&mut self, step: usize) -> Result<(), BoxError> {
-        if step == 0 {
-            self.fitted = None;
-            self.fitted = Some(self.params.fit(self.x_train.as_ref(), &self.y_train)?);
-        } else {
-            let m = self.fitted.as_ref().ok_or("predict before fit")?;
-            self.pred = Some(m.predict(self.x_test.as_ref())?);
-        }
-        Ok(())
-    }
-
-    fn quality(&self) -> Result<Quality, BoxError> {
-        let pred = self.pred.as_ref().ok_or("no predictions")?;
-        let m = self.fitted.as_ref().ok_or("no model")?;
+    let mut data = Split::classes(inputs)?;
+    standardise(&mut data.x_train, &mut data.x_test);
+    Ok(Box::new(Classifier::new(params, data, |m, data, pred| {
         let mut q = Map::new();
         q.insert(
             "accuracy".into(),
-            json!(accuracy_score(&self.y_test, pred)?),
+            json!(accuracy_score(&data.y_test, pred)?),
         );
         q.insert("n_iter".into(), json!(m.n_iter()));
         Ok(q)
-    }
-
-    fn info(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "train_shape".into(),
-            json!([self.x_train.nrows(), self.x_train.ncols()]),
-        );
-        m.insert("n_test".into(), json!(self.x_test.nrows()));
-        m
-    }
+    })))
 }

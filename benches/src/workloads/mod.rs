@@ -17,7 +17,9 @@ mod rsvd;
 mod text;
 mod topics;
 
-use serde_json::{Map, Value};
+use ml_core::faer::{Mat, MatRef};
+use ml_core::{Fit, Predict};
+use serde_json::{Map, Value, json};
 
 use crate::BoxError;
 use crate::datasets::Inputs;
@@ -172,6 +174,131 @@ pub fn registry() -> Vec<Workload> {
 /// The registry entry of `id`.
 pub fn find(id: &str) -> Option<Workload> {
     registry().into_iter().find(|w| w.id == id)
+}
+
+/// The rows `idx` of `x`.
+fn rows(x: MatRef<'_, f64>, idx: &[usize]) -> Mat<f64> {
+    Mat::from_fn(idx.len(), x.ncols(), |i, j| x[(idx[i], j)])
+}
+
+/// The fixed split's indices `name` (`train_idx`, `test_idx`) as `usize`.
+fn indices(inputs: &Inputs, name: &str) -> Result<Vec<usize>, BoxError> {
+    inputs
+        .ints(name)?
+        .iter()
+        .map(|&i| usize::try_from(i).map_err(|_| format!("{name}: negative index").into()))
+        .collect()
+}
+
+/// The class labels `y` as `usize`.
+fn labels(inputs: &Inputs) -> Result<Vec<usize>, BoxError> {
+    inputs
+        .ints("y")?
+        .iter()
+        .map(|&v| usize::try_from(v).map_err(|_| "negative class label".into()))
+        .collect()
+}
+
+/// The train and test rows of a data set's fixed split.
+struct Split<Y> {
+    x_train: Mat<f64>,
+    y_train: Vec<Y>,
+    x_test: Mat<f64>,
+    y_test: Vec<Y>,
+}
+
+impl<Y> Split<Y> {
+    /// The rows of `x` and the targets `y(i)` at the split's `train_idx` and `test_idx`.
+    fn new(inputs: &Inputs, x: MatRef<'_, f64>, y: impl Fn(usize) -> Y) -> Result<Self, BoxError> {
+        let (tr, te) = (indices(inputs, "train_idx")?, indices(inputs, "test_idx")?);
+        let pick = |idx: &[usize]| idx.iter().map(|&i| y(i)).collect();
+        Ok(Self {
+            x_train: rows(x, &tr),
+            y_train: pick(&tr),
+            x_test: rows(x, &te),
+            y_test: pick(&te),
+        })
+    }
+
+    fn info(&self) -> Map<String, Value> {
+        split_info(
+            [self.x_train.nrows(), self.x_train.ncols()],
+            self.x_test.nrows(),
+        )
+    }
+}
+
+/// The facts every train/test case records.
+fn split_info(train_shape: [usize; 2], n_test: usize) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("train_shape".into(), json!(train_shape));
+    m.insert("n_test".into(), json!(n_test));
+    m
+}
+
+impl Split<usize> {
+    /// `X` and the class labels `y` of `inputs`, split.
+    fn classes(inputs: &Inputs) -> Result<Self, BoxError> {
+        let x = inputs.matrix("X")?;
+        let y = labels(inputs)?;
+        Self::new(inputs, x.as_ref(), |i| y[i])
+    }
+}
+
+/// The quality figures of a [`Classifier`] case from its fitted model, its split and
+/// the test predictions.
+type ClassifierQuality<M> = fn(&M, &Split<usize>, &[usize]) -> Result<Quality, BoxError>;
+
+/// A classifier on a dense split: step 0 fits a fresh model on the train rows, step 1
+/// predicts the test rows with the latest model.
+struct Classifier<E: Fit<[usize]>> {
+    params: E,
+    data: Split<usize>,
+    quality: ClassifierQuality<E::Model>,
+    fitted: Option<E::Model>,
+    pred: Option<Vec<usize>>,
+}
+
+impl<E: Fit<[usize]>> Classifier<E> {
+    fn new(params: E, data: Split<usize>, quality: ClassifierQuality<E::Model>) -> Self {
+        Self {
+            params,
+            data,
+            quality,
+            fitted: None,
+            pred: None,
+        }
+    }
+}
+
+impl<E> Case for Classifier<E>
+where
+    E: Fit<[usize]>,
+    E::Model: Predict<Output = Vec<usize>>,
+{
+    fn run(&mut self, step: usize) -> Result<(), BoxError> {
+        if step == 0 {
+            self.fitted = None;
+            self.fitted = Some(
+                self.params
+                    .fit(self.data.x_train.as_ref(), &self.data.y_train)?,
+            );
+        } else {
+            let m = self.fitted.as_ref().ok_or("predict before fit")?;
+            self.pred = Some(m.predict(self.data.x_test.as_ref())?);
+        }
+        Ok(())
+    }
+
+    fn quality(&self) -> Result<Quality, BoxError> {
+        let pred = self.pred.as_ref().ok_or("no predictions")?;
+        let m = self.fitted.as_ref().ok_or("no model")?;
+        (self.quality)(m, &self.data, pred)
+    }
+
+    fn info(&self) -> Map<String, Value> {
+        self.data.info()
+    }
 }
 
 /// A sum that stays accurate over millions of terms (Neumaier's compensated

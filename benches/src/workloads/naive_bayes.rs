@@ -22,28 +22,12 @@ use ml_core::faer::Mat;
 use ml_core::metrics::{Average, accuracy_score, f1_score};
 use ml_core::sparse::Csr;
 use ml_core::text::{CountVectorizer, CountVectorizerModel};
-use ml_supervised::{GaussianNB, GaussianNBModel, MultinomialNB, MultinomialNBModel};
+use ml_supervised::{GaussianNB, MultinomialNB, MultinomialNBModel};
 use serde_json::{Map, Value, json};
 
-use super::{Case, Quality, accurate_sum};
+use super::{Case, Classifier, Quality, Split, accurate_sum, indices, split_info};
 use crate::BoxError;
 use crate::datasets::{Inputs, texts};
-
-fn indices(inputs: &Inputs, name: &str) -> Result<Vec<usize>, BoxError> {
-    inputs
-        .ints(name)?
-        .iter()
-        .map(|&i| usize::try_from(i).map_err(|_| format!("{name}: negative index").into()))
-        .collect()
-}
-
-fn labels(inputs: &Inputs) -> Result<Vec<usize>, BoxError> {
-    inputs
-        .ints("y")?
-        .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| "negative class label".into()))
-        .collect()
-}
 
 fn jll_sum(jll: &Mat<f64>) -> f64 {
     accurate_sum((0..jll.ncols()).flat_map(|c| jll.col(c).iter().copied().collect::<Vec<_>>()))
@@ -63,62 +47,14 @@ fn scores(y_test: &[usize], pred: &[usize], jll: &Mat<f64>, f1: bool) -> Result<
     Ok(q)
 }
 
-struct Gaussian {
-    params: GaussianNB,
-    x_train: Mat<f64>,
-    y_train: Vec<usize>,
-    x_test: Mat<f64>,
-    y_test: Vec<usize>,
-    fitted: Option<GaussianNBModel<usize>>,
-    pred: Option<Vec<usize>>,
-}
-
 pub(super) fn prepare_gaussian(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>, BoxError> {
     let hp = &def["hyperparameters"];
     let params = GaussianNB::new().var_smoothing(hp["var_smoothing"].as_f64().unwrap_or(1e-9));
-    let x = inputs.matrix("X")?;
-    let y = labels(inputs)?;
-    let (tr, te) = (indices(inputs, "train_idx")?, indices(inputs, "test_idx")?);
-    let rows = |idx: &[usize]| Mat::from_fn(idx.len(), x.ncols(), |i, j| x[(idx[i], j)]);
-    Ok(Box::new(Gaussian {
-        params,
-        x_train: rows(&tr),
-        y_train: tr.iter().map(|&i| y[i]).collect(),
-        x_test: rows(&te),
-        y_test: te.iter().map(|&i| y[i]).collect(),
-        fitted: None,
-        pred: None,
-    }))
-}
-
-impl Case for Gaussian {
-    fn run(&mut self, step: usize) -> Result<(), BoxError> {
-        if step == 0 {
-            self.fitted = None;
-            self.fitted = Some(self.params.fit(self.x_train.as_ref(), &self.y_train)?);
-        } else {
-            let m = self.fitted.as_ref().ok_or("predict before fit")?;
-            self.pred = Some(m.predict(self.x_test.as_ref())?);
-        }
-        Ok(())
-    }
-
-    fn quality(&self) -> Result<Quality, BoxError> {
-        let pred = self.pred.as_ref().ok_or("no predictions")?;
-        let m = self.fitted.as_ref().ok_or("no model")?;
-        let jll = m.predict_joint_log_proba(self.x_test.as_ref())?;
-        scores(&self.y_test, pred, &jll, false)
-    }
-
-    fn info(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "train_shape".into(),
-            json!([self.x_train.nrows(), self.x_train.ncols()]),
-        );
-        m.insert("n_test".into(), json!(self.x_test.nrows()));
-        m
-    }
+    let data = Split::classes(inputs)?;
+    Ok(Box::new(Classifier::new(params, data, |m, data, pred| {
+        let jll = m.predict_joint_log_proba(data.x_test.as_ref())?;
+        scores(&data.y_test, pred, &jll, false)
+    })))
 }
 
 fn multinomial(def: &Value) -> MultinomialNB {
@@ -180,13 +116,11 @@ impl Case for SmsCounts {
     }
 
     fn info(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert(
-            "train_shape".into(),
-            json!([self.c_train.nrows(), self.c_train.ncols()]),
+        let mut m = split_info(
+            [self.c_train.nrows(), self.c_train.ncols()],
+            self.c_test.nrows(),
         );
         m.insert("train_nnz".into(), json!(self.c_train.compute_nnz()));
-        m.insert("n_test".into(), json!(self.c_test.nrows()));
         m
     }
 }
