@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use faer::MatRef;
+use rayon::prelude::*;
 
 use crate::sparse::CsrRef;
 use crate::{Error, Label, Result};
@@ -21,6 +22,9 @@ pub fn non_empty(x: MatRef<'_, f64>, what: &'static str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Entries from which [`finite`] scans the columns of a matrix in parallel.
+const PARALLEL_SCAN_VALUES: usize = 1 << 20;
 
 /// Whether every value is finite, without a branch per value so that it vectorises:
 /// `v * 0.0` is ±0 for a finite `v` and NaN otherwise, and a NaN survives the sums.
@@ -43,6 +47,18 @@ fn all_finite(values: &[f64]) -> bool {
 /// [`Error::NonFinite`] with the first offending row and column (in row order).
 pub fn finite(x: MatRef<'_, f64>) -> Result<()> {
     // Column-major scan is the cache-friendly one; report the smallest row on failure.
+    // Large inputs are scanned in parallel first; the sequential scan below then only
+    // runs to name the first offending entry.
+    let all_clean = |j: usize| {
+        x.col(j)
+            .try_as_col_major()
+            .is_some_and(|c| all_finite(c.as_slice()))
+    };
+    if x.nrows() * x.ncols() >= PARALLEL_SCAN_VALUES
+        && (0..x.ncols()).into_par_iter().all(all_clean)
+    {
+        return Ok(());
+    }
     let mut first: Option<(usize, usize, f64)> = None;
     for j in 0..x.ncols() {
         let col = x.col(j);
@@ -353,6 +369,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn large_matrices_name_the_first_non_finite_entry_too() {
+        let mut x = faer::Mat::<f64>::zeros(1100, 1000);
+        assert!(x.nrows() * x.ncols() >= PARALLEL_SCAN_VALUES);
+        assert!(finite(x.as_ref()).is_ok());
+        x[(900, 3)] = f64::NAN;
+        x[(17, 999)] = f64::INFINITY;
+        assert!(matches!(
+            finite(x.as_ref()),
+            Err(Error::NonFinite {
+                row: 17,
+                col: 999,
+                ..
+            })
+        ));
     }
 
     #[test]
