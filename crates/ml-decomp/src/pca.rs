@@ -157,8 +157,7 @@ impl Pca {
     }
 
     /// Normalisation between power iterations of the randomized solver.
-    /// Default: [`PowerIterationNormalizer::Auto`] (QR when more than 2 iterations,
-    /// where scikit-learn uses LU: the same span, faster here).
+    /// Default: [`PowerIterationNormalizer::Auto`] (LU when more than 2 iterations).
     pub fn power_iteration_normalizer(mut self, normalizer: PowerIterationNormalizer) -> Self {
         self.normalizer = normalizer;
         self

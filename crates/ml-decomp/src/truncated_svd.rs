@@ -4,9 +4,8 @@
 //! Two algorithms:
 //! - [`TsvdAlgorithm::Randomized`] (the default): Halko et al.'s randomized SVD through
 //!   [`ml_core::linalg::RandomizedSvd`], with scikit-learn's `n_iter=5`,
-//!   `n_oversamples=10` and `power_iteration_normalizer='auto'` (QR here, LU in
-//!   scikit-learn: the same span). CSR input is never densified: the algorithm only
-//!   multiplies by `X` and `Xᵀ`.
+//!   `n_oversamples=10` and `power_iteration_normalizer='auto'` (LU). CSR input is
+//!   never densified: the algorithm only multiplies by `X` and `Xᵀ`.
 //! - [`TsvdAlgorithm::Lanczos`]: the counterpart of scikit-learn's `'arpack'`, an
 //!   exact partial SVD by restarted Lanczos bidiagonalisation with full
 //!   re-orthogonalisation (faer's `matrix_free::eigen::partial_svd`), converged to
@@ -118,8 +117,7 @@ impl TruncatedSvd {
     }
 
     /// Normalisation between power iterations. Default:
-    /// [`PowerIterationNormalizer::Auto`] (QR, since 5 iterations exceed 2; scikit-learn
-    /// uses LU, which spans the same block).
+    /// [`PowerIterationNormalizer::Auto`] (LU, since 5 iterations exceed 2).
     pub fn power_iteration_normalizer(mut self, normalizer: PowerIterationNormalizer) -> Self {
         self.normalizer = normalizer;
         self
