@@ -157,8 +157,8 @@ impl Pca {
     }
 
     /// Normalisation between power iterations of the randomized solver.
-    /// Default: [`PowerIterationNormalizer::Auto`] (Cholesky QR twice when more than 2
-    /// iterations, where scikit-learn uses LU: the same span, several times faster).
+    /// Default: [`PowerIterationNormalizer::Auto`] (with more than 2 iterations, Cholesky
+    /// QR twice for up to 64 columns, else LU as scikit-learn: the same span).
     pub fn power_iteration_normalizer(mut self, normalizer: PowerIterationNormalizer) -> Self {
         self.normalizer = normalizer;
         self

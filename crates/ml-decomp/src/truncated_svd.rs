@@ -4,8 +4,8 @@
 //! Two algorithms:
 //! - [`TsvdAlgorithm::Randomized`] (the default): Halko et al.'s randomized SVD through
 //!   [`ml_core::linalg::RandomizedSvd`], with scikit-learn's `n_iter=5`,
-//!   `n_oversamples=10` and `power_iteration_normalizer='auto'` (Cholesky QR here, LU
-//!   in scikit-learn: the same span). CSR input is never densified: the algorithm only
+//!   `n_oversamples=10` and `power_iteration_normalizer='auto'` (LU as scikit-learn,
+//!   Cholesky QR for blocks of at most 64 columns: the same span). CSR input is never densified: the algorithm only
 //!   multiplies by `X` and `Xᵀ`.
 //! - [`TsvdAlgorithm::Lanczos`]: the counterpart of scikit-learn's `'arpack'`, an
 //!   exact partial SVD by restarted Lanczos bidiagonalisation with full
@@ -118,8 +118,8 @@ impl TruncatedSvd {
     }
 
     /// Normalisation between power iterations. Default:
-    /// [`PowerIterationNormalizer::Auto`] (Cholesky QR twice, since 5 iterations exceed
-    /// 2; scikit-learn uses LU, which spans the same block).
+    /// [`PowerIterationNormalizer::Auto`] (5 iterations exceed 2: LU as scikit-learn, or
+    /// Cholesky QR twice for blocks of at most 64 columns, which spans the same block).
     pub fn power_iteration_normalizer(mut self, normalizer: PowerIterationNormalizer) -> Self {
         self.normalizer = normalizer;
         self
