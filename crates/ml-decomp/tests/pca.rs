@@ -101,6 +101,35 @@ fn solver_name(s: PcaSolver) -> &'static str {
     }
 }
 
+/// The leading well-separated components (exact signs) within 1e-8 and every explained
+/// variance ratio within 1e-10 of the fixture `case`: the check PCA and IncrementalPCA
+/// share. Returns how many components are separated (the ones compared).
+fn assert_components_and_ratio(
+    components: faer::MatRef<'_, f64>,
+    ratio: &[f64],
+    case: &Value,
+    k: usize,
+    name: &str,
+) -> usize {
+    let sep = (case["n_separated"].as_u64().unwrap() as usize).min(k);
+    let comps = matrix(&case["components"]);
+    assert_close_abs(
+        &rows_of(components, sep),
+        &rows_of(comps.as_ref(), sep),
+        1e-8,
+        1.0,
+        &format!("{name}: components"),
+    );
+    assert_close_abs(
+        ratio,
+        &floats(&case["explained_variance_ratio"]),
+        1e-10,
+        1.0,
+        &format!("{name}: explained_variance_ratio"),
+    );
+    sep
+}
+
 fn check_against(model: &PcaModel, case: &Value, x: &Mat<f64>) {
     let name = case["name"].as_str().unwrap();
     let k = case["n_components_"].as_u64().unwrap() as usize;
@@ -109,21 +138,12 @@ fn check_against(model: &PcaModel, case: &Value, x: &Mat<f64>) {
         solver_name(model.solver()),
         case["solver"].as_str().unwrap()
     );
-    let sep = (case["n_separated"].as_u64().unwrap() as usize).min(k);
-    let comps = matrix(&case["components"]);
-    assert_close_abs(
-        &rows_of(model.components(), sep),
-        &rows_of(comps.as_ref(), sep),
-        1e-8,
-        1.0,
-        &format!("{name}: components"),
-    );
-    assert_close_abs(
+    let sep = assert_components_and_ratio(
+        model.components(),
         model.explained_variance_ratio(),
-        &floats(&case["explained_variance_ratio"]),
-        1e-10,
-        1.0,
-        &format!("{name}: explained_variance_ratio"),
+        case,
+        k,
+        name,
     );
     assert_rel(
         model.explained_variance(),
@@ -218,21 +238,12 @@ fn incremental_pca_matches_scikit_learn() {
             model.n_samples_seen(),
             case["n_samples_seen"].as_u64().unwrap() as usize
         );
-        let sep = (case["n_separated"].as_u64().unwrap() as usize).min(k);
-        let comps = matrix(&case["components"]);
-        assert_close_abs(
-            &rows_of(model.components(), sep),
-            &rows_of(comps.as_ref(), sep),
-            1e-8,
-            1.0,
-            &format!("{name}: components"),
-        );
-        assert_close_abs(
+        assert_components_and_ratio(
+            model.components(),
             model.explained_variance_ratio(),
-            &floats(&case["explained_variance_ratio"]),
-            1e-10,
-            1.0,
-            &format!("{name}: ratio"),
+            case,
+            k,
+            name,
         );
         assert_rel(
             model.explained_variance(),
