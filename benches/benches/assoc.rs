@@ -5,7 +5,7 @@
 //! The data sets are read from the repository's `datasets/` (not timed).
 
 use criterion::{Criterion, criterion_main};
-use ml_assoc::{Apriori, AssociationRules, ClosedItemsets, Eclat, FPGrowth, Transactions};
+use ml_assoc::{Apriori, AssociationRules, ClosedItemsets, Eclat, FpGrowth, Transactions};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ fn miners(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("fim_{name}"));
         g.sample_size(10).measurement_time(Duration::from_secs(5));
         g.bench_function("fpgrowth", |b| {
-            b.iter(|| black_box(FPGrowth::new(s).fit(tx).unwrap()))
+            b.iter(|| black_box(FpGrowth::new(s).fit(tx).unwrap()))
         });
         g.bench_function("eclat", |b| {
             b.iter(|| black_box(Eclat::new(s).fit(tx).unwrap()))
@@ -39,7 +39,7 @@ fn miners(c: &mut Criterion) {
         });
         g.finish();
     }
-    let sets = FPGrowth::new(0.01).fit(&groceries).unwrap();
+    let sets = FpGrowth::new(0.01).fit(&groceries).unwrap();
     let mut g = c.benchmark_group("rules_groceries_s0.01");
     g.bench_function("confidence_0.3", |b| {
         b.iter(|| {

@@ -108,7 +108,7 @@ fn tsvd(c: &mut Criterion) {
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(10));
     g.bench_function("randomized", |b| {
-        b.iter(|| black_box(TruncatedSvd::new(100).fit_csr(a.as_ref()).unwrap()))
+        b.iter(|| black_box(TruncatedSvd::new(100).fit(a.as_ref()).unwrap()))
     });
     g.finish();
 }

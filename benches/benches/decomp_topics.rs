@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_main};
 use ml_core::sparse::Csr;
-use ml_core::text::{CountVectorizer, DocFrequency, StopWords, TfidfVectorizer};
 use ml_decomp::lda::LatentDirichletAllocation;
-use ml_decomp::nmf::{BetaLoss, Nmf, NmfSolver};
+use ml_decomp::nmf::{Nmf, NmfBetaLoss, NmfSolver};
+use ml_text::{CountVectorizer, DocFrequency, StopWords, TfidfVectorizer};
 
 fn messages() -> Vec<String> {
     ml_core::datasets::load_sms_spam()
@@ -44,11 +44,11 @@ fn lda(c: &mut Criterion) {
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(10));
     g.bench_function("fit", |b| {
-        b.iter(|| est.fit_csr(black_box(x.as_ref())).unwrap())
+        b.iter(|| est.fit(black_box(x.as_ref())).unwrap())
     });
-    let model = est.fit_csr(x.as_ref()).unwrap();
+    let model = est.fit(x.as_ref()).unwrap();
     g.bench_function("transform", |b| {
-        b.iter(|| model.transform_csr(black_box(x.as_ref())).unwrap())
+        b.iter(|| model.transform(black_box(x.as_ref())).unwrap())
     });
     g.finish();
 
@@ -60,7 +60,7 @@ fn lda(c: &mut Criterion) {
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(15));
     g.bench_function("fit", |b| {
-        b.iter(|| est.fit_csr(black_box(x20k.as_ref())).unwrap())
+        b.iter(|| est.fit(black_box(x20k.as_ref())).unwrap())
     });
     g.finish();
 }
@@ -79,14 +79,14 @@ fn nmf(c: &mut Criterion) {
     // The example's Frobenius fit: L1 penalty on both factors.
     let cd = Nmf::new(10).alpha_w(5e-5).l1_ratio(1.0).seed(1);
     g.bench_function("fit_cd_frobenius", |b| {
-        b.iter(|| cd.fit_csr(black_box(x.as_ref())).unwrap())
+        b.iter(|| cd.fit(black_box(x.as_ref())).unwrap())
     });
     let kl = Nmf::new(10)
         .solver(NmfSolver::Mu)
-        .beta_loss(BetaLoss::KullbackLeibler)
+        .beta_loss(NmfBetaLoss::KullbackLeibler)
         .seed(1);
     g.bench_function("fit_mu_kullback_leibler", |b| {
-        b.iter(|| kl.fit_csr(black_box(x.as_ref())).unwrap())
+        b.iter(|| kl.fit(black_box(x.as_ref())).unwrap())
     });
     g.finish();
 }

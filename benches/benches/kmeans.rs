@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_main};
-use ml_cluster::{Algorithm, KMeans, MiniBatchKMeans};
+use ml_cluster::{KMeans, KMeansAlgorithm, MiniBatchKMeans};
 use ml_core::faer::Mat;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
@@ -49,7 +49,10 @@ fn full(c: &mut Criterion) {
     let x = blobs(200_000, 20, 8, 0);
     let mut g = c.benchmark_group("kmeans_200k_20_k8");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    for (name, algorithm) in [("lloyd", Algorithm::Lloyd), ("elkan", Algorithm::Elkan)] {
+    for (name, algorithm) in [
+        ("lloyd", KMeansAlgorithm::Lloyd),
+        ("elkan", KMeansAlgorithm::Elkan),
+    ] {
         let est = KMeans::new(8).seed(0).algorithm(algorithm);
         g.bench_function(name, |b| b.iter(|| black_box(est.fit(x.as_ref()).unwrap())));
     }

@@ -1,6 +1,6 @@
 //! Criterion benches of `ml_supervised`'s naive Bayes models on the workloads of issue 5:
-//! GaussianNB on 80 000 × 20 (three Gaussian classes, as `gnb_clf20`'s train split),
-//! MultinomialNB on the SMS spam counts (`mnb_sms`), and vectorising + MultinomialNB on a
+//! GaussianNb on 80 000 × 20 (three Gaussian classes, as `gnb_clf20`'s train split),
+//! MultinomialNb on the SMS spam counts (`mnb_sms`), and vectorising + MultinomialNb on a
 //! 100 000-document corpus resampled from the SMS messages (`mnb_sms100k`: document `i`
 //! is message `(7919 i) mod 5574`, 80 000 to train, 20 000 to test).
 
@@ -10,8 +10,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_main};
 use ml_core::datasets::load_sms_spam;
 use ml_core::faer::Mat;
-use ml_core::text::CountVectorizer;
-use ml_supervised::{GaussianNB, MultinomialNB};
+use ml_supervised::{GaussianNb, MultinomialNb};
+use ml_text::CountVectorizer;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
@@ -24,7 +24,7 @@ fn gaussian(c: &mut Criterion) {
         e + (y[i] * (j % 4)) as f64 * 0.5
     });
     let test = x.subrows(0, 20_000);
-    let est = GaussianNB::new();
+    let est = GaussianNb::new();
     let model = est.fit(x.as_ref(), &y).unwrap();
     let mut g = c.benchmark_group("gaussian_nb_80000x20");
     g.bench_function("fit", |b| {
@@ -39,14 +39,14 @@ fn gaussian(c: &mut Criterion) {
 fn multinomial(c: &mut Criterion) {
     let sms = load_sms_spam().unwrap();
     let (vectorizer, counts) = CountVectorizer::new().fit_transform(&sms.texts).unwrap();
-    let est = MultinomialNB::new();
-    let model = est.fit_csr(counts.as_ref(), &sms.target, None).unwrap();
+    let est = MultinomialNb::new();
+    let model = est.fit(counts.as_ref(), &sms.target).unwrap();
     let mut g = c.benchmark_group("multinomial_nb_sms");
     g.bench_function("fit_csr", |b| {
-        b.iter(|| black_box(est.fit_csr(counts.as_ref(), &sms.target, None).unwrap()))
+        b.iter(|| black_box(est.fit(counts.as_ref(), &sms.target).unwrap()))
     });
     g.bench_function("predict_csr", |b| {
-        b.iter(|| black_box(model.predict_csr(counts.as_ref()).unwrap()))
+        b.iter(|| black_box(model.predict(counts.as_ref()).unwrap()))
     });
     g.finish();
     drop(vectorizer);
@@ -67,9 +67,9 @@ fn multinomial(c: &mut Criterion) {
     g.bench_function("vectorise_fit_predict", |b| {
         b.iter(|| {
             let (v, c) = CountVectorizer::new().fit_transform(&train).unwrap();
-            let m = est.fit_csr(c.as_ref(), &y, None).unwrap();
+            let m = est.fit(c.as_ref(), &y).unwrap();
             let t = v.transform(&test).unwrap();
-            black_box(m.predict_csr(t.as_ref()).unwrap())
+            black_box(m.predict(t.as_ref()).unwrap())
         })
     });
     g.finish();

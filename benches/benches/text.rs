@@ -1,4 +1,4 @@
-//! Criterion benches of `ml_core::text` on the SMS Spam Collection (5574 messages):
+//! Criterion benches of `ml_text` on the SMS Spam Collection (5574 messages):
 //! `TfidfVectorizer` and `CountVectorizer` `fit_transform` with scikit-learn's defaults,
 //! the LDA settings (`max_df = 0.95`, `min_df = 2`, English stop words), and
 //! `transform` with a fitted vocabulary; plus TF-IDF on 100 000 messages resampled from
@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_main};
-use ml_core::text::{CountVectorizer, DocFrequency, StopWords, TfidfVectorizer};
+use ml_text::{CountVectorizer, DocFrequency, StopWords, TfidfVectorizer};
 
 fn bench_text(c: &mut Criterion) {
     let texts = ml_core::datasets::load_sms_spam()

@@ -5,8 +5,11 @@ use std::time::Instant;
 
 use crate::util::{cargo, step};
 
-/// Runs fmt, clippy, tests, the tour, docs, cargo-deny (when installed) and the bench
-/// smoke mode.
+/// The cargo-deny release CI installs when it is missing.
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+/// Runs fmt, clippy, tests, the tour, docs, cargo-deny (installing it when missing) and
+/// the bench smoke mode.
 ///
 /// # Errors
 /// The first failing step, by name.
@@ -55,14 +58,26 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--all-features",
         ]),
     )?;
-    if deny_installed() {
+    if !deny_installed() {
+        // Pinned and `--locked`, so every machine checks with the same rules; installed
+        // once into cargo's bin directory and reused by later runs.
         step(
-            "deny",
-            cargo().args(["deny", "check", "licenses", "bans", "sources"]),
+            "install-deny",
+            cargo().args([
+                "install",
+                "cargo-deny",
+                "--version",
+                CARGO_DENY_VERSION,
+                "--locked",
+            ]),
         )?;
-    } else {
-        println!("==> deny: skipped (cargo-deny is not installed: `cargo install cargo-deny`)");
     }
+    // `advisories` is not run: it needs the RustSec database over the network, which
+    // these machines do not reach. Licences, bans and sources are checked offline.
+    step(
+        "deny",
+        cargo().args(["deny", "check", "licenses", "bans", "sources"]),
+    )?;
     println!("==> bench-smoke: cargo xtask bench --quick");
     let ts = Instant::now();
     crate::bench::run(&["--quick".to_string()])

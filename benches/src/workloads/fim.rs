@@ -1,6 +1,6 @@
 //! `fim_*`: frequent itemsets and association rules on the market-basket files of the
 //! repository (`datasets/groceries.csv`, `datasets/retail.dat`), with each of
-//! ml-assoc's three miners: [`FPGrowth`], [`Eclat`] and [`Apriori`].
+//! ml-assoc's three miners: [`FpGrowth`], [`Eclat`] and [`Apriori`].
 //!
 //! The steps are named `<miner>.itemsets` (mining only) and `<miner>.itemsets+rules`
 //! (mining, then every rule with confidence ≥ `min_confidence`), the names the peers
@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use ml_assoc::{
-    Apriori, AssociationRules, Eclat, FPGrowth, FrequentItemsets, MinSupport, Rules, Transactions,
+    Apriori, AssociationRules, Eclat, FpGrowth, FrequentItemsets, MinSupport, Rules, Transactions,
 };
 use serde_json::{Map, Value, json};
 
@@ -48,7 +48,7 @@ impl Miner {
     fn mine(self, tx: &Transactions, min_support: f64) -> Result<FrequentItemsets, BoxError> {
         let s = MinSupport::Fraction(min_support);
         Ok(match self {
-            Self::FpGrowth => FPGrowth::new(s).fit(tx)?,
+            Self::FpGrowth => FpGrowth::new(s).fit(tx)?,
             Self::Eclat => Eclat::new(s).fit(tx)?,
             Self::Apriori => Apriori::new(s).fit(tx)?,
         })
@@ -123,11 +123,11 @@ fn read(dataset: &str, quick: bool) -> Result<(Transactions, PathBuf, bool), Box
         Some(n) if n < tx.len() => {
             // Rebuilt from the parsed baskets in file order, so the prefix is exactly the
             // one the Python side takes (item ids are recoded, which changes no result).
-            let cut = Transactions::from_baskets(
-                tx.iter()
-                    .take(n)
-                    .map(|t| t.iter().map(|&id| tx.item_name(id)).collect::<Vec<_>>()),
-            )?;
+            let cut = Transactions::from_baskets(tx.iter().take(n).map(|t| {
+                t.iter()
+                    .map(|&id| tx.item_name(id).unwrap_or_default())
+                    .collect::<Vec<_>>()
+            }))?;
             Ok((cut, path, true))
         }
         _ => Ok((tx, path, false)),
@@ -270,7 +270,7 @@ impl Case for Fim {
         m.insert("min_confidence".into(), json!(self.min_confidence));
         m.insert(
             "miners".into(),
-            json!(["ml_assoc::FPGrowth", "ml_assoc::Eclat", "ml_assoc::Apriori"]),
+            json!(["ml_assoc::FpGrowth", "ml_assoc::Eclat", "ml_assoc::Apriori"]),
         );
         m
     }

@@ -11,7 +11,7 @@
 //! rounding and the ARI exactly; mini-batch centres carry sampling noise (see the
 //! tolerance's note in `bench/workloads.json`).
 
-use ml_cluster::{Algorithm, KMeans, KMeansModel, MiniBatchKMeans};
+use ml_cluster::{KMeans, KMeansAlgorithm, KMeansModel, MiniBatchKMeans};
 use ml_core::faer::Mat;
 use ml_core::metrics::adjusted_rand_score;
 use serde_json::{Map, Value, json};
@@ -49,8 +49,8 @@ fn hp_f64(hp: &Value, key: &str) -> Result<f64, BoxError> {
 
 fn kmeans(hp: &Value) -> Result<KMeans, BoxError> {
     let algorithm = match hp["algorithm"].as_str().unwrap_or("lloyd") {
-        "lloyd" => Algorithm::Lloyd,
-        "elkan" => Algorithm::Elkan,
+        "lloyd" => KMeansAlgorithm::Lloyd,
+        "elkan" => KMeansAlgorithm::Elkan,
         other => return Err(format!("unknown k-means algorithm {other}").into()),
     };
     Ok(KMeans::new(hp_usize(hp, "n_clusters")?)

@@ -281,11 +281,11 @@ where
             self.fitted = None;
             self.fitted = Some(
                 self.params
-                    .fit(self.data.x_train.as_ref(), &self.data.y_train)?,
+                    .fit(self.data.x_train.as_ref().into(), &self.data.y_train)?,
             );
         } else {
             let m = self.fitted.as_ref().ok_or("predict before fit")?;
-            self.pred = Some(m.predict(self.data.x_test.as_ref())?);
+            self.pred = Some(m.predict(self.data.x_test.as_ref().into())?);
         }
         Ok(())
     }

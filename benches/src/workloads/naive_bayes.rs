@@ -1,10 +1,10 @@
 //! `gnb_*`, `mnb_sms` and `mnb_sms100k`: the naive Bayes models of `ml-supervised`
-//! against scikit-learn's `GaussianNB` and `MultinomialNB`.
+//! against scikit-learn's `GaussianNB` and `MultinomialNb`.
 //!
 //! - `gnb_*`: `fit` on the train rows of the data set's fixed split, `predict` on the
 //!   test rows.
 //! - `mnb_sms`: the SMS messages of the fixed split vectorised by
-//!   `ml_core::text::CountVectorizer` fitted on the train messages (untimed, as the
+//!   `ml_text::CountVectorizer` fitted on the train messages (untimed, as the
 //!   workload's `sms_counts` features), then `fit` on the train counts (CSR) and
 //!   `predict` on the test counts.
 //! - `mnb_sms100k`: a corpus of `n_docs` messages, document `i` being SMS message
@@ -21,8 +21,8 @@
 use ml_core::faer::Mat;
 use ml_core::metrics::{Average, accuracy_score, f1_score};
 use ml_core::sparse::Csr;
-use ml_core::text::{CountVectorizer, CountVectorizerModel};
-use ml_supervised::{GaussianNB, MultinomialNB, MultinomialNBModel};
+use ml_supervised::{GaussianNb, MultinomialNb, MultinomialNbModel};
+use ml_text::{CountVectorizer, CountVectorizerModel};
 use serde_json::{Map, Value, json};
 
 use super::{Case, Classifier, Quality, Split, accurate_sum, indices, split_info};
@@ -49,7 +49,7 @@ fn scores(y_test: &[usize], pred: &[usize], jll: &Mat<f64>, f1: bool) -> Result<
 
 pub(super) fn prepare_gaussian(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>, BoxError> {
     let hp = &def["hyperparameters"];
-    let params = GaussianNB::new().var_smoothing(hp["var_smoothing"].as_f64().unwrap_or(1e-9));
+    let params = GaussianNb::new().var_smoothing(hp["var_smoothing"].as_f64().unwrap_or(1e-9));
     let data = Split::classes(inputs)?;
     Ok(Box::new(Classifier::new(params, data, |m, data, pred| {
         let jll = m.predict_joint_log_proba(data.x_test.as_ref())?;
@@ -57,21 +57,21 @@ pub(super) fn prepare_gaussian(inputs: &Inputs, def: &Value) -> Result<Box<dyn C
     })))
 }
 
-fn multinomial(def: &Value) -> MultinomialNB {
+fn multinomial(def: &Value) -> MultinomialNb {
     let hp = &def["hyperparameters"];
-    MultinomialNB::new()
+    MultinomialNb::new()
         .alpha(hp["alpha"].as_f64().unwrap_or(1.0))
         .fit_prior(hp["fit_prior"].as_bool().unwrap_or(true))
 }
 
 /// `mnb_sms`: counts vectorised untimed, `fit`/`predict` timed.
 struct SmsCounts {
-    params: MultinomialNB,
+    params: MultinomialNb,
     c_train: Csr,
     y_train: Vec<usize>,
     c_test: Csr,
     y_test: Vec<usize>,
-    fitted: Option<MultinomialNBModel<usize>>,
+    fitted: Option<MultinomialNbModel<usize>>,
     pred: Option<Vec<usize>>,
 }
 
@@ -97,13 +97,10 @@ impl Case for SmsCounts {
     fn run(&mut self, step: usize) -> Result<(), BoxError> {
         if step == 0 {
             self.fitted = None;
-            self.fitted = Some(
-                self.params
-                    .fit_csr(self.c_train.as_ref(), &self.y_train, None)?,
-            );
+            self.fitted = Some(self.params.fit(self.c_train.as_ref(), &self.y_train)?);
         } else {
             let m = self.fitted.as_ref().ok_or("predict before fit")?;
-            self.pred = Some(m.predict_csr(self.c_test.as_ref())?);
+            self.pred = Some(m.predict(self.c_test.as_ref())?);
         }
         Ok(())
     }
@@ -111,7 +108,7 @@ impl Case for SmsCounts {
     fn quality(&self) -> Result<Quality, BoxError> {
         let pred = self.pred.as_ref().ok_or("no predictions")?;
         let m = self.fitted.as_ref().ok_or("no model")?;
-        let jll = m.predict_joint_log_proba_csr(self.c_test.as_ref())?;
+        let jll = m.predict_joint_log_proba(self.c_test.as_ref())?;
         scores(&self.y_test, pred, &jll, true)
     }
 
@@ -127,12 +124,12 @@ impl Case for SmsCounts {
 
 /// `mnb_sms100k`: vectorising is part of both timed steps.
 struct Corpus {
-    params: MultinomialNB,
+    params: MultinomialNb,
     train: Vec<String>,
     y_train: Vec<usize>,
     test: Vec<String>,
     y_test: Vec<usize>,
-    fitted: Option<(CountVectorizerModel, MultinomialNBModel<usize>)>,
+    fitted: Option<(CountVectorizerModel, MultinomialNbModel<usize>)>,
     /// The test counts and predictions of the latest `predict`.
     pred: Option<(Csr, Vec<usize>)>,
 }
@@ -183,12 +180,12 @@ impl Case for Corpus {
         if step == 0 {
             self.fitted = None;
             let (vectorizer, counts) = CountVectorizer::new().fit_transform(&self.train)?;
-            let model = self.params.fit_csr(counts.as_ref(), &self.y_train, None)?;
+            let model = self.params.fit(counts.as_ref(), &self.y_train)?;
             self.fitted = Some((vectorizer, model));
         } else {
             let (vectorizer, model) = self.fitted.as_ref().ok_or("predict before fit")?;
             let counts = vectorizer.transform(&self.test)?;
-            let pred = model.predict_csr(counts.as_ref())?;
+            let pred = model.predict(counts.as_ref())?;
             self.pred = Some((counts, pred));
         }
         Ok(())
@@ -197,7 +194,7 @@ impl Case for Corpus {
     fn quality(&self) -> Result<Quality, BoxError> {
         let (counts, pred) = self.pred.as_ref().ok_or("no predictions")?;
         let (vectorizer, model) = self.fitted.as_ref().ok_or("no model")?;
-        let jll = model.predict_joint_log_proba_csr(counts.as_ref())?;
+        let jll = model.predict_joint_log_proba(counts.as_ref())?;
         let mut q = scores(&self.y_test, pred, &jll, true)?;
         q.insert("n_features".into(), json!(vectorizer.vocabulary().len()));
         Ok(q)

@@ -9,7 +9,7 @@
 //!
 //! TruncatedSVD steps: `fit_transform` on a CSR matrix: the generated sparse data set's
 //! `data`/`indices`/`indptr` arrays, or (`tsvd_sms_tfidf`) the TF-IDF matrix of all the
-//! messages of a text data set, built untimed by `ml_core::text::TfidfVectorizer` with
+//! messages of a text data set, built untimed by `ml_text::TfidfVectorizer` with
 //! scikit-learn's defaults. Quality: the singular values, the largest one, and the sum
 //! of the explained variance ratios.
 
@@ -17,8 +17,8 @@ use ml_core::faer::Mat;
 use ml_core::faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use ml_core::linalg::PowerIterationNormalizer;
 use ml_core::sparse::Csr;
-use ml_decomp::pca::{NComponents, Pca, PcaModel, PcaSolver};
-use ml_decomp::truncated_svd::{TruncatedSvd, TruncatedSvdModel, TsvdAlgorithm};
+use ml_decomp::pca::{Pca, PcaModel, PcaNComponents, PcaSolver};
+use ml_decomp::truncated_svd::{TruncatedSvd, TruncatedSvdAlgorithm, TruncatedSvdModel};
 use serde_json::{Map, Value, json};
 
 use super::{Case, Quality, accurate_sum};
@@ -48,7 +48,7 @@ pub(super) fn prepare_pca(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>,
     let hp = &def["hyperparameters"];
     let mut est = Pca::default();
     if let Some(k) = hp["n_components"].as_u64() {
-        est = est.n_components(NComponents::Count(k as usize));
+        est = est.n_components(PcaNComponents::Count(k as usize));
     }
     est = est.solver(match hp["svd_solver"].as_str().unwrap_or("auto") {
         "auto" => PcaSolver::Auto,
@@ -156,8 +156,8 @@ pub(super) fn prepare_tsvd(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>
     let k = hp["n_components"].as_u64().ok_or("n_components")? as usize;
     let mut est = TruncatedSvd::new(k)
         .algorithm(match hp["algorithm"].as_str().unwrap_or("randomized") {
-            "randomized" => TsvdAlgorithm::Randomized,
-            "arpack" => TsvdAlgorithm::Lanczos,
+            "randomized" => TruncatedSvdAlgorithm::Randomized,
+            "arpack" => TruncatedSvdAlgorithm::Lanczos,
             other => return Err(format!("unknown algorithm {other}").into()),
         })
         .power_iteration_normalizer(normalizer(hp)?)
@@ -170,9 +170,7 @@ pub(super) fn prepare_tsvd(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>
     }
     let x = if def["features"].as_str() == Some("sms_tfidf_all") {
         let texts = crate::datasets::texts(def["dataset"].as_str().ok_or("dataset")?)?.texts;
-        ml_core::text::TfidfVectorizer::new()
-            .fit_transform(&texts)?
-            .1
+        ml_text::TfidfVectorizer::new().fit_transform(&texts)?.1
     } else {
         csr_input(inputs)?
     };
@@ -186,7 +184,7 @@ pub(super) fn prepare_tsvd(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>
 impl Case for TsvdCase {
     fn run(&mut self, _step: usize) -> Result<(), BoxError> {
         self.model = None;
-        self.model = Some(self.est.fit_transform_csr(self.x.as_ref())?.0);
+        self.model = Some(self.est.fit_transform(self.x.as_ref())?.0);
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! `tfidf_sms`: `ml_core::text::TfidfVectorizer` against scikit-learn's
+//! `tfidf_sms`: `ml_text::TfidfVectorizer` against scikit-learn's
 //! `TfidfVectorizer`, `fit_transform` on all 5574 SMS messages.
 //!
 //! The messages are read untimed (`ml_core::datasets::load_sms_spam`; the Python side
@@ -8,7 +8,7 @@
 //! columns (1e-9 relative).
 
 use ml_core::sparse::Csr;
-use ml_core::text::{DocFrequency, Norm, TfidfVectorizer};
+use ml_text::{DocFrequency, Norm, TfidfVectorizer};
 use serde_json::{Map, Value, json};
 
 use super::{Case, Quality, accurate_sum};

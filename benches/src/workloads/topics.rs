@@ -7,7 +7,7 @@
 //!   formula, with no file to share.
 //! - **Features** (untimed): the workload's `vectorizer` object, scikit-learn's
 //!   parameter names (`kind` `"count"` or `"tfidf"`, `max_df`, `min_df`, `max_features`,
-//!   `stop_words`), fitted on those documents by `ml_core::text`. Both sides must agree
+//!   `stop_words`), fitted on those documents by `ml_text`. Both sides must agree
 //!   on the resulting matrix exactly (`n_features`, `nnz`), so the timed work starts
 //!   from the same input.
 //! - **LDA** steps: `fit` (a fresh estimator every call), then `transform` of the same
@@ -23,9 +23,11 @@
 
 use ml_core::faer::Mat;
 use ml_core::sparse::Csr;
-use ml_core::text::{CountVectorizer, DocFrequency, StopWords, TfidfVectorizer};
-use ml_decomp::lda::{LatentDirichletAllocation, LatentDirichletAllocationModel, LearningMethod};
-use ml_decomp::nmf::{BetaLoss, Nmf, NmfInit, NmfModel, NmfSolver};
+use ml_decomp::lda::{
+    LatentDirichletAllocation, LatentDirichletAllocationModel, LdaLearningMethod,
+};
+use ml_decomp::nmf::{Nmf, NmfBetaLoss, NmfInit, NmfModel, NmfSolver};
+use ml_text::{CountVectorizer, DocFrequency, StopWords, TfidfVectorizer};
 use serde_json::{Map, Value, json};
 
 use super::{Case, Quality};
@@ -137,8 +139,8 @@ fn lda_estimator(def: &Value) -> Result<LatentDirichletAllocation, BoxError> {
         .doc_topic_prior(prior(hp, "doc_topic_prior"))
         .topic_word_prior(prior(hp, "topic_word_prior"))
         .learning_method(match hp["learning_method"].as_str().unwrap_or("batch") {
-            "batch" => LearningMethod::Batch,
-            "online" => LearningMethod::Online,
+            "batch" => LdaLearningMethod::Batch,
+            "online" => LdaLearningMethod::Online,
             other => return Err(format!("learning_method {other:?}").into()),
         })
         .seed(hp["random_state"].as_u64().unwrap_or(0));
@@ -182,11 +184,11 @@ impl Case for LdaCase {
     fn run(&mut self, step: usize) -> Result<(), BoxError> {
         if step == 0 {
             self.model = None;
-            self.model = Some(self.est.fit_csr(self.counts.as_ref())?);
+            self.model = Some(self.est.fit(self.counts.as_ref())?);
         } else {
             let m = self.model.as_ref().ok_or("transform before fit")?;
             self.doc_topic = None;
-            self.doc_topic = Some(m.transform_csr(self.counts.as_ref())?);
+            self.doc_topic = Some(m.transform(self.counts.as_ref())?);
         }
         Ok(())
     }
@@ -196,7 +198,7 @@ impl Case for LdaCase {
         let mut q = input_quality(&self.counts);
         q.insert(
             "perplexity".into(),
-            json!(m.perplexity_csr(self.counts.as_ref())?),
+            json!(m.perplexity(self.counts.as_ref())?),
         );
         q.insert("n_iter".into(), json!(m.n_iter()));
         if let Some(t) = &self.doc_topic {
@@ -232,8 +234,8 @@ fn nmf_estimator(def: &Value) -> Result<Nmf, BoxError> {
             other => return Err(format!("solver {other:?}").into()),
         })
         .beta_loss(match hp["beta_loss"].as_str().unwrap_or("frobenius") {
-            "frobenius" => BetaLoss::Frobenius,
-            "kullback-leibler" => BetaLoss::KullbackLeibler,
+            "frobenius" => NmfBetaLoss::Frobenius,
+            "kullback-leibler" => NmfBetaLoss::KullbackLeibler,
             other => return Err(format!("beta_loss {other:?}").into()),
         })
         .seed(hp["random_state"].as_u64().unwrap_or(0));
@@ -272,7 +274,7 @@ pub(super) fn prepare_nmf(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>,
 impl Case for NmfCase {
     fn run(&mut self, _step: usize) -> Result<(), BoxError> {
         self.model = None;
-        self.model = Some(self.est.fit_csr(self.x.as_ref())?);
+        self.model = Some(self.est.fit(self.x.as_ref())?);
         Ok(())
     }
 

@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use ml_assoc::{Apriori, ClosedItemsets, Eclat, FPGrowth, MaximalItemsets, Transactions};
+use ml_assoc::{Apriori, ClosedItemsets, Eclat, FpGrowth, MaximalItemsets, Transactions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..reps {
         let t = Instant::now();
         let sets = match args[2].as_str() {
-            "fpgrowth" => FPGrowth::new(s).fit(&tx)?,
+            "fpgrowth" => FpGrowth::new(s).fit(&tx)?,
             "eclat" => Eclat::new(s).fit(&tx)?,
             "apriori" => Apriori::new(s).fit(&tx)?,
             "closed" => ClosedItemsets::new(s).fit(&tx)?,

@@ -154,7 +154,7 @@ fn count_pairs(tx: &Transactions, n: usize, min: u32, starts: &[(usize, usize)])
         .map(|&(lo, hi)| {
             let mut acc = vec![0u32; cells];
             for t in lo..hi {
-                let items = common::frequent_part(tx.get(t), n);
+                let items = common::frequent_part(tx.row(t), n);
                 for (p, &a) in items.iter().enumerate() {
                     let base = row_base(a as usize);
                     for &b in &items[p + 1..] {
@@ -360,7 +360,7 @@ fn count_candidates(
             let mut acc = vec![0u32; m];
             let mut buf = Vec::new();
             for t in lo..hi {
-                let items = common::frequent_part(tx.get(t), n);
+                let items = common::frequent_part(tx.row(t), n);
                 if items.len() < k {
                     continue;
                 }

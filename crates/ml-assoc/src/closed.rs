@@ -141,7 +141,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn items(&self, t: u32) -> &[u32] {
-        common::frequent_part(self.tx.get(t as usize), self.n)
+        common::frequent_part(self.tx.row(t as usize), self.n)
     }
 
     /// Visits `clo(p ∪ {e})` given its transactions `occ` (`p` is closed, sorted).

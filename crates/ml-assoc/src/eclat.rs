@@ -134,7 +134,7 @@ impl Db {
         debug_assert!((x.item as usize) < n_frequent);
         for &t in &x.cover {
             // Ids below `x.item` are frequent; a transaction's are a prefix of it.
-            let items = tx.get(t as usize);
+            let items = tx.row(t as usize);
             let cut = items
                 .iter()
                 .position(|&i| i >= x.item)

@@ -29,24 +29,25 @@ const DENSE_ITEMS: usize = 256;
 /// items are mined in parallel on large inputs.
 ///
 /// ```
-/// use ml_assoc::{FPGrowth, Transactions};
+/// use ml_assoc::{FpGrowth, Transactions};
 /// let tx = Transactions::from_baskets([
 ///     vec!["beer", "peanuts"],
 ///     vec!["beer", "peanuts", "chips"],
 ///     vec!["beer", "chips"],
 ///     vec!["milk"],
 /// ])?;
-/// let sets = FPGrowth::new(2u64).fit(&tx)?; // an absolute count
+/// let sets = FpGrowth::new(2u64).fit(&tx)?; // an absolute count
 /// assert_eq!(sets.len(), 5);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "FPGrowth")]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FPGrowth {
+pub struct FpGrowth {
     min_support: MinSupport,
     max_len: Option<usize>,
 }
 
-impl FPGrowth {
+impl FpGrowth {
     /// FP-growth with a minimum support: a fraction in `(0, 1]` (`f64`) or a count (`u64`).
     pub fn new(min_support: impl Into<MinSupport>) -> Self {
         Self {
@@ -432,14 +433,14 @@ impl Miner {
         let cnt = &mut self.cnt;
         if dense {
             for &(t, pos) in occ.of(item) {
-                for &j in &tx.get(t as usize)[..pos as usize] {
+                for &j in &tx.row(t as usize)[..pos as usize] {
                     cnt[j as usize] += 1;
                 }
             }
         } else {
             // Over thousands of items (retail) a base touches few: list them.
             for &(t, pos) in occ.of(item) {
-                for &j in &tx.get(t as usize)[..pos as usize] {
+                for &j in &tx.row(t as usize)[..pos as usize] {
                     let e = &mut cnt[j as usize];
                     if *e == 0 {
                         self.touched.push(j);
@@ -523,7 +524,7 @@ impl Miner {
         self.root_child.resize(c.gid.len(), NONE);
         for &(t, pos) in occ.of(item) {
             let mut node = 0;
-            for &j in &tx.get(t as usize)[..pos as usize] {
+            for &j in &tx.row(t as usize)[..pos as usize] {
                 let m = self.map[j as usize];
                 if m != NONE {
                     node = c.find_or_add(node, m, &mut self.root_child);

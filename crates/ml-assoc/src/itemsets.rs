@@ -102,11 +102,13 @@ impl FrequentItemsets {
         self.counts.is_empty()
     }
 
-    /// Itemset `i` (in canonical order).
-    ///
-    /// # Panics
-    /// When `i >= self.len()`.
-    pub fn get(&self, i: usize) -> Itemset<'_> {
+    /// Itemset `i` (in canonical order), or `None` when `i >= self.len()`.
+    pub fn get(&self, i: usize) -> Option<Itemset<'_>> {
+        (i < self.len()).then(|| self.at(i))
+    }
+
+    /// Itemset `i < self.len()` (the crate's unchecked access).
+    pub(crate) fn at(&self, i: usize) -> Itemset<'_> {
         Itemset {
             items: &self.items[self.offsets[i]..self.offsets[i + 1]],
             count: self.counts[i],
@@ -115,7 +117,7 @@ impl FrequentItemsets {
 
     /// The itemsets in canonical order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Itemset<'_>> + '_ {
-        (0..self.len()).map(move |i| self.get(i))
+        (0..self.len()).map(move |i| self.at(i))
     }
 
     /// The number of transactions mined.
@@ -139,9 +141,11 @@ impl FrequentItemsets {
         self.kind
     }
 
-    /// The relative support of itemset `i`: its count over the number of transactions.
-    pub fn support(&self, i: usize) -> f64 {
-        self.counts[i] as f64 / self.n_transactions as f64
+    /// The relative support of itemset `i`: its count over the number of transactions,
+    /// or `None` when `i >= self.len()`.
+    pub fn support(&self, i: usize) -> Option<f64> {
+        let count = *self.counts.get(i)?;
+        Some(count as f64 / self.n_transactions as f64)
     }
 
     /// Item names by id, for the ids that occur in this result (a prefix of the
@@ -150,9 +154,15 @@ impl FrequentItemsets {
         &self.names
     }
 
-    /// The item names of itemset `i`.
-    pub fn names(&self, i: usize) -> Vec<&str> {
-        self.get(i)
+    /// The item names of itemset `i`, or `None` when `i >= self.len()`.
+    pub fn names(&self, i: usize) -> Option<Vec<&str>> {
+        (i < self.len()).then(|| self.names_at(i))
+    }
+
+    /// The item names of itemset `i < self.len()`.
+    fn names_at(&self, i: usize) -> Vec<&str> {
+        // Every id of a result is below `names.len()` (see `from_buf`).
+        self.at(i)
             .items
             .iter()
             .map(|&id| self.names[id as usize].as_str())
@@ -164,7 +174,8 @@ impl FrequentItemsets {
     pub fn to_named(&self) -> Vec<(Vec<String>, u64)> {
         let mut v: Vec<(Vec<String>, u64)> = (0..self.len())
             .map(|i| {
-                let mut names: Vec<String> = self.names(i).into_iter().map(str::to_owned).collect();
+                let mut names: Vec<String> =
+                    self.names_at(i).into_iter().map(str::to_owned).collect();
                 names.sort();
                 (names, self.counts[i])
             })
@@ -192,7 +203,7 @@ impl FrequentItemsets {
         let mut hi = self.len();
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match canonical(self.get(mid).items, items) {
+            match canonical(self.at(mid).items, items) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return Some(mid),

@@ -14,7 +14,7 @@ use crate::transactions::Transactions;
 /// `sC`, `sAC` the supports of the antecedent, the consequent and both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Metric {
+pub enum RuleMetric {
     /// `sA`.
     AntecedentSupport,
     /// `sC`.
@@ -41,51 +41,51 @@ pub enum Metric {
     Kulczynski,
 }
 
-impl Metric {
+impl RuleMetric {
     /// Every metric, in mlxtend's column order.
-    pub const ALL: [Metric; 12] = [
-        Metric::AntecedentSupport,
-        Metric::ConsequentSupport,
-        Metric::Support,
-        Metric::Confidence,
-        Metric::Lift,
-        Metric::Representativity,
-        Metric::Leverage,
-        Metric::Conviction,
-        Metric::ZhangsMetric,
-        Metric::Jaccard,
-        Metric::Certainty,
-        Metric::Kulczynski,
+    pub const ALL: [RuleMetric; 12] = [
+        RuleMetric::AntecedentSupport,
+        RuleMetric::ConsequentSupport,
+        RuleMetric::Support,
+        RuleMetric::Confidence,
+        RuleMetric::Lift,
+        RuleMetric::Representativity,
+        RuleMetric::Leverage,
+        RuleMetric::Conviction,
+        RuleMetric::ZhangsMetric,
+        RuleMetric::Jaccard,
+        RuleMetric::Certainty,
+        RuleMetric::Kulczynski,
     ];
 
     /// mlxtend's column name for the metric.
     pub fn name(self) -> &'static str {
         match self {
-            Metric::AntecedentSupport => "antecedent support",
-            Metric::ConsequentSupport => "consequent support",
-            Metric::Support => "support",
-            Metric::Confidence => "confidence",
-            Metric::Lift => "lift",
-            Metric::Representativity => "representativity",
-            Metric::Leverage => "leverage",
-            Metric::Conviction => "conviction",
-            Metric::ZhangsMetric => "zhangs_metric",
-            Metric::Jaccard => "jaccard",
-            Metric::Certainty => "certainty",
-            Metric::Kulczynski => "kulczynski",
+            RuleMetric::AntecedentSupport => "antecedent support",
+            RuleMetric::ConsequentSupport => "consequent support",
+            RuleMetric::Support => "support",
+            RuleMetric::Confidence => "confidence",
+            RuleMetric::Lift => "lift",
+            RuleMetric::Representativity => "representativity",
+            RuleMetric::Leverage => "leverage",
+            RuleMetric::Conviction => "conviction",
+            RuleMetric::ZhangsMetric => "zhangs_metric",
+            RuleMetric::Jaccard => "jaccard",
+            RuleMetric::Certainty => "certainty",
+            RuleMetric::Kulczynski => "kulczynski",
         }
     }
 
     /// The range the metric's threshold must lie in, in words, or None when any number goes.
     fn range(self) -> Option<(f64, f64, &'static str)> {
         match self {
-            Metric::AntecedentSupport
-            | Metric::ConsequentSupport
-            | Metric::Support
-            | Metric::Confidence
-            | Metric::Jaccard
-            | Metric::Kulczynski
-            | Metric::Representativity => Some((0.0, 1.0, "in [0, 1]")),
+            RuleMetric::AntecedentSupport
+            | RuleMetric::ConsequentSupport
+            | RuleMetric::Support
+            | RuleMetric::Confidence
+            | RuleMetric::Jaccard
+            | RuleMetric::Kulczynski
+            | RuleMetric::Representativity => Some((0.0, 1.0, "in [0, 1]")),
             _ => None,
         }
     }
@@ -128,20 +128,20 @@ pub struct Rule {
 
 impl Rule {
     /// The value of `metric` for this rule.
-    pub fn metric(&self, metric: Metric) -> f64 {
+    pub fn metric(&self, metric: RuleMetric) -> f64 {
         match metric {
-            Metric::AntecedentSupport => self.antecedent_support,
-            Metric::ConsequentSupport => self.consequent_support,
-            Metric::Support => self.support,
-            Metric::Confidence => self.confidence,
-            Metric::Lift => self.lift,
-            Metric::Representativity => self.representativity,
-            Metric::Leverage => self.leverage,
-            Metric::Conviction => self.conviction,
-            Metric::ZhangsMetric => self.zhangs_metric,
-            Metric::Jaccard => self.jaccard,
-            Metric::Certainty => self.certainty,
-            Metric::Kulczynski => self.kulczynski,
+            RuleMetric::AntecedentSupport => self.antecedent_support,
+            RuleMetric::ConsequentSupport => self.consequent_support,
+            RuleMetric::Support => self.support,
+            RuleMetric::Confidence => self.confidence,
+            RuleMetric::Lift => self.lift,
+            RuleMetric::Representativity => self.representativity,
+            RuleMetric::Leverage => self.leverage,
+            RuleMetric::Conviction => self.conviction,
+            RuleMetric::ZhangsMetric => self.zhangs_metric,
+            RuleMetric::Jaccard => self.jaccard,
+            RuleMetric::Certainty => self.certainty,
+            RuleMetric::Kulczynski => self.kulczynski,
         }
     }
 
@@ -210,24 +210,25 @@ impl Rule {
 /// of the antecedent's bit pattern, so the output is deterministic.
 ///
 /// ```
-/// use ml_assoc::{AssociationRules, FPGrowth, Metric, Transactions};
+/// use ml_assoc::{AssociationRules, FpGrowth, RuleMetric, Transactions};
 /// let tx = Transactions::from_baskets([
 ///     vec!["beer", "peanuts"],
 ///     vec!["beer", "peanuts", "chips"],
 ///     vec!["beer", "chips"],
 ///     vec!["milk"],
 /// ])?;
-/// let sets = FPGrowth::new(0.5).fit(&tx)?;
+/// let sets = FpGrowth::new(0.5).fit(&tx)?;
 /// let rules = AssociationRules::new().min_confidence(0.9).fit(&sets)?;
 /// // peanuts → beer and chips → beer hold in every basket with peanuts or chips.
 /// assert_eq!(rules.len(), 2);
-/// let best = rules.sorted_by(Metric::Lift);
-/// assert_eq!(best.consequent_names(0), ["beer"]);
+/// let best = rules.sorted_by(RuleMetric::Lift);
+/// assert_eq!(best.consequent_names(0), Some(vec!["beer"]));
+/// assert_eq!(best.consequent_names(2), None);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssociationRules {
-    metric: Metric,
+    metric: RuleMetric,
     min_threshold: f64,
 }
 
@@ -241,7 +242,7 @@ impl AssociationRules {
     /// Rules with confidence at least 0.8 (mlxtend's default).
     pub fn new() -> Self {
         Self {
-            metric: Metric::Confidence,
+            metric: RuleMetric::Confidence,
             min_threshold: 0.8,
         }
     }
@@ -249,12 +250,12 @@ impl AssociationRules {
     /// Keep rules with confidence at least `min_confidence`, in `[0, 1]` (checked in
     /// `fit`). Default: 0.8.
     pub fn min_confidence(self, min_confidence: f64) -> Self {
-        self.min_metric(Metric::Confidence, min_confidence)
+        self.min_metric(RuleMetric::Confidence, min_confidence)
     }
 
     /// Keep rules whose `metric` is at least `threshold` (replaces any previous threshold).
     /// Default: confidence ≥ 0.8.
-    pub fn min_metric(mut self, metric: Metric, threshold: f64) -> Self {
+    pub fn min_metric(mut self, metric: RuleMetric, threshold: f64) -> Self {
         self.metric = metric;
         self.min_threshold = threshold;
         self
@@ -262,28 +263,29 @@ impl AssociationRules {
 
     fn check(&self) -> Result<()> {
         let t = self.min_threshold;
-        let name = if self.metric == Metric::Confidence {
-            "min_confidence"
-        } else {
-            "min_threshold"
+        let expected = match self.metric.range() {
+            _ if t.is_nan() => "a number",
+            Some((lo, hi, words)) if !(lo..=hi).contains(&t) => words,
+            _ => return Ok(()),
         };
-        if t.is_nan() {
-            return Err(Error::invalid_parameter(name, t, "a number"));
-        }
-        if let Some((lo, hi, words)) = self.metric.range()
-            && !(lo..=hi).contains(&t)
-        {
-            return Err(Error::invalid_parameter(name, t, words));
-        }
-        Ok(())
+        // Named as the setter that set it: `min_confidence`, or the `threshold` of
+        // `min_metric`.
+        Err(if self.metric == RuleMetric::Confidence {
+            Error::invalid_parameter("min_confidence", t, expected)
+        } else {
+            Error::invalid_parameter("threshold", t, expected)
+        })
     }
 
     /// The rules of `itemsets`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a threshold out of its metric's range, or when a
-    /// side's support is missing from `itemsets` (maximal or top-k sets: use
-    /// [`AssociationRules::fit_with_transactions`]).
+    /// [`Error::InvalidParameter`] for a threshold out of its metric's range (named
+    /// `min_confidence`, or `threshold` for [`min_metric`](Self::min_metric)), or
+    /// (named `itemsets`) when a side's support is missing from `itemsets` (maximal or
+    /// top-k sets: use [`AssociationRules::fit_with_transactions`]);
+    /// [`Error::LimitExceeded`] for an itemset of more than 31 items (its rules cannot
+    /// be enumerated).
     pub fn fit(&self, itemsets: &FrequentItemsets) -> Result<Rules> {
         self.run(itemsets, None)
     }
@@ -292,7 +294,7 @@ impl AssociationRules {
     /// the support of any side that `itemsets` lacks.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a threshold out of its metric's range, or when `tx`
+    /// As [`fit`](Self::fit), plus [`Error::InvalidData`] (`"transactions"`) when `tx`
     /// is not the data the itemsets came from.
     pub fn fit_with_transactions(
         &self,
@@ -304,10 +306,15 @@ impl AssociationRules {
             || tx.item_names().len() < names.len()
             || tx.item_names()[..names.len()] != *names
         {
-            return Err(Error::invalid_parameter(
+            return Err(Error::invalid_data(
                 "transactions",
-                tx.len(),
-                "the transactions the itemsets were mined from",
+                format!(
+                    "{} transactions over {} items are not the data the itemsets were mined \
+                     from ({} transactions)",
+                    tx.len(),
+                    tx.n_items(),
+                    itemsets.n_transactions()
+                ),
             ));
         }
         self.run(itemsets, Some(tx))
@@ -316,12 +323,14 @@ impl AssociationRules {
     fn run(&self, sets: &FrequentItemsets, tx: Option<&Transactions>) -> Result<Rules> {
         self.check()?;
         let n = sets.n_transactions();
-        if sets.iter().any(|s| s.items.len() > 31) {
-            return Err(Error::invalid_parameter(
-                "itemsets",
-                "an itemset of more than 31 items",
-                "itemsets short enough to enumerate their 2^k - 2 rules",
-            ));
+        if let Some(longest) = sets.iter().map(|s| s.items.len()).max()
+            && longest > MAX_RULE_ITEMS
+        {
+            return Err(Error::LimitExceeded {
+                what: "the items of an itemset whose 2^k - 2 rules are enumerated",
+                requested: longest,
+                limit: MAX_RULE_ITEMS,
+            });
         }
         let mut known: HashMap<&[u32], u64> = sets.iter().map(|s| (s.items, s.count)).collect();
         // Sides whose support is not among the itemsets (only possible for
@@ -374,7 +383,7 @@ impl AssociationRules {
         let per_set: Vec<Vec<Rule>> = (0..sets.len())
             .into_par_iter()
             .map(|i| {
-                let s = sets.get(i);
+                let s = sets.at(i);
                 let k = s.items.len();
                 let mut rules = Vec::new();
                 if k < 2 {
@@ -406,6 +415,10 @@ impl AssociationRules {
         })
     }
 }
+
+/// The most items of an itemset whose rules are enumerated (one bit per item of a
+/// `u32` mask: the rules of `k` items are the masks `1..2^k - 1`).
+const MAX_RULE_ITEMS: usize = 31;
 
 /// The support of a subset of closed sets: the largest support among its closed supersets.
 fn closed_support(sets: &FrequentItemsets, sub: &[u32]) -> u64 {
@@ -459,12 +472,9 @@ impl Rules {
         &self.rules
     }
 
-    /// Rule `i`.
-    ///
-    /// # Panics
-    /// When `i >= self.len()`.
-    pub fn get(&self, i: usize) -> &Rule {
-        &self.rules[i]
+    /// Rule `i` (in the current order), or `None` when `i >= self.len()`.
+    pub fn get(&self, i: usize) -> Option<&Rule> {
+        self.rules.get(i)
     }
 
     /// The rules in their current order.
@@ -482,26 +492,26 @@ impl Rules {
         &self.names
     }
 
-    /// The item names of rule `i`'s antecedent.
-    pub fn antecedent_names(&self, i: usize) -> Vec<&str> {
-        self.rules[i]
-            .antecedent
-            .iter()
-            .map(|&id| self.names[id as usize].as_str())
-            .collect()
+    /// The item names of rule `i`'s antecedent, or `None` when `i >= self.len()`.
+    pub fn antecedent_names(&self, i: usize) -> Option<Vec<&str>> {
+        Some(self.names_of(&self.rules.get(i)?.antecedent))
     }
 
-    /// The item names of rule `i`'s consequent.
-    pub fn consequent_names(&self, i: usize) -> Vec<&str> {
-        self.rules[i]
-            .consequent
-            .iter()
+    /// The item names of rule `i`'s consequent, or `None` when `i >= self.len()`.
+    pub fn consequent_names(&self, i: usize) -> Option<Vec<&str>> {
+        Some(self.names_of(&self.rules.get(i)?.consequent))
+    }
+
+    /// The names of item ids of a rule side (every id of a rule has a name: the names
+    /// are those of the itemsets the rules came from).
+    fn names_of(&self, ids: &[u32]) -> Vec<&str> {
+        ids.iter()
             .map(|&id| self.names[id as usize].as_str())
             .collect()
     }
 
     /// Sorts by `metric`, highest first (NaN last); ties by antecedent, then consequent.
-    pub fn sort_by(&mut self, metric: Metric) {
+    pub fn sort_by(&mut self, metric: RuleMetric) {
         self.rules.sort_by(|a, b| {
             let (x, y) = (a.metric(metric), b.metric(metric));
             y.partial_cmp(&x)
@@ -512,21 +522,21 @@ impl Rules {
     }
 
     /// A copy sorted by `metric`, highest first (see [`Rules::sort_by`]).
-    pub fn sorted_by(&self, metric: Metric) -> Rules {
+    pub fn sorted_by(&self, metric: RuleMetric) -> Rules {
         let mut r = self.clone();
         r.sort_by(metric);
         r
     }
 
     /// The `k` rules of highest `metric` (ties as in [`Rules::sort_by`]).
-    pub fn top_k(&self, metric: Metric, k: usize) -> Rules {
+    pub fn top_k(&self, metric: RuleMetric, k: usize) -> Rules {
         let mut r = self.sorted_by(metric);
         r.rules.truncate(k);
         r
     }
 
     /// The rules whose `metric` is at least `threshold`, in their current order.
-    pub fn filter(&self, metric: Metric, threshold: f64) -> Rules {
+    pub fn filter(&self, metric: RuleMetric, threshold: f64) -> Rules {
         Rules {
             names: self.names.clone(),
             n_transactions: self.n_transactions,

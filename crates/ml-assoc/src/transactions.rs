@@ -1,4 +1,6 @@
 //! Market baskets, recoded to dense item ids by descending frequency and stored flat.
+//!
+//! Basket and FIMI files follow one parsing rule, documented on [`Transactions`].
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,9 +23,32 @@ use serde::{Deserialize, Serialize};
 ///     vec!["milk"],
 /// ])?;
 /// assert_eq!(tx.len(), 3);
-/// assert_eq!(tx.item_name(0), "beer"); // the most frequent item (tied with peanuts, first by name)
+/// assert_eq!(tx.item_name(0), Some("beer")); // the most frequent item (tied with peanuts, first by name)
+/// assert_eq!(tx.get(2), Some(&[3][..])); // milk: after chips, tied with it by count
+/// assert_eq!(tx.get(3), None);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+///
+/// # The parsing rule of basket and FIMI files
+///
+/// One rule for both text formats ([`Transactions::parse_baskets`] and
+/// [`Transactions::parse_fimi`]), the one the reference data of the tests was made with
+/// (`scripts/refdata/assoc.py`, which feeds mlxtend and pyfim):
+///
+/// * one transaction per line; lines end with `\n` or `\r\n`, and a final line
+///   without a line break counts like any other;
+/// * items are separated by commas (basket files) or by ASCII white space (FIMI);
+///   basket items are trimmed of surrounding white space, and empty fields (`a,,b`, a
+///   trailing comma) are ignored;
+/// * **a line with no item is not a transaction**: a blank line, a line of white
+///   space, or a basket line of commas only (the header line of `groceries.csv`) is
+///   skipped and does not count in the number of transactions that supports are
+///   relative to;
+/// * an item repeated within a line counts once;
+/// * errors name the one-based physical line, blank lines included.
+///
+/// An explicit empty basket given to [`Transactions::from_baskets`] is different: it is
+/// an (empty) transaction, as an empty list is for mlxtend's `TransactionEncoder`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transactions {
     names: Vec<String>,
@@ -54,12 +79,10 @@ impl Builder {
         if let Some(&id) = self.index.get(name) {
             return Ok(id);
         }
-        let id = u32::try_from(self.names.len()).map_err(|_| {
-            Error::invalid_parameter(
-                "transactions",
-                self.names.len(),
-                "fewer than 2^32 distinct items",
-            )
+        let id = u32::try_from(self.names.len()).map_err(|_| Error::LimitExceeded {
+            what: "the number of distinct items",
+            requested: self.names.len().saturating_add(1),
+            limit: MAX_COUNT,
         })?;
         self.index.insert(name.to_owned(), id);
         self.names.push(name.to_owned());
@@ -78,11 +101,11 @@ impl Builder {
             });
         }
         if u32::try_from(n).is_err() {
-            return Err(Error::invalid_parameter(
-                "transactions",
-                n,
-                "fewer than 2^32 transactions",
-            ));
+            return Err(Error::LimitExceeded {
+                what: "the number of transactions",
+                requested: n,
+                limit: u32::MAX as usize,
+            });
         }
         // Deduplicate within each basket, compacting in place.
         let mut write = 0;
@@ -137,6 +160,13 @@ impl Builder {
     }
 }
 
+/// The most distinct items (ids are `u32`: `0..2^32`), saturated on 32-bit targets.
+const MAX_COUNT: usize = if usize::BITS > 32 {
+    1 << (u32::BITS as usize)
+} else {
+    usize::MAX
+};
+
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, &e))
 }
@@ -162,7 +192,8 @@ impl Transactions {
     /// basket counts once.
     ///
     /// # Errors
-    /// [`Error::EmptyInput`] when there are no baskets.
+    /// [`Error::EmptyInput`] (`"transactions"`) when there are no baskets;
+    /// [`Error::LimitExceeded`] for 2^32 transactions or more than 2^32 distinct items.
     pub fn from_baskets<I, B, S>(baskets: I) -> Result<Self>
     where
         I: IntoIterator<Item = B>,
@@ -184,11 +215,11 @@ impl Transactions {
     ///
     /// Items are trimmed of surrounding white space and empty fields are ignored. A line
     /// with no item (a blank line, or a line of commas only such as the header line of
-    /// `groceries.csv`) is not a transaction. Quoting is not interpreted: a comma always
-    /// separates items.
+    /// `groceries.csv`) is not a transaction (see [the parsing rule](Transactions#the-parsing-rule-of-basket-and-fimi-files)).
+    /// Quoting is not interpreted: a comma always separates items.
     ///
     /// # Errors
-    /// [`Error::EmptyInput`] when no line holds an item.
+    /// [`Error::EmptyInput`] (`"transactions"`) when no line holds an item.
     pub fn parse_baskets(text: &str) -> Result<Self> {
         let mut b = Builder::new();
         for line in text.lines() {
@@ -219,12 +250,15 @@ impl Transactions {
         Self::parse_baskets(utf8(&bytes, &source)?)
     }
 
-    /// Parses FIMI text: one transaction per line, items as non-negative integers separated
-    /// by white space. Blank lines are not transactions. `source` names the text in errors.
+    /// Parses FIMI text: one transaction per line, items as non-negative integers (below
+    /// 10^19) separated by white space. Blank lines are not transactions (see
+    /// [the parsing rule](Transactions#the-parsing-rule-of-basket-and-fimi-files)). `source` names
+    /// the text in errors.
     ///
     /// # Errors
     /// [`Error::Parse`] naming the one-based line of the first token that is not a
-    /// non-negative integer; [`Error::EmptyInput`] when no line holds an item.
+    /// non-negative integer; [`Error::EmptyInput`] (`"transactions"`) when no line holds
+    /// an item.
     pub fn parse_fimi(text: &[u8], source: &str) -> Result<Self> {
         let mut b = Builder::new();
         let mut raw: HashMap<u64, u32> = HashMap::new();
@@ -294,12 +328,9 @@ impl Transactions {
         &self.names
     }
 
-    /// The name of item `id`.
-    ///
-    /// # Panics
-    /// When `id >= self.n_items()`.
-    pub fn item_name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+    /// The name of item `id`, or `None` when `id >= self.n_items()`.
+    pub fn item_name(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(String::as_str)
     }
 
     /// The id of the item called `name`, if any.
@@ -312,11 +343,14 @@ impl Transactions {
         &self.counts
     }
 
-    /// The item ids of transaction `t`, sorted ascending.
-    ///
-    /// # Panics
-    /// When `t >= self.len()`.
-    pub fn get(&self, t: usize) -> &[u32] {
+    /// The item ids of transaction `t`, sorted ascending, or `None` when
+    /// `t >= self.len()`.
+    pub fn get(&self, t: usize) -> Option<&[u32]> {
+        (t < self.len()).then(|| self.row(t))
+    }
+
+    /// The item ids of transaction `t < self.len()` (the miners' unchecked access).
+    pub(crate) fn row(&self, t: usize) -> &[u32] {
         &self.items[self.offsets[t]..self.offsets[t + 1]]
     }
 

@@ -4,8 +4,8 @@
 mod common;
 
 use ml_assoc::{
-    Apriori, AssociationRules, ClosedItemsets, Eclat, FPGrowth, FrequentItemsets, MaximalItemsets,
-    Metric, MinSupport, Rules, TopK, Transactions,
+    Apriori, AssociationRules, ClosedItemsets, Eclat, FpGrowth, FrequentItemsets, MaximalItemsets,
+    MinSupport, RuleMetric, Rules, TopK, Transactions,
 };
 use ml_core::Error;
 
@@ -17,7 +17,7 @@ fn all_miners(tx: &Transactions, s: MinSupport) -> Vec<ml_core::Result<FrequentI
     vec![
         Apriori::new(s).fit(tx),
         Eclat::new(s).fit(tx),
-        FPGrowth::new(s).fit(tx),
+        FpGrowth::new(s).fit(tx),
         ClosedItemsets::new(s).fit(tx),
         MaximalItemsets::new(s).fit(tx),
     ]
@@ -61,7 +61,7 @@ fn max_len_and_k_zero_are_errors() {
     for r in [
         Apriori::new(0.1).max_len(0).fit(&tx),
         Eclat::new(0.1).max_len(0).fit(&tx),
-        FPGrowth::new(0.1).max_len(0).fit(&tx),
+        FpGrowth::new(0.1).max_len(0).fit(&tx),
         TopK::new(5).max_len(0).fit(&tx),
     ] {
         assert!(
@@ -99,16 +99,16 @@ fn min_confidence_out_of_range_is_an_error() {
         );
     }
     for (m, t) in [
-        (Metric::Support, 2.0),
-        (Metric::Lift, f64::NAN),
-        (Metric::Jaccard, -1.0),
+        (RuleMetric::Support, 2.0),
+        (RuleMetric::Lift, f64::NAN),
+        (RuleMetric::Jaccard, -1.0),
     ] {
         let r = AssociationRules::new().min_metric(m, t).fit(&sets);
         assert!(
             matches!(
                 r,
                 Err(Error::InvalidParameter {
-                    name: "min_threshold",
+                    name: "threshold",
                     ..
                 })
             ),
@@ -117,7 +117,7 @@ fn min_confidence_out_of_range_is_an_error() {
     }
     // Unbounded metrics accept any number, and the edges of [0, 1] are valid.
     AssociationRules::new()
-        .min_metric(Metric::Leverage, -0.5)
+        .min_metric(RuleMetric::Leverage, -0.5)
         .fit(&sets)
         .unwrap();
     AssociationRules::new()
@@ -216,11 +216,14 @@ fn parsing_recodes_by_frequency_and_deduplicates() {
     assert_eq!(tx.len(), 3);
     assert_eq!(tx.item_names(), ["a", "b", "c"]);
     assert_eq!(tx.item_counts(), [3, 1, 1]);
-    assert_eq!(tx.get(0), [0, 1]);
+    assert_eq!(tx.get(0), Some(&[0, 1][..]));
+    assert_eq!(tx.get(3), None);
+    assert_eq!(tx.item_name(2), Some("c"));
+    assert_eq!(tx.item_name(3), None);
     assert_eq!(tx.item_id("c"), Some(2));
     let f = Transactions::parse_fimi(b"5 3 5 \n3\n", "t.dat").unwrap();
     assert_eq!(f.item_names(), ["3", "5"]);
-    assert_eq!(f.get(0), [0, 1]);
+    assert_eq!(f.get(0), Some(&[0, 1][..]));
     assert_eq!(f.n_entries(), 3);
 }
 
@@ -230,8 +233,8 @@ fn min_support_as_fraction_and_count_agree() {
     for c in [1u64, 5, 20, 60, 200] {
         let f = c as f64 / 200.0;
         assert_eq!(
-            FPGrowth::new(c).fit(&tx).unwrap(),
-            FPGrowth::new(f).fit(&tx).unwrap()
+            FpGrowth::new(c).fit(&tx).unwrap(),
+            FpGrowth::new(f).fit(&tx).unwrap()
         );
     }
     // 0.01 of 9835 is 98.35: a set needs 99 transactions, as mlxtend's float test says.
@@ -254,7 +257,7 @@ fn results_are_deterministic_across_runs_and_thread_counts() {
         .build()
         .unwrap();
     let run = || {
-        let sets = FPGrowth::new(0.05).fit(&tx).unwrap();
+        let sets = FpGrowth::new(0.05).fit(&tx).unwrap();
         let rules = AssociationRules::new()
             .min_confidence(0.2)
             .fit(&sets)
@@ -289,8 +292,8 @@ fn results_do_not_depend_on_transaction_order() {
     let b = Transactions::from_baskets(&shuffled).unwrap();
     for s in [0.01, 0.05, 0.2] {
         assert_eq!(
-            FPGrowth::new(s).fit(&a).unwrap().to_named(),
-            FPGrowth::new(s).fit(&b).unwrap().to_named()
+            FpGrowth::new(s).fit(&a).unwrap().to_named(),
+            FpGrowth::new(s).fit(&b).unwrap().to_named()
         );
         assert_eq!(
             ClosedItemsets::new(s).fit(&a).unwrap().to_named(),
@@ -335,7 +338,7 @@ fn rules_from_maximal_sets_need_the_transactions() {
         .unwrap();
     let all = AssociationRules::new()
         .min_confidence(0.1)
-        .fit(&FPGrowth::new(0.1).fit(&tx).unwrap())
+        .fit(&FpGrowth::new(0.1).fit(&tx).unwrap())
         .unwrap();
     // Every rule of a maximal set is a rule of the full result, with the same metrics.
     for r in rules.iter() {
@@ -346,23 +349,25 @@ fn rules_from_maximal_sets_need_the_transactions() {
         assert_eq!(twin, r);
     }
     let other = Transactions::from_baskets([["z"]]).unwrap();
-    assert!(
-        AssociationRules::new()
-            .fit_with_transactions(&max, &other)
-            .is_err()
-    );
+    assert!(matches!(
+        AssociationRules::new().fit_with_transactions(&max, &other),
+        Err(Error::InvalidData {
+            what: "transactions",
+            ..
+        })
+    ));
 }
 
 #[test]
 fn rules_sort_filter_and_top_k_by_any_metric() {
     let tx = small();
-    let sets = FPGrowth::new(0.05).fit(&tx).unwrap();
+    let sets = FpGrowth::new(0.05).fit(&tx).unwrap();
     let rules = AssociationRules::new()
         .min_confidence(0.0)
         .fit(&sets)
         .unwrap();
     assert!(rules.len() > 20);
-    for m in Metric::ALL {
+    for m in RuleMetric::ALL {
         let sorted = rules.sorted_by(m);
         assert!(
             sorted
@@ -374,7 +379,7 @@ fn rules_sort_filter_and_top_k_by_any_metric() {
         );
         let top = rules.top_k(m, 5);
         assert_eq!(top.rules(), &sorted.rules()[..5]);
-        let t = sorted.get(10).metric(m);
+        let t = sorted.get(10).expect("more than 20 rules").metric(m);
         let kept = rules.filter(m, t);
         assert!(kept.iter().all(|r| r.metric(m) >= t));
         assert_eq!(
@@ -382,7 +387,7 @@ fn rules_sort_filter_and_top_k_by_any_metric() {
             rules.iter().filter(|r| r.metric(m) >= t).count()
         );
         // A threshold in fit equals filtering afterwards.
-        if m.name() != "representativity" && (m != Metric::Lift || t.is_finite()) {
+        if m.name() != "representativity" && (m != RuleMetric::Lift || t.is_finite()) {
             let direct = AssociationRules::new().min_metric(m, t).fit(&sets).unwrap();
             assert_eq!(direct, kept);
         }
@@ -420,11 +425,60 @@ fn results_round_trip_through_serde_and_persist() {
         tx
     );
     assert!(from_bytes::<Rules>(&to_bytes(&sets).unwrap()).is_err());
-    let est: FPGrowth =
-        serde_json::from_str(&serde_json::to_string(&FPGrowth::new(3u64).max_len(2)).unwrap())
+    let est: FpGrowth =
+        serde_json::from_str(&serde_json::to_string(&FpGrowth::new(3u64).max_len(2)).unwrap())
             .unwrap();
     assert_eq!(
         est.fit(&tx).unwrap(),
-        FPGrowth::new(3u64).max_len(2).fit(&tx).unwrap()
+        FpGrowth::new(3u64).max_len(2).fit(&tx).unwrap()
     );
+}
+
+#[test]
+fn blank_lines_are_not_transactions_in_either_format() {
+    // The one parsing rule: a line with no item is skipped, whatever the format and the
+    // line ending; errors still name physical lines.
+    let fimi = Transactions::parse_fimi(b"\n1 2\r\n\n  \t\n2 3\n\n3", "t.dat").unwrap();
+    assert_eq!(fimi.len(), 3);
+    assert_eq!(fimi.n_entries(), 5);
+    let baskets = Transactions::parse_baskets(",,\r\n\na,b\r\n \n,\nb,c,\n\nc").unwrap();
+    assert_eq!(baskets.len(), 3);
+    assert_eq!(baskets.n_entries(), 5);
+    // The same baskets either way, so the same miners' results.
+    assert_eq!(
+        FpGrowth::new(1u64).fit(&fimi).unwrap().counts_by_len(),
+        FpGrowth::new(1u64).fit(&baskets).unwrap().counts_by_len()
+    );
+    assert!(matches!(
+        Transactions::parse_fimi(b"1\n\n\nx\n", "t.dat"),
+        Err(Error::Parse { line: 4, .. })
+    ));
+    // An explicit empty basket is a transaction.
+    let explicit = Transactions::from_baskets([vec!["a"], vec![], vec!["a", "b"]]).unwrap();
+    assert_eq!(explicit.len(), 3);
+    assert_eq!(explicit.get(1), Some(&[][..]));
+}
+
+#[test]
+fn out_of_range_accessors_are_none() {
+    let tx = small();
+    let sets = FpGrowth::new(0.1).fit(&tx).unwrap();
+    let n = sets.len();
+    assert!(sets.get(n - 1).is_some() && sets.get(n).is_none());
+    assert!(sets.support(n - 1).is_some() && sets.support(n).is_none());
+    assert!(sets.names(n - 1).is_some() && sets.names(n).is_none());
+    let rules = AssociationRules::new()
+        .min_confidence(0.0)
+        .fit(&sets)
+        .unwrap();
+    let r = rules.len();
+    assert!(rules.get(r - 1).is_some() && rules.get(r).is_none());
+    assert!(rules.antecedent_names(r).is_none());
+    assert!(rules.consequent_names(r).is_none());
+    assert_eq!(
+        rules.antecedent_names(0).unwrap().len(),
+        rules.get(0).unwrap().antecedent.len()
+    );
+    assert!(tx.get(tx.len()).is_none());
+    assert!(tx.item_name(tx.n_items() as u32).is_none());
 }

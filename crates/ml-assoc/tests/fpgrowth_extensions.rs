@@ -5,7 +5,7 @@
 
 mod common;
 
-use ml_assoc::{Apriori, Eclat, FPGrowth, Transactions};
+use ml_assoc::{Apriori, Eclat, FpGrowth, Transactions};
 
 /// Baskets over `m` items where the items of each group of `group` consecutive ids above
 /// `m / 2` always come together, plus independent noise items below `m / 2`.
@@ -32,10 +32,10 @@ fn grouped_baskets(n: usize, m: usize, group: usize, seed: u64) -> Vec<Vec<Strin
 fn perfect_extensions_match_eclat_and_apriori_at_every_length() {
     let tx = Transactions::from_baskets(grouped_baskets(400, 40, 4, 7)).unwrap();
     for min in [6u64, 20] {
-        let full = FPGrowth::new(min).fit(&tx).unwrap();
+        let full = FpGrowth::new(min).fit(&tx).unwrap();
         assert_eq!(full, Eclat::new(min).fit(&tx).unwrap(), "min {min}");
         for max_len in [1, 2, 3, 5, 8] {
-            let fp = FPGrowth::new(min).max_len(max_len).fit(&tx).unwrap();
+            let fp = FpGrowth::new(min).max_len(max_len).fit(&tx).unwrap();
             assert_eq!(
                 fp,
                 Apriori::new(min).max_len(max_len).fit(&tx).unwrap(),
@@ -51,10 +51,10 @@ fn many_items_match_eclat() {
     // More than 256 frequent items, so conditional bases are counted sparsely.
     let tx = Transactions::from_baskets(grouped_baskets(3000, 1200, 3, 11)).unwrap();
     for min in [2u64, 4] {
-        let fp = FPGrowth::new(min).fit(&tx).unwrap();
+        let fp = FpGrowth::new(min).fit(&tx).unwrap();
         assert_eq!(fp, Eclat::new(min).fit(&tx).unwrap(), "min {min}");
         assert_eq!(
-            FPGrowth::new(min).max_len(2).fit(&tx).unwrap(),
+            FpGrowth::new(min).max_len(2).fit(&tx).unwrap(),
             Eclat::new(min).max_len(2).fit(&tx).unwrap(),
             "min {min}"
         );
@@ -71,7 +71,7 @@ fn nested_baskets_form_a_single_path() {
     for min in [1u64, 3, 12] {
         for max_len in [2usize, 5, 12] {
             assert_eq!(
-                FPGrowth::new(min).max_len(max_len).fit(&tx).unwrap(),
+                FpGrowth::new(min).max_len(max_len).fit(&tx).unwrap(),
                 Eclat::new(min).max_len(max_len).fit(&tx).unwrap(),
                 "min {min} max_len {max_len}"
             );
@@ -82,11 +82,11 @@ fn nested_baskets_form_a_single_path() {
 #[test]
 fn groceries_low_support_matches_eclat() {
     let tx = common::groceries();
-    let fp = FPGrowth::new(0.001).fit(&tx).unwrap();
+    let fp = FpGrowth::new(0.001).fit(&tx).unwrap();
     assert_eq!(fp.len(), 13492);
     assert_eq!(fp, Eclat::new(0.001).fit(&tx).unwrap());
     assert_eq!(
-        FPGrowth::new(0.001).max_len(3).fit(&tx).unwrap(),
+        FpGrowth::new(0.001).max_len(3).fit(&tx).unwrap(),
         Eclat::new(0.001).max_len(3).fit(&tx).unwrap()
     );
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use ml_assoc::{Apriori, Eclat, FPGrowth, Transactions};
+use ml_assoc::{Apriori, Eclat, FpGrowth, Transactions};
 
 /// Peak resident memory of this process in kB (Linux), if known.
 fn peak_rss_kb() -> Option<u64> {
@@ -34,11 +34,11 @@ fn large_sparse_data_mines_in_bounded_memory() {
         .unwrap();
     drop(baskets);
     let min = 0.0005; // 50 baskets
-    let fp = FPGrowth::new(min).fit(&tx).unwrap();
+    let fp = FpGrowth::new(min).fit(&tx).unwrap();
     let ec = Eclat::new(min).fit(&tx).unwrap();
     assert_eq!(fp, ec);
     let ap = Apriori::new(min).max_len(3).fit(&tx).unwrap();
-    assert_eq!(ap, FPGrowth::new(min).max_len(3).fit(&tx).unwrap());
+    assert_eq!(ap, FpGrowth::new(min).max_len(3).fit(&tx).unwrap());
     let by_len = fp.counts_by_len();
     assert!(by_len.len() >= 3 && by_len[2] > 1000, "{by_len:?}");
     if let Some(kb) = peak_rss_kb() {

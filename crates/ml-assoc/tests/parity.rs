@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 
 use ml_assoc::{
-    Apriori, AssociationRules, ClosedItemsets, Eclat, FPGrowth, MaximalItemsets, Metric,
+    Apriori, AssociationRules, ClosedItemsets, Eclat, FpGrowth, MaximalItemsets, RuleMetric,
 };
 
 #[test]
@@ -14,7 +14,7 @@ fn groceries_itemsets_match_mlxtend_fpgrowth() {
     let tx = common::groceries();
     assert_eq!(tx.len(), 9835);
     let want = common::itemsets("groceries_s0.01_mlxtend_itemsets.tsv");
-    let fp = FPGrowth::new(0.01).fit(&tx).unwrap();
+    let fp = FpGrowth::new(0.01).fit(&tx).unwrap();
     assert_eq!(fp.to_named(), want);
     assert_eq!(Eclat::new(0.01).fit(&tx).unwrap(), fp);
     assert_eq!(Apriori::new(0.01).fit(&tx).unwrap(), fp);
@@ -23,7 +23,7 @@ fn groceries_itemsets_match_mlxtend_fpgrowth() {
 #[test]
 fn groceries_rules_match_mlxtend_association_rules() {
     let tx = common::groceries();
-    let sets = FPGrowth::new(0.01).fit(&tx).unwrap();
+    let sets = FpGrowth::new(0.01).fit(&tx).unwrap();
     let rules = AssociationRules::new()
         .min_confidence(0.3)
         .fit(&sets)
@@ -31,9 +31,9 @@ fn groceries_rules_match_mlxtend_association_rules() {
     let text = common::fixture("groceries_s0.01_c0.3_mlxtend_rules.tsv");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').skip(2).collect();
-    let metrics: Vec<Metric> = header
+    let metrics: Vec<RuleMetric> = header
         .iter()
-        .map(|h| *Metric::ALL.iter().find(|m| m.name() == *h).unwrap())
+        .map(|h| *RuleMetric::ALL.iter().find(|m| m.name() == *h).unwrap())
         .collect();
     let mut want: HashMap<(String, String), Vec<f64>> = HashMap::new();
     for l in lines.filter(|l| !l.is_empty()) {
@@ -48,14 +48,14 @@ fn groceries_rules_match_mlxtend_association_rules() {
     };
     for i in 0..rules.len() {
         let key = (
-            side(rules.antecedent_names(i)),
-            side(rules.consequent_names(i)),
+            side(rules.antecedent_names(i).expect("rule i < len")),
+            side(rules.consequent_names(i).expect("rule i < len")),
         );
         let vals = want
             .get(&key)
             .unwrap_or_else(|| panic!("rule {key:?} not in mlxtend's"));
         for (m, &w) in metrics.iter().zip(vals) {
-            let got = rules.get(i).metric(*m);
+            let got = rules.get(i).expect("rule i < len").metric(*m);
             // Same counts and the same floating-point expressions as mlxtend: only
             // rounding in a different order could differ, far below 1e-12.
             assert!(
@@ -72,7 +72,7 @@ fn retail_itemsets_match_pyfim() {
     let tx = common::retail();
     assert_eq!(tx.len(), 88162);
     let want = common::itemsets("retail_s0.001_pyfim_itemsets.tsv");
-    let fp = FPGrowth::new(0.001).fit(&tx).unwrap();
+    let fp = FpGrowth::new(0.001).fit(&tx).unwrap();
     assert_eq!(fp.len(), 7589);
     assert_eq!(fp.to_named(), want);
     assert_eq!(Eclat::new(0.001).fit(&tx).unwrap(), fp);
@@ -122,7 +122,7 @@ fn retail_closed_and_maximal_counts_match_pyfim() {
 #[test]
 fn rules_from_closed_sets_equal_rules_from_all_sets() {
     let tx = common::groceries();
-    let all = FPGrowth::new(0.01).fit(&tx).unwrap();
+    let all = FpGrowth::new(0.01).fit(&tx).unwrap();
     let closed = ClosedItemsets::new(0.01).fit(&tx).unwrap();
     let r = AssociationRules::new().min_confidence(0.3);
     let mut a: Vec<_> = r.fit(&all).unwrap().rules().to_vec();

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use ml_assoc::{
-    Apriori, ClosedItemsets, Eclat, FPGrowth, FrequentItemsets, MaximalItemsets, Transactions,
+    Apriori, ClosedItemsets, Eclat, FpGrowth, FrequentItemsets, MaximalItemsets, Transactions,
 };
 use proptest::prelude::*;
 
@@ -60,12 +60,12 @@ proptest! {
     #[test]
     fn apriori_eclat_fpgrowth_agree_with_brute_force((tx, min, max_len) in data()) {
         let want = brute_force(&tx, min, usize::MAX);
-        let fp = FPGrowth::new(min).fit(&tx).unwrap();
+        let fp = FpGrowth::new(min).fit(&tx).unwrap();
         prop_assert_eq!(listed(&fp), want.clone());
         prop_assert_eq!(&Eclat::new(min).fit(&tx).unwrap(), &fp);
         prop_assert_eq!(&Apriori::new(min).fit(&tx).unwrap(), &fp);
         let capped: Vec<_> = want.into_iter().filter(|s| s.0.len() <= max_len).collect();
-        let fp_l = FPGrowth::new(min).max_len(max_len).fit(&tx).unwrap();
+        let fp_l = FpGrowth::new(min).max_len(max_len).fit(&tx).unwrap();
         prop_assert_eq!(listed(&fp_l), capped);
         prop_assert_eq!(&Eclat::new(min).max_len(max_len).fit(&tx).unwrap(), &fp_l);
         prop_assert_eq!(&Apriori::new(min).max_len(max_len).fit(&tx).unwrap(), &fp_l);
@@ -73,7 +73,7 @@ proptest! {
 
     #[test]
     fn support_is_anti_monotone((tx, min, _l) in data()) {
-        let fp = FPGrowth::new(min).fit(&tx).unwrap();
+        let fp = FpGrowth::new(min).fit(&tx).unwrap();
         for s in fp.iter() {
             prop_assert!(s.count >= min);
             for drop in 0..s.items.len() {
@@ -81,7 +81,7 @@ proptest! {
                 if sub.is_empty() { continue; }
                 let j = fp.position(&sub);
                 prop_assert!(j.is_some(), "subset {:?} of {:?} missing", sub, s.items);
-                prop_assert!(fp.get(j.unwrap()).count >= s.count);
+                prop_assert!(fp.get(j.unwrap()).unwrap().count >= s.count);
             }
         }
     }
@@ -105,7 +105,7 @@ proptest! {
             v.sort();
             v
         };
-        prop_assert_eq!(FPGrowth::new(min).fit(&a).unwrap().to_named(), unname(FPGrowth::new(min).fit(&b).unwrap().to_named()));
+        prop_assert_eq!(FpGrowth::new(min).fit(&a).unwrap().to_named(), unname(FpGrowth::new(min).fit(&b).unwrap().to_named()));
         prop_assert_eq!(Eclat::new(min).fit(&a).unwrap().to_named(), unname(Eclat::new(min).fit(&b).unwrap().to_named()));
         prop_assert_eq!(Apriori::new(min).fit(&a).unwrap().to_named(), unname(Apriori::new(min).fit(&b).unwrap().to_named()));
         prop_assert_eq!(ClosedItemsets::new(min).fit(&a).unwrap().to_named(), unname(ClosedItemsets::new(min).fit(&b).unwrap().to_named()));
@@ -131,4 +131,29 @@ proptest! {
         prop_assert!(maximal.iter().all(|x| closed.contains(x)));
         prop_assert!(closed.iter().all(|x| all.contains(x)));
     }
+}
+
+/// `ml_core::datasets` parses basket and FIMI text by the same rule as `Transactions`:
+/// the same transactions, blank and item-less lines dropped, empty fields ignored.
+#[test]
+fn datasets_parsers_follow_the_transactions_rule() {
+    let baskets = ",,,\nmilk, bread\n\n  \neggs,\nmilk,,bread\n,\r\nbread ,milk\n";
+    let via_datasets =
+        Transactions::from_baskets(ml_core::datasets::parse_baskets(baskets, "b").unwrap())
+            .unwrap();
+    assert_eq!(via_datasets, Transactions::parse_baskets(baskets).unwrap());
+    assert_eq!(via_datasets.len(), 4);
+
+    let fimi = "1 2 3\n\n   \n4 1\r\n2\n";
+    let ids = ml_core::datasets::parse_fimi(fimi, "f").unwrap();
+    let via_datasets = Transactions::from_baskets(
+        ids.iter()
+            .map(|t| t.iter().map(|i| i.to_string()).collect::<Vec<_>>()),
+    )
+    .unwrap();
+    assert_eq!(
+        via_datasets,
+        Transactions::parse_fimi(fimi.as_bytes(), "f").unwrap()
+    );
+    assert_eq!(via_datasets.len(), 3);
 }

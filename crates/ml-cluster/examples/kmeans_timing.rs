@@ -11,9 +11,9 @@
 use std::time::Instant;
 
 use faer::Mat;
-use ml_cluster::{Algorithm, KMeans};
+use ml_cluster::{KMeans, KMeansAlgorithm};
 
-fn time(name: &str, x: &Mat<f64>, k: usize, algorithm: Algorithm, repeats: usize) {
+fn time(name: &str, x: &Mat<f64>, k: usize, algorithm: KMeansAlgorithm, repeats: usize) {
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..repeats {
@@ -39,7 +39,7 @@ fn time(name: &str, x: &Mat<f64>, k: usize, algorithm: Algorithm, repeats: usize
 
 fn main() {
     let digits = ml_core::datasets::load_digits().expect("digits").data;
-    for algorithm in [Algorithm::Lloyd, Algorithm::Elkan] {
+    for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Elkan] {
         time("digits k=10", &digits, 10, algorithm, 21);
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,7 +52,7 @@ fn main() {
             let o = (i * d + j) * 8;
             f64::from_le_bytes(bytes[o..o + 8].try_into().expect("8 bytes"))
         });
-        for algorithm in [Algorithm::Lloyd, Algorithm::Elkan] {
+        for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Elkan] {
             time(&format!("{path} {n}x{d} k={k}"), &x, k, algorithm, 5);
         }
     }

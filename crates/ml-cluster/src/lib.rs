@@ -6,12 +6,17 @@
 //! traits, with [`elbow`] and [`silhouette_over_k`] for choosing k and
 //! [`quantize_colors`] for colour quantisation of images. Mean-shift, DBSCAN
 //! and k-nearest-neighbour models over k-d trees will join it here.
+//!
+//! Every `fit`, `predict`, `transform` and `score` takes `impl Into<Features>`
+//! ([`ml_core::Features`]); the k-means family has no sparse path yet, so CSR input
+//! returns [`ml_core::Error::Unsupported`]. Finite data whose scale makes squared
+//! distances or centres overflow is refused with [`ml_core::Error::InvalidData`].
 
 pub mod kmeans;
 pub mod quantize;
 
 pub use kmeans::{
-    Algorithm, Init, KMeans, KMeansModel, MiniBatchKMeans, MiniBatchKMeansModel, elbow,
+    KMeans, KMeansAlgorithm, KMeansInit, KMeansModel, MiniBatchKMeans, MiniBatchKMeansModel, elbow,
     silhouette_over_k,
 };
 pub use quantize::{Quantized, fit_palette, quantize_colors};

@@ -7,10 +7,10 @@
 //! Decoding and encoding image files is left to an image crate; here an image is a
 //! matrix with one row per pixel and one column per channel.
 
-use faer::{Mat, MatRef};
+use faer::Mat;
 use rand::seq::index;
 
-use ml_core::{Error, Result, validate};
+use ml_core::{Error, Features, Result, validate};
 
 use crate::{KMeans, KMeansModel};
 
@@ -44,8 +44,10 @@ impl Quantized {
     /// was computed from), over every pixel and channel, in the units of `pixels`.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] when `pixels` is not the shape of the image.
-    pub fn mse(&self, pixels: MatRef<'_, f64>) -> Result<f64> {
+    /// [`Error::ShapeMismatch`] when `pixels` is not the shape of the image;
+    /// [`Error::Unsupported`] for sparse (CSR) `pixels`.
+    pub fn mse<'a>(&self, pixels: impl Into<Features<'a>>) -> Result<f64> {
+        let pixels = pixels.into().dense("Quantized")?;
         if pixels.nrows() != self.labels.len() {
             return Err(Error::ShapeMismatch {
                 what: "number of pixels (rows)",
@@ -75,13 +77,15 @@ impl Quantized {
 /// # Errors
 /// [`Error::InvalidParameter`] for `n_colors` or `sample_size` of 0,
 /// [`Error::EmptyInput`] or [`Error::NonFinite`] for `pixels`,
-/// [`Error::TooFewSamples`] when the sample has fewer pixels than `n_colors`.
-pub fn fit_palette(
-    pixels: MatRef<'_, f64>,
+/// [`Error::TooFewSamples`] when the sample has fewer pixels than `n_colors`,
+/// [`Error::Unsupported`] for sparse (CSR) `pixels`.
+pub fn fit_palette<'a>(
+    pixels: impl Into<Features<'a>>,
     n_colors: usize,
     sample_size: usize,
     seed: u64,
 ) -> Result<KMeansModel> {
+    let pixels = pixels.into().dense("KMeans")?;
     validate::at_least("n_colors", n_colors, 1, "at least 1")?;
     validate::at_least("sample_size", sample_size, 1, "at least 1")?;
     validate::matrix(pixels)?;
@@ -120,12 +124,13 @@ pub fn fit_palette(
 ///
 /// # Errors
 /// As [`fit_palette`].
-pub fn quantize_colors(
-    pixels: MatRef<'_, f64>,
+pub fn quantize_colors<'a>(
+    pixels: impl Into<Features<'a>>,
     n_colors: usize,
     sample_size: usize,
     seed: u64,
 ) -> Result<Quantized> {
+    let pixels = pixels.into().dense("KMeans")?;
     let model = fit_palette(pixels, n_colors, sample_size, seed)?;
     let labels = model.predict(pixels)?;
     Ok(Quantized {

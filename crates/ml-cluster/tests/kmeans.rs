@@ -3,7 +3,7 @@
 //! thread-count independence, bad input and the conformance kit.
 
 use faer::{Mat, MatRef};
-use ml_cluster::{Algorithm, Init, KMeans, KMeansModel};
+use ml_cluster::{KMeans, KMeansAlgorithm, KMeansInit, KMeansModel};
 use ml_core::Error;
 use ml_core::datasets::{load_digits, load_iris};
 use ml_core::metrics::adjusted_rand_score;
@@ -11,15 +11,9 @@ use proptest::prelude::*;
 use rand::Rng;
 use serde_json::Value;
 
-fn fixture() -> Value {
-    serde_json::from_str(include_str!("data/kmeans.json")).expect("valid fixture JSON")
-}
+mod common;
 
-fn mat_of(v: &Value) -> Mat<f64> {
-    let rows = v.as_array().expect("rows");
-    let d = rows[0].as_array().expect("row").len();
-    Mat::from_fn(rows.len(), d, |i, j| rows[i][j].as_f64().expect("number"))
-}
+use common::{fixture, iris, mat_of};
 
 fn sum(x: MatRef<'_, f64>) -> f64 {
     (0..x.nrows())
@@ -68,11 +62,11 @@ fn parity_with_scikit_learn_from_given_centres() {
         let x = data_of(case);
         let k = case["k"].as_u64().expect("k") as usize;
         let algorithm = match case["algorithm"].as_str() {
-            Some("elkan") => Algorithm::Elkan,
-            _ => Algorithm::Lloyd,
+            Some("elkan") => KMeansAlgorithm::Elkan,
+            _ => KMeansAlgorithm::Lloyd,
         };
         let est = KMeans::new(k)
-            .init(Init::Centres(mat_of(&case["init"])))
+            .init(KMeansInit::Centres(mat_of(&case["init"])))
             .tol(case["tol"].as_f64().expect("tol"))
             .algorithm(algorithm);
         let model = match case.get("weight") {
@@ -148,7 +142,7 @@ fn separated_blobs(k: usize, per: usize, d: usize, seed: u64) -> (Mat<f64>, Vec<
 fn seeded_kmeans_plusplus_recovers_separated_blobs() {
     let (x, truth) = separated_blobs(6, 80, 3, 1);
     for seed in 0..10 {
-        for algorithm in [Algorithm::Lloyd, Algorithm::Elkan] {
+        for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Elkan] {
             let model = KMeans::new(6)
                 .seed(seed)
                 .algorithm(algorithm)
@@ -192,7 +186,7 @@ fn best_of_ten_kmeans_plusplus_matches_scikit_learn_on_digits() {
 fn random_init_with_ten_runs_finds_the_iris_optimum() {
     let x = load_iris().expect("iris").data;
     let model = KMeans::new(3)
-        .init(Init::Random)
+        .init(KMeansInit::Random)
         .seed(3)
         .fit(x.as_ref())
         .expect("fit");
@@ -212,7 +206,7 @@ fn elkan_gives_lloyds_labels_from_the_same_start() {
         let lloyd = KMeans::new(10).seed(seed).fit(x.as_ref()).expect("fit");
         let elkan = KMeans::new(10)
             .seed(seed)
-            .algorithm(Algorithm::Elkan)
+            .algorithm(KMeansAlgorithm::Elkan)
             .fit(x.as_ref())
             .expect("fit");
         assert_eq!(lloyd.labels(), elkan.labels(), "seed {seed}");
@@ -224,7 +218,7 @@ fn elkan_gives_lloyds_labels_from_the_same_start() {
 #[test]
 fn same_model_on_one_and_two_threads() {
     let x = load_digits().expect("digits").data;
-    let fit = |threads: usize, algorithm: Algorithm| -> KMeansModel {
+    let fit = |threads: usize, algorithm: KMeansAlgorithm| -> KMeansModel {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -237,7 +231,7 @@ fn same_model_on_one_and_two_threads() {
                     .expect("fit")
             })
     };
-    for algorithm in [Algorithm::Lloyd, Algorithm::Elkan] {
+    for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Elkan] {
         let one = fit(1, algorithm);
         let two = fit(2, algorithm);
         assert_eq!(one, two, "{algorithm:?}: bit-identical models");
@@ -285,7 +279,7 @@ fn bad_input_is_a_typed_error() {
     );
     assert!(matches!(
         KMeans::new(3)
-            .init(Init::Centres(Mat::zeros(2, 4)))
+            .init(KMeansInit::Centres(Mat::zeros(2, 4)))
             .fit(x.as_ref()),
         Err(Error::ShapeMismatch {
             expected: 3,
@@ -295,7 +289,7 @@ fn bad_input_is_a_typed_error() {
     ));
     assert!(matches!(
         KMeans::new(3)
-            .init(Init::Centres(Mat::zeros(3, 5)))
+            .init(KMeansInit::Centres(Mat::zeros(3, 5)))
             .fit(x.as_ref()),
         Err(Error::ShapeMismatch {
             expected: 4,
@@ -306,7 +300,7 @@ fn bad_input_is_a_typed_error() {
     let mut c = Mat::<f64>::zeros(3, 4);
     c[(1, 2)] = f64::NAN;
     assert!(matches!(
-        KMeans::new(3).init(Init::Centres(c)).fit(x.as_ref()),
+        KMeans::new(3).init(KMeansInit::Centres(c)).fit(x.as_ref()),
         Err(Error::NonFinite { row: 1, col: 2, .. })
     ));
     let mut bad = x.clone();
@@ -346,8 +340,8 @@ fn bad_input_is_a_typed_error() {
 #[test]
 fn fewer_distinct_points_than_clusters() {
     let x = Mat::from_fn(6, 2, |i, j| if i < 4 { 1.0 } else { 5.0 + j as f64 });
-    for algorithm in [Algorithm::Lloyd, Algorithm::Elkan] {
-        for init in [Init::KMeansPlusPlus, Init::Random] {
+    for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Elkan] {
+        for init in [KMeansInit::KMeansPlusPlus, KMeansInit::Random] {
             let model = KMeans::new(4)
                 .init(init)
                 .algorithm(algorithm)
@@ -375,12 +369,12 @@ fn sample_weight_two_equals_duplicated_rows() {
     let xd = Mat::from_fn(dup_rows.len(), 4, |i, j| x[(dup_rows[i], j)]);
     let start = Mat::from_fn(3, 4, |i, j| x[(i * 50, j)]);
     let a = KMeans::new(3)
-        .init(Init::Centres(start.clone()))
+        .init(KMeansInit::Centres(start.clone()))
         .tol(0.0)
         .fit_weighted(x.as_ref(), &w)
         .expect("fit");
     let b = KMeans::new(3)
-        .init(Init::Centres(start))
+        .init(KMeansInit::Centres(start))
         .tol(0.0)
         .fit(xd.as_ref())
         .expect("fit");
@@ -407,7 +401,7 @@ proptest! {
     /// labels lie in 0..k, and the final inertia is at most the last step's.
     #[test]
     fn inertia_never_increases((x, k) in small_data(), seed in 0u64..1000, elkan in any::<bool>()) {
-        let algorithm = if elkan { Algorithm::Elkan } else { Algorithm::Lloyd };
+        let algorithm = if elkan { KMeansAlgorithm::Elkan } else { KMeansAlgorithm::Lloyd };
         let model = KMeans::new(k).seed(seed).tol(0.0).algorithm(algorithm).fit(x.as_ref()).unwrap();
         let h = model.inertia_history();
         prop_assert_eq!(h.len(), model.n_iter());
@@ -431,18 +425,14 @@ proptest! {
         }
         let xp = Mat::from_fn(n, x.ncols(), |i, j| x[(perm[i], j)]);
         let start = Mat::from_fn(k, x.ncols(), |i, j| x[(i, j)]);
-        let a = KMeans::new(k).init(Init::Centres(start.clone())).fit(x.as_ref()).unwrap();
-        let b = KMeans::new(k).init(Init::Centres(start)).fit(xp.as_ref()).unwrap();
+        let a = KMeans::new(k).init(KMeansInit::Centres(start.clone())).fit(x.as_ref()).unwrap();
+        let b = KMeans::new(k).init(KMeansInit::Centres(start)).fit(xp.as_ref()).unwrap();
         prop_assert!((a.inertia() - b.inertia()).abs() <= 1e-9 * a.inertia().max(1e-12));
         prop_assert_eq!(a.n_iter(), b.n_iter());
         for (&p, &lb) in perm.iter().zip(b.labels()) {
             prop_assert_eq!(a.labels()[p], lb);
         }
     }
-}
-
-fn iris() -> Mat<f64> {
-    load_iris().expect("iris").data
 }
 
 ml_core::conformance_tests!(
@@ -455,14 +445,78 @@ ml_core::conformance_tests!(
 ml_core::conformance_tests!(
     kmeans_elkan,
     clusterer,
-    || KMeans::new(3).seed(7).algorithm(Algorithm::Elkan),
+    || KMeans::new(3).seed(7).algorithm(KMeansAlgorithm::Elkan),
     iris(),
     3
 );
 ml_core::conformance_tests!(
     kmeans_random,
     clusterer,
-    || KMeans::new(4).init(Init::Random).seed(2),
+    || KMeans::new(4).init(KMeansInit::Random).seed(2),
     iris(),
     4
 );
+
+#[test]
+fn sparse_input_is_unsupported() {
+    let x = iris();
+    let csr = ml_core::sparse::csr_from_dense(x.as_ref()).expect("csr");
+    let unsupported = |r: Result<KMeansModel, Error>| {
+        assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
+    };
+    unsupported(KMeans::new(3).fit(&csr));
+    unsupported(KMeans::new(3).fit_weighted(&csr, &[1.0; 150]));
+    let model = KMeans::new(3).fit(&x).expect("fit");
+    assert!(matches!(
+        model.predict(&csr),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        model.transform(&csr),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(model.score(&csr), Err(Error::Unsupported { .. })));
+    assert!(matches!(
+        ml_cluster::elbow(&csr, [2], &KMeans::new(2)),
+        Err(Error::Unsupported { .. })
+    ));
+}
+
+/// Finite input whose squares or means overflow: a typed `InvalidData`, never a panic.
+#[test]
+fn overflowing_values_are_invalid_data() {
+    let big = Mat::from_fn(40, 2, |i, j| {
+        if j == 0 {
+            if i % 2 == 0 { 1e308 } else { -1e308 }
+        } else {
+            i as f64
+        }
+    });
+    let one_sided = Mat::from_fn(40, 2, |i, j| if j == 0 { 1e308 } else { i as f64 });
+    for x in [&big, &one_sided] {
+        for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Elkan] {
+            for init in [KMeansInit::KMeansPlusPlus, KMeansInit::Random] {
+                let r = KMeans::new(2)
+                    .algorithm(algorithm)
+                    .init(init.clone())
+                    .fit(x.as_ref());
+                assert!(
+                    matches!(r, Err(Error::InvalidData { what: "X", .. })),
+                    "{r:?}"
+                );
+            }
+        }
+    }
+    // Weights whose sum overflows.
+    let x = iris();
+    assert!(matches!(
+        KMeans::new(3).fit_weighted(x.as_ref(), &vec![f64::MAX; 150]),
+        Err(Error::InvalidData {
+            what: "sample_weight",
+            ..
+        })
+    ));
+    // Large but safe values still fit.
+    let scaled = Mat::from_fn(150, 4, |i, j| x[(i, j)] * 1e150);
+    assert!(KMeans::new(3).fit(scaled.as_ref()).is_ok());
+}

@@ -3,22 +3,14 @@
 //! independence, bad input and the conformance kit.
 
 use faer::Mat;
-use ml_cluster::{Init, KMeans, MiniBatchKMeans, MiniBatchKMeansModel};
+use ml_cluster::{KMeans, KMeansInit, MiniBatchKMeans, MiniBatchKMeansModel};
 use ml_core::Error;
 use ml_core::datasets::{load_digits, load_iris};
 use ml_core::metrics::adjusted_rand_score;
 use rand::Rng;
-use serde_json::Value;
+mod common;
 
-fn fixture() -> Value {
-    serde_json::from_str(include_str!("data/kmeans.json")).expect("valid fixture JSON")
-}
-
-fn mat_of(v: &Value) -> Mat<f64> {
-    let rows = v.as_array().expect("rows");
-    let d = rows[0].as_array().expect("row").len();
-    Mat::from_fn(rows.len(), d, |i, j| rows[i][j].as_f64().expect("number"))
-}
+use common::{fixture, iris, mat_of};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -171,7 +163,7 @@ fn bad_input_is_a_typed_error() {
     );
     assert!(matches!(
         MiniBatchKMeans::new(3)
-            .init(Init::Centres(Mat::zeros(3, 2)))
+            .init(KMeansInit::Centres(Mat::zeros(3, 2)))
             .fit(x.as_ref()),
         Err(Error::ShapeMismatch {
             expected: 4,
@@ -199,7 +191,7 @@ fn tolerance_and_given_centres() {
     let x = load_iris().expect("iris").data;
     let start = Mat::from_fn(3, 4, |i, j| x[(i * 50, j)]);
     let model = MiniBatchKMeans::new(3)
-        .init(Init::Centres(start))
+        .init(KMeansInit::Centres(start))
         .batch_size(50)
         .tol(1e-3)
         .max_no_improvement(None)
@@ -211,10 +203,6 @@ fn tolerance_and_given_centres() {
         .fit_weighted(x.as_ref(), &vec![2.0; 150])
         .expect("fit");
     assert!(weighted.inertia() < 2.0 * 1.1 * 78.8514);
-}
-
-fn iris() -> Mat<f64> {
-    load_iris().expect("iris").data
 }
 
 ml_core::conformance_tests!(
@@ -239,7 +227,7 @@ fn partial_fit_streams_batches() {
             .expect("first");
         for _ in 0..3 {
             for b in &batches[1..] {
-                PartialFit::partial_fit(&mut model, b.as_ref(), &()).expect("batch");
+                PartialFit::partial_fit(&mut model, b.into(), &()).expect("batch");
             }
         }
         model
@@ -277,4 +265,75 @@ fn partial_fit_streams_batches() {
             ..
         })
     ));
+}
+
+#[test]
+fn sparse_input_is_unsupported_and_overflow_is_invalid_data() {
+    let x = iris();
+    let csr = ml_core::sparse::csr_from_dense(x.as_ref()).expect("csr");
+    let est = MiniBatchKMeans::new(3).batch_size(32);
+    let unsupported = |r: Result<MiniBatchKMeansModel, Error>| {
+        assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
+    };
+    unsupported(est.fit(&csr));
+    unsupported(est.fit_weighted(&csr, &[1.0; 150]));
+    unsupported(est.partial_fit(&csr));
+    let mut model = est.fit(x.as_ref()).expect("fit");
+    assert!(matches!(
+        model.predict(&csr),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        model.transform(&csr),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(model.score(&csr), Err(Error::Unsupported { .. })));
+    assert!(matches!(
+        model.partial_fit(&csr),
+        Err(Error::Unsupported { .. })
+    ));
+
+    // Finite weights whose running totals overflow make the centres NaN: a typed
+    // error, and a streaming model is left as it was.
+    let before = model.clone();
+    let huge = vec![f64::MAX; 150];
+    assert!(matches!(
+        model.partial_fit_weighted(x.as_ref(), &huge),
+        Err(Error::InvalidData { .. })
+    ));
+    assert_eq!(model, before);
+    // A column of ±1e308: the centres overflow instead of panicking.
+    let big = Mat::from_fn(40, 2, |i, j| {
+        if j == 0 {
+            if i % 2 == 0 { 1e308 } else { -1e308 }
+        } else {
+            i as f64
+        }
+    });
+    for r in [
+        MiniBatchKMeans::new(2).batch_size(8).fit(big.as_ref()),
+        MiniBatchKMeans::new(2)
+            .batch_size(8)
+            .partial_fit(big.as_ref()),
+    ] {
+        match r {
+            Ok(m) => assert!(m.cluster_centers().col(0).iter().all(|v| v.is_finite())),
+            Err(e) => assert!(matches!(e, Error::InvalidData { .. }), "{e:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_huge_max_iter_does_not_wrap() {
+    let x = iris();
+    let model = MiniBatchKMeans::new(3)
+        .batch_size(16)
+        .max_iter(usize::MAX)
+        .seed(1)
+        .fit(x.as_ref())
+        .expect("fit");
+    // Early stopping ends the run; with a wrapped product it would not have run at all
+    // or run a different number of steps.
+    assert!(model.converged());
+    assert!(model.n_steps() >= 1);
 }

@@ -15,10 +15,42 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// An input had no rows or no columns (or a list had no elements).
-    #[error("{what} is empty: need at least one sample and one feature")]
+    #[error("{what} is empty")]
     EmptyInput {
-        /// Which input was empty (`"X"`, `"y"`, `"transactions"`...).
+        /// Which input was empty (`"X"`, `"y"`, `"vocabulary"`, `"transactions"`...).
         what: &'static str,
+    },
+    /// Input data that is well-formed in type but not usable: what it is, where the
+    /// problem is, and why (an unsorted CSR row, an overflow of the data's scale, a
+    /// constant column where variation is needed...).
+    #[error("invalid {what}{}: {reason}", location_suffix(.location))]
+    InvalidData {
+        /// Which input (`"X"`, `"y"`, `"sample_weight"`, `"model file"`...).
+        what: &'static str,
+        /// Where in it (`"row 3"`, `"column 2"`), or empty for the input as a whole.
+        location: String,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// The estimator has no path for this kind of input (sparse input to an estimator
+    /// that needs dense data, say).
+    #[error("{estimator} does not support {input}")]
+    Unsupported {
+        /// The estimator (its type name).
+        estimator: &'static str,
+        /// The kind of input (`"sparse (CSR) input"`).
+        input: &'static str,
+    },
+    /// A size derived from the parameters or the data exceeds what can be computed or
+    /// allocated (a feature expansion of 10^12 columns, 2^40 candidate rules...).
+    #[error("{what} would be {requested}, above the limit of {limit}")]
+    LimitExceeded {
+        /// What was being sized.
+        what: &'static str,
+        /// The size asked for (saturated at `usize::MAX` when it overflows).
+        requested: usize,
+        /// The largest size allowed.
+        limit: usize,
     },
     /// Two sizes that must agree do not.
     #[error("shape mismatch in {what}: expected {expected}, got {got}")]
@@ -175,6 +207,15 @@ impl fmt::Display for PersistError {
 
 impl std::error::Error for PersistError {}
 
+/// `" at {location}"`, or nothing for an empty location.
+fn location_suffix(location: &str) -> String {
+    if location.is_empty() {
+        String::new()
+    } else {
+        format!(" at {location}")
+    }
+}
+
 impl Error {
     /// An [`Error::InvalidParameter`] for `name = value`, expected `expected`.
     pub fn invalid_parameter(
@@ -186,6 +227,15 @@ impl Error {
             name,
             value: format!("{value:?}"),
             expected,
+        }
+    }
+
+    /// An [`Error::InvalidData`] for the input `what` as a whole (no location).
+    pub fn invalid_data(what: &'static str, reason: impl Into<String>) -> Self {
+        Self::InvalidData {
+            what,
+            location: String::new(),
+            reason: reason.into(),
         }
     }
 

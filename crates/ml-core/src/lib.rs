@@ -3,8 +3,13 @@
 //! Every family crate (`ml-supervised`, `ml-cluster`, `ml-decomp`, `ml-assoc`) builds on
 //! what is here and on no other crate of the workspace:
 //!
+//! - [`features`]: [`Features`], the one input type (dense or CSR) of every estimator.
+//! - [`kernels`]: the small shared numerics (lane-wise sums and dot products, column
+//!   statistics, the fixed-block ordered reduction behind thread-count-independent
+//!   results) that the families call instead of writing their own.
 //! - [`traits`]: the estimator contract ([`Fit`], [`FitUnsupervised`], [`Predict`],
-//!   [`PredictProba`], [`Transform`], [`PartialFit`]) and the [`Label`] trait.
+//!   [`PredictProba`], [`Transform`], [`PartialFit`], the weighted fits and the
+//!   [`Fitted`] supertrait) and the [`Label`] trait.
 //! - [`Error`]: one typed, `#[non_exhaustive]` error with the offending numbers inside.
 //! - [`validate`]: the checks every `fit` and `predict` runs before any work.
 //! - [`linalg`]: least squares, Cholesky, SVD with scikit-learn's sign convention,
@@ -14,13 +19,14 @@
 //!   defines them.
 //! - [`preprocessing`], [`model_selection`] and [`pipeline`]: scalers, splits, folds,
 //!   cross-validation and chaining of a transformer with an estimator.
-//! - [`text`]: bag-of-words and TF-IDF vectorisers of documents, as scikit-learn's.
 //! - [`persist`]: saving and loading fitted models (header + bincode payload).
 //! - `datasets` (feature `datasets`, on by default): the bundled real data sets.
 //! - `testing` (feature `testing`): the conformance battery every estimator runs.
 //! - [`rng`]: the seeded random generator every random choice comes from.
 
 pub mod error;
+pub mod features;
+pub mod kernels;
 pub mod linalg;
 pub mod metrics;
 pub mod model_selection;
@@ -29,7 +35,6 @@ pub mod pipeline;
 pub mod preprocessing;
 pub mod rng;
 pub mod sparse;
-pub mod text;
 pub mod traits;
 pub mod validate;
 
@@ -39,6 +44,10 @@ pub mod datasets;
 pub mod testing;
 
 pub use error::{Error, PersistError, Result};
-pub use traits::{Fit, FitUnsupervised, Label, PartialFit, Predict, PredictProba, Transform};
+pub use features::{AsFeatures, Features, OwnedFeatures};
+pub use traits::{
+    Fit, FitUnsupervised, FitUnsupervisedWeighted, FitWeighted, Fitted, Label, PartialFit, Predict,
+    PredictProba, Transform,
+};
 
 pub use faer;

@@ -14,7 +14,7 @@ use faer::{Mat, MatRef};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::{Error, Fit, Label, Predict, Result, metrics, rng};
+use crate::{Error, Features, Fit, Label, Predict, Result, metrics, rng};
 
 /// One split: the training indices and the test indices, each in increasing order for
 /// the folds, in shuffled order for [`train_test_split`] with `shuffle`.
@@ -488,7 +488,7 @@ fn take<T: Clone>(y: &[T], indices: &[usize]) -> Result<Vec<T>> {
 /// Fits on each fold's training rows and scores its test rows with `score`.
 fn cross_val<E, T, F>(
     estimator: &E,
-    x: MatRef<'_, f64>,
+    x: Features<'_>,
     y: &[T],
     folds: &[TrainTest],
     score: F,
@@ -506,8 +506,8 @@ where
     folds
         .par_iter()
         .map(|(train, test)| {
-            let model = estimator.fit(take_rows(x, train)?.as_ref(), &take(y, train)?)?;
-            let predicted = model.predict(take_rows(x, test)?.as_ref())?;
+            let model = estimator.fit(x.select_rows(train)?.view(), &take(y, train)?)?;
+            let predicted = model.predict(x.select_rows(test)?.view())?;
             score(&take(y, test)?, &predicted)
         })
         .collect()
@@ -526,9 +526,9 @@ where
 /// [`Error::ShapeMismatch`] when `y` does not match `x`, [`Error::EmptyInput`] for no
 /// folds or an empty test set, [`Error::InvalidParameter`] for an out-of-range index,
 /// and any error of the estimator's `fit` or `predict` (the first fold's, in order).
-pub fn cross_val_score<E, L>(
+pub fn cross_val_score<'a, E, L>(
     estimator: &E,
-    x: MatRef<'_, f64>,
+    x: impl Into<Features<'a>>,
     y: &[L],
     folds: &[TrainTest],
 ) -> Result<Vec<f64>>
@@ -537,7 +537,9 @@ where
     E::Model: Predict<Output = Vec<L>>,
     L: Label,
 {
-    cross_val(estimator, x, y, folds, |t, p| metrics::accuracy_score(t, p))
+    cross_val(estimator, x.into(), y, folds, |t, p| {
+        metrics::accuracy_score(t, p)
+    })
 }
 
 /// Coefficient of determination of a regressor on each fold, as [`cross_val_score`]
@@ -546,9 +548,9 @@ where
 /// # Errors
 /// As [`cross_val_score`], plus [`Error::NonFinite`] for non-finite `y` or predictions
 /// and [`Error::TooFewSamples`] for a test set of one sample.
-pub fn cross_val_score_r2<E>(
+pub fn cross_val_score_r2<'a, E>(
     estimator: &E,
-    x: MatRef<'_, f64>,
+    x: impl Into<Features<'a>>,
     y: &[f64],
     folds: &[TrainTest],
 ) -> Result<Vec<f64>>
@@ -556,7 +558,7 @@ where
     E: Fit<[f64]> + Sync,
     E::Model: Predict<Output = Vec<f64>>,
 {
-    cross_val(estimator, x, y, folds, metrics::r2_score)
+    cross_val(estimator, x.into(), y, folds, metrics::r2_score)
 }
 
 #[cfg(test)]

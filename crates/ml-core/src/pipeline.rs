@@ -6,10 +6,12 @@
 //! [`crate::traits`], so any scaler or decomposition can precede any estimator, and a
 //! pipeline is itself an estimator ([`Fit`]) that cross-validation accepts.
 
-use faer::{Mat, MatRef};
+use faer::Mat;
 use serde::{Deserialize, Serialize};
 
-use crate::{Fit, FitUnsupervised, Predict, PredictProba, Result, Transform};
+use crate::{
+    AsFeatures, Features, Fit, FitUnsupervised, Fitted, Predict, PredictProba, Result, Transform,
+};
 
 /// An unfitted transformer followed by an unfitted estimator.
 ///
@@ -52,9 +54,9 @@ impl<T, E> Pipeline<T, E> {
     ///
     /// # Errors
     /// Any error of the transformer's `fit` or `transform`, or of the estimator's `fit`.
-    pub fn fit<Y: ?Sized>(
+    pub fn fit<'a, Y: ?Sized>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &Y,
     ) -> Result<PipelineModel<T::Model, E::Model>>
     where
@@ -62,9 +64,10 @@ impl<T, E> Pipeline<T, E> {
         T::Model: Transform,
         E: Fit<Y>,
     {
+        let x = x.into();
         let transformer = self.transformer.fit(x)?;
         let xt = transformer.transform(x)?;
-        let estimator = self.estimator.fit(xt.as_ref(), y)?;
+        let estimator = self.estimator.fit(xt.as_features(), y)?;
         Ok(PipelineModel {
             transformer,
             estimator,
@@ -81,7 +84,7 @@ where
 {
     type Model = PipelineModel<T::Model, E::Model>;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &Y) -> Result<Self::Model> {
+    fn fit(&self, x: Features<'_>, y: &Y) -> Result<Self::Model> {
         Pipeline::fit(self, x, y)
     }
 }
@@ -114,8 +117,8 @@ impl<TM: Transform, EM> PipelineModel<TM, EM> {
     ///
     /// # Errors
     /// As the transformer's [`Transform::transform`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        self.transformer.transform(x)
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<TM::Output> {
+        self.transformer.transform(x.into())
     }
 
     /// Transforms `x`, then predicts with the final estimator.
@@ -123,12 +126,12 @@ impl<TM: Transform, EM> PipelineModel<TM, EM> {
     /// # Errors
     /// As the transformer's `transform` (wrong number of features, non-finite or empty
     /// input) and the estimator's `predict`.
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<EM::Output>
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<EM::Output>
     where
         EM: Predict,
     {
         self.estimator
-            .predict(self.transformer.transform(x)?.as_ref())
+            .predict(self.transformer.transform(x.into())?.as_features())
     }
 
     /// The sorted classes of the final classifier.
@@ -143,24 +146,26 @@ impl<TM: Transform, EM> PipelineModel<TM, EM> {
     ///
     /// # Errors
     /// As [`predict`](Self::predict).
-    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>>
+    pub fn predict_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>>
     where
         EM: PredictProba,
     {
         self.estimator
-            .predict_proba(self.transformer.transform(x)?.as_ref())
+            .predict_proba(self.transformer.transform(x.into())?.as_features())
+    }
+}
+
+impl<TM: Transform, EM> Fitted for PipelineModel<TM, EM> {
+    fn n_features_in(&self) -> usize {
+        PipelineModel::n_features_in(self)
     }
 }
 
 impl<TM: Transform, EM: Predict> Predict for PipelineModel<TM, EM> {
     type Output = EM::Output;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<EM::Output> {
+    fn predict(&self, x: Features<'_>) -> Result<EM::Output> {
         PipelineModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        PipelineModel::n_features_in(self)
     }
 }
 
@@ -171,7 +176,7 @@ impl<TM: Transform, EM: PredictProba> PredictProba for PipelineModel<TM, EM> {
         PipelineModel::classes(self)
     }
 
-    fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    fn predict_proba(&self, x: Features<'_>) -> Result<Mat<f64>> {
         PipelineModel::predict_proba(self, x)
     }
 }
@@ -182,7 +187,7 @@ mod tests {
     use crate::model_selection::{StratifiedKFold, cross_val_score};
     use crate::preprocessing::{StandardScaler, StandardScalerModel};
     use crate::{Error, Label, validate};
-    use faer::mat;
+    use faer::{MatRef, mat};
 
     /// A nearest-centroid classifier, only to exercise the pipeline.
     #[derive(Debug, Clone, Copy)]
@@ -197,7 +202,8 @@ mod tests {
     impl<L: Label> Fit<[L]> for Centroids {
         type Model = CentroidsModel<L>;
 
-        fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<CentroidsModel<L>> {
+        fn fit(&self, x: Features<'_>, y: &[L]) -> Result<CentroidsModel<L>> {
+            let x = x.dense("Centroids")?;
             validate::supervised(x, y.len())?;
             let enc = validate::encode_labels(y, 1)?;
             let mut centres = vec![vec![0.0; x.ncols()]; enc.classes.len()];
@@ -235,7 +241,8 @@ mod tests {
     impl<L: Label> Predict for CentroidsModel<L> {
         type Output = Vec<L>;
 
-        fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+        fn predict(&self, x: Features<'_>) -> Result<Vec<L>> {
+            let x = x.dense("Centroids")?;
             validate::matrix_with_features(x, self.n_features_in())?;
             Ok((0..x.nrows())
                 .map(|i| {
@@ -247,7 +254,9 @@ mod tests {
                 })
                 .collect())
         }
+    }
 
+    impl<L: Label> Fitted for CentroidsModel<L> {
         fn n_features_in(&self) -> usize {
             self.centres[0].len()
         }
@@ -260,7 +269,8 @@ mod tests {
             &self.classes
         }
 
-        fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        fn predict_proba(&self, x: Features<'_>) -> Result<Mat<f64>> {
+            let x = x.dense("Centroids")?;
             validate::matrix_with_features(x, self.n_features_in())?;
             let k = self.classes.len();
             let mut p = Mat::zeros(x.nrows(), k);
@@ -285,7 +295,7 @@ mod tests {
             .unwrap();
         assert_eq!(model.predict(x.as_ref()).unwrap(), y.to_vec());
         assert_eq!(model.classes(), &["a", "b"]);
-        assert_eq!(Predict::n_features_in(&model), 2);
+        assert_eq!(Fitted::n_features_in(&model), 2);
         let p = model.predict_proba(x.as_ref()).unwrap();
         assert!((p[(0, 0)] + p[(0, 1)] - 1.0).abs() < 1e-12);
         assert!(p[(0, 0)] > 0.5);

@@ -4,11 +4,11 @@
 //! Estimators hold hyper-parameters only; `fit` returns a model that transforms. Models
 //! store their parameters as plain `Vec<f64>` so they serialise with serde.
 
-use faer::{Mat, MatRef};
+use faer::Mat;
 use serde::{Deserialize, Serialize};
 
 use crate::persist::Persist;
-use crate::{Error, FitUnsupervised, Result, Transform, validate};
+use crate::{Error, Features, FitUnsupervised, Fitted, Result, Transform, validate};
 
 /// Standardises features to zero mean and unit variance: `z = (x − mean) / scale`.
 ///
@@ -62,7 +62,8 @@ impl StandardScaler {
     ///
     /// # Errors
     /// [`Error::EmptyInput`] or [`Error::NonFinite`].
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<StandardScalerModel> {
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<StandardScalerModel> {
+        let x = x.into().dense("StandardScaler")?;
         validate::matrix(x)?;
         let n = x.nrows() as f64;
         let d = x.ncols();
@@ -108,7 +109,7 @@ impl StandardScaler {
 impl FitUnsupervised for StandardScaler {
     type Model = StandardScalerModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<StandardScalerModel> {
+    fn fit(&self, x: Features<'_>) -> Result<StandardScalerModel> {
         StandardScaler::fit(self, x)
     }
 }
@@ -166,7 +167,8 @@ impl StandardScalerModel {
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("StandardScaler")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         Ok(Mat::from_fn(x.nrows(), x.ncols(), |i, j| {
             let v = if self.with_mean {
@@ -182,7 +184,8 @@ impl StandardScalerModel {
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn inverse_transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    pub fn inverse_transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("StandardScaler")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         Ok(Mat::from_fn(x.nrows(), x.ncols(), |i, j| {
             let v = if self.with_std {
@@ -195,13 +198,17 @@ impl StandardScalerModel {
     }
 }
 
-impl Transform for StandardScalerModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        StandardScalerModel::transform(self, x)
-    }
-
+impl Fitted for StandardScalerModel {
     fn n_features_in(&self) -> usize {
         StandardScalerModel::n_features_in(self)
+    }
+}
+
+impl Transform for StandardScalerModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        StandardScalerModel::transform(self, x)
     }
 }
 
@@ -258,7 +265,8 @@ impl MinMaxScaler {
     /// # Errors
     /// [`Error::InvalidParameter`] unless `lo < hi` are finite, then
     /// [`Error::EmptyInput`] or [`Error::NonFinite`].
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<MinMaxScalerModel> {
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<MinMaxScalerModel> {
+        let x = x.into().dense("MinMaxScaler")?;
         let (lo, hi) = self.feature_range;
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(Error::invalid_parameter(
@@ -302,7 +310,7 @@ impl MinMaxScaler {
 impl FitUnsupervised for MinMaxScaler {
     type Model = MinMaxScalerModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<MinMaxScalerModel> {
+    fn fit(&self, x: Features<'_>) -> Result<MinMaxScalerModel> {
         MinMaxScaler::fit(self, x)
     }
 }
@@ -362,7 +370,8 @@ impl MinMaxScalerModel {
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("MinMaxScaler")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         let (lo, hi) = self.feature_range;
         Ok(Mat::from_fn(x.nrows(), x.ncols(), |i, j| {
@@ -375,7 +384,8 @@ impl MinMaxScalerModel {
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn inverse_transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    pub fn inverse_transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("MinMaxScaler")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         Ok(Mat::from_fn(x.nrows(), x.ncols(), |i, j| {
             (x[(i, j)] - self.min[j]) / self.scale[j]
@@ -383,13 +393,17 @@ impl MinMaxScalerModel {
     }
 }
 
-impl Transform for MinMaxScalerModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        MinMaxScalerModel::transform(self, x)
-    }
-
+impl Fitted for MinMaxScalerModel {
     fn n_features_in(&self) -> usize {
         MinMaxScalerModel::n_features_in(self)
+    }
+}
+
+impl Transform for MinMaxScalerModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        MinMaxScalerModel::transform(self, x)
     }
 }
 

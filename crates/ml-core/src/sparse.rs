@@ -36,28 +36,20 @@ pub fn validate(a: CsrRef<'_>) -> Result<()> {
 /// explicit zeros are kept. Column indices come out sorted within each row.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] naming `"row index"` or `"column index"` for an index
-/// outside the shape, [`Error::NonFinite`] (at the offending row and column) for a NaN or
+/// [`Error::InvalidData`] naming the first triplet whose index is outside the shape, [`Error::NonFinite`] (at the offending row and column) for a NaN or
 /// infinite value.
 pub fn csr_from_triplets(
     nrows: usize,
     ncols: usize,
     triplets: &[(usize, usize, f64)],
 ) -> Result<Csr> {
-    for &(row, col, value) in triplets {
-        if row >= nrows {
-            return Err(Error::invalid_parameter(
-                "row index",
-                row,
-                "an index below the number of rows",
-            ));
-        }
-        if col >= ncols {
-            return Err(Error::invalid_parameter(
-                "column index",
-                col,
-                "an index below the number of columns",
-            ));
+    for (k, &(row, col, value)) in triplets.iter().enumerate() {
+        if row >= nrows || col >= ncols {
+            return Err(Error::InvalidData {
+                what: "triplets",
+                location: format!("entry {k}"),
+                reason: format!("index ({row}, {col}) is outside the {nrows} x {ncols} shape"),
+            });
         }
         if !value.is_finite() {
             return Err(Error::NonFinite { row, col, value });
@@ -254,6 +246,22 @@ pub fn normalize_rows_l2(a: &mut Csr) -> Result<()> {
         .map(|&n2| if n2 > 0.0 { 1.0 / n2.sqrt() } else { 1.0 })
         .collect();
     scale_rows(a, &factors)
+}
+
+/// The rows of `a` at `indices` (each `< a.nrows()`, repeats allowed), in that order.
+pub(crate) fn select_rows(a: CsrRef<'_>, indices: &[usize]) -> Csr {
+    let nnz: usize = indices.iter().map(|&i| a.col_idx_of_row_raw(i).len()).sum();
+    let mut ptr = Vec::with_capacity(indices.len() + 1);
+    let mut idx = Vec::with_capacity(nnz);
+    let mut val = Vec::with_capacity(nnz);
+    ptr.push(0);
+    for &i in indices {
+        idx.extend_from_slice(a.col_idx_of_row_raw(i));
+        val.extend_from_slice(a.val_of_row(i));
+        ptr.push(idx.len());
+    }
+    let symbolic = SymbolicSparseRowMat::new_checked(indices.len(), a.ncols(), ptr, None, idx);
+    SparseRowMat::new(symbolic, val)
 }
 
 /// The transpose of `a` as CSR, by a counting sort over columns (O(nnz + n)); column
@@ -469,20 +477,12 @@ mod tests {
 
     #[test]
     fn triplets_out_of_range_are_errors() {
-        assert!(matches!(
-            csr_from_triplets(2, 3, &[(2, 0, 1.0)]),
-            Err(Error::InvalidParameter {
-                name: "row index",
-                ..
-            })
-        ));
-        assert!(matches!(
-            csr_from_triplets(2, 3, &[(0, 3, 1.0)]),
-            Err(Error::InvalidParameter {
-                name: "column index",
-                ..
-            })
-        ));
+        for bad in [(2, 0, 1.0), (0, 3, 1.0)] {
+            assert!(matches!(
+                csr_from_triplets(2, 3, &[(0, 0, 1.0), bad]),
+                Err(Error::InvalidData { what: "triplets", ref location, .. }) if location == "entry 1"
+            ));
+        }
         assert!(matches!(
             csr_from_triplets(2, 3, &[(1, 2, f64::NAN)]),
             Err(Error::NonFinite { row: 1, col: 2, .. })

@@ -35,8 +35,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
+use crate::features::Features;
 use crate::persist::{self, Persist};
-use crate::{Error, Fit, FitUnsupervised, Label, PersistError, Predict, PredictProba, Transform};
+use crate::{
+    Error, Fit, FitUnsupervised, Fitted, Label, PersistError, Predict, PredictProba, Transform,
+};
 
 /// One check of the battery; [`Check::name`] is the name of its generated test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +65,10 @@ pub enum Check {
     /// The model's [`Persist::MODEL_NAME`] is recorded, and loading its bytes as
     /// another type is [`PersistError::WrongModelType`].
     ModelNameIsChecked,
+    /// CSR input is either refused at `fit` with [`Error::Unsupported`], or accepted
+    /// by `fit` and `predict` alike, with the dense fit's outputs (within 1e-6
+    /// relatively for real values).
+    SparseInputAgreesOrUnsupported,
     /// Classifiers predict only labels seen in `y`.
     PredictsKnownClasses,
     /// `classes()` is the sorted distinct labels of `y`, and `predict_proba` rows lie
@@ -89,6 +96,7 @@ impl Check {
         Check::SubsetInvariance,
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
+        Check::SparseInputAgreesOrUnsupported,
     ];
 
     /// The checks [`check_classifier`] runs.
@@ -102,6 +110,7 @@ impl Check {
         Check::SubsetInvariance,
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
+        Check::SparseInputAgreesOrUnsupported,
         Check::PredictsKnownClasses,
     ];
 
@@ -116,6 +125,7 @@ impl Check {
         Check::SubsetInvariance,
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
+        Check::SparseInputAgreesOrUnsupported,
         Check::PredictsKnownClasses,
         Check::ProbaIsDistribution,
     ];
@@ -131,6 +141,7 @@ impl Check {
         Check::SubsetInvariance,
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
+        Check::SparseInputAgreesOrUnsupported,
         Check::PredictionsFinite,
     ];
 
@@ -145,6 +156,7 @@ impl Check {
         Check::SubsetInvariance,
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
+        Check::SparseInputAgreesOrUnsupported,
         Check::LabelsInRange,
     ];
 
@@ -159,6 +171,7 @@ impl Check {
         Check::SubsetInvariance,
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
+        Check::SparseInputAgreesOrUnsupported,
         Check::TransformShape,
     ];
 
@@ -174,6 +187,7 @@ impl Check {
             Check::SubsetInvariance => "subset_invariance",
             Check::SerdeRoundtrip => "serde_roundtrip",
             Check::ModelNameIsChecked => "model_name_is_checked",
+            Check::SparseInputAgreesOrUnsupported => "sparse_input_agrees_or_unsupported",
             Check::PredictsKnownClasses => "predicts_known_classes",
             Check::ProbaIsDistribution => "proba_is_distribution",
             Check::PredictionsFinite => "predictions_finite",
@@ -396,7 +410,7 @@ where
 pub fn check_transformer<E>(make: impl Fn() -> E, x: MatRef<'_, f64>)
 where
     E: FitUnsupervised,
-    E::Model: Transform + Persist,
+    E::Model: Transform<Output = Mat<f64>> + Persist,
 {
     let subject = Transformer::new(make, x);
     panic_on_failures(Check::TRANSFORMER.iter().map(|&c| run(&subject, c)));
@@ -416,7 +430,7 @@ pub fn run_transformer<E>(
 ) -> Result<(), CheckFailure>
 where
     E: FitUnsupervised,
-    E::Model: Transform + Persist,
+    E::Model: Transform<Output = Mat<f64>> + Persist,
 {
     run(&Transformer::new(make, x), check)
 }
@@ -516,6 +530,10 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@case subset_invariance, SubsetInvariance);
         $crate::conformance_tests!(@case serde_roundtrip, SerdeRoundtrip);
         $crate::conformance_tests!(@case model_name_is_checked, ModelNameIsChecked);
+        $crate::conformance_tests!(
+            @case sparse_input_agrees_or_unsupported,
+            SparseInputAgreesOrUnsupported
+        );
     };
     (@case $test:ident, $check:ident) => {
         #[test]
@@ -538,13 +556,13 @@ trait Subject {
 
     fn x(&self) -> MatRef<'_, f64>;
     /// Fits on `x`, with the first `x.nrows()` targets for supervised kinds.
-    fn fit(&self, x: MatRef<'_, f64>) -> crate::Result<Self::Model>;
-    fn predict(model: &Self::Model, x: MatRef<'_, f64>) -> crate::Result<Vec<Self::Out>>;
+    fn fit(&self, x: Features<'_>) -> crate::Result<Self::Model>;
+    fn predict(model: &Self::Model, x: Features<'_>) -> crate::Result<Vec<Self::Out>>;
     fn n_features_in(model: &Self::Model) -> usize;
     /// Whether two outputs agree: exactly when `tol` is 0, else within `tol` relatively.
     fn same(a: &Self::Out, b: &Self::Out, tol: f64) -> bool;
     /// A second output compared alongside predictions (class probabilities).
-    fn secondary(_model: &Self::Model, _x: MatRef<'_, f64>) -> Option<crate::Result<Mat<f64>>> {
+    fn secondary(_model: &Self::Model, _x: Features<'_>) -> Option<crate::Result<Mat<f64>>> {
         None
     }
     /// The checks proper to this kind; `None` when `check` does not apply.
@@ -610,16 +628,16 @@ where
         self.x
     }
 
-    fn fit(&self, x: MatRef<'_, f64>) -> crate::Result<Self::Model> {
+    fn fit(&self, x: Features<'_>) -> crate::Result<Self::Model> {
         (self.make)().fit(x, &self.y[..x.nrows()])
     }
 
-    fn predict(model: &Self::Model, x: MatRef<'_, f64>) -> crate::Result<Vec<L>> {
+    fn predict(model: &Self::Model, x: Features<'_>) -> crate::Result<Vec<L>> {
         model.predict(x)
     }
 
     fn n_features_in(model: &Self::Model) -> usize {
-        Predict::n_features_in(model)
+        Fitted::n_features_in(model)
     }
 
     fn same(a: &L, b: &L, _tol: f64) -> bool {
@@ -682,23 +700,23 @@ where
         self.0.x
     }
 
-    fn fit(&self, x: MatRef<'_, f64>) -> crate::Result<Self::Model> {
+    fn fit(&self, x: Features<'_>) -> crate::Result<Self::Model> {
         self.0.fit(x)
     }
 
-    fn predict(model: &Self::Model, x: MatRef<'_, f64>) -> crate::Result<Vec<L>> {
+    fn predict(model: &Self::Model, x: Features<'_>) -> crate::Result<Vec<L>> {
         model.predict(x)
     }
 
     fn n_features_in(model: &Self::Model) -> usize {
-        Predict::n_features_in(model)
+        Fitted::n_features_in(model)
     }
 
     fn same(a: &L, b: &L, _tol: f64) -> bool {
         a == b
     }
 
-    fn secondary(model: &Self::Model, x: MatRef<'_, f64>) -> Option<crate::Result<Mat<f64>>> {
+    fn secondary(model: &Self::Model, x: Features<'_>) -> Option<crate::Result<Mat<f64>>> {
         Some(model.predict_proba(x))
     }
 
@@ -730,7 +748,7 @@ where
     }
     let x = s.0.x;
     let proba = model
-        .predict_proba(x)
+        .predict_proba(x.into())
         .map_err(|e| format!("predict_proba failed on the fitted data: {e}"))?;
     if proba.nrows() != x.nrows() || proba.ncols() != expected.len() {
         return Err(format!(
@@ -790,11 +808,11 @@ where
         self.x
     }
 
-    fn fit(&self, x: MatRef<'_, f64>) -> crate::Result<Self::Model> {
+    fn fit(&self, x: Features<'_>) -> crate::Result<Self::Model> {
         (self.make)().fit(x, &self.y[..x.nrows()])
     }
 
-    fn predict(model: &Self::Model, x: MatRef<'_, f64>) -> crate::Result<Vec<f64>> {
+    fn predict(model: &Self::Model, x: Features<'_>) -> crate::Result<Vec<f64>> {
         model.predict(x)
     }
 
@@ -857,11 +875,11 @@ where
         self.x
     }
 
-    fn fit(&self, x: MatRef<'_, f64>) -> crate::Result<Self::Model> {
+    fn fit(&self, x: Features<'_>) -> crate::Result<Self::Model> {
         (self.make)().fit(x)
     }
 
-    fn predict(model: &Self::Model, x: MatRef<'_, f64>) -> crate::Result<Vec<C>> {
+    fn predict(model: &Self::Model, x: Features<'_>) -> crate::Result<Vec<C>> {
         model.predict(x)
     }
 
@@ -920,7 +938,7 @@ impl<F, E> Subject for Transformer<'_, F>
 where
     F: Fn() -> E,
     E: FitUnsupervised,
-    E::Model: Transform + Persist,
+    E::Model: Transform<Output = Mat<f64>> + Persist,
 {
     type Model = E::Model;
     type Out = Vec<f64>;
@@ -930,11 +948,11 @@ where
         self.x
     }
 
-    fn fit(&self, x: MatRef<'_, f64>) -> crate::Result<Self::Model> {
+    fn fit(&self, x: Features<'_>) -> crate::Result<Self::Model> {
         (self.make)().fit(x)
     }
 
-    fn predict(model: &Self::Model, x: MatRef<'_, f64>) -> crate::Result<Vec<Vec<f64>>> {
+    fn predict(model: &Self::Model, x: Features<'_>) -> crate::Result<Vec<Vec<f64>>> {
         model.transform(x).map(|m| mat_rows(&m))
     }
 
@@ -952,7 +970,7 @@ where
                 let model = fit_valid(self)?;
                 let x = self.x;
                 let out = model
-                    .transform(x)
+                    .transform(x.into())
                     .map_err(|e| format!("transform failed on the fitted data: {e}"))?;
                 if out.nrows() != x.nrows() {
                     return Err(format!(
@@ -968,7 +986,7 @@ where
                     return Err(format!("transform output is not finite: {e}"));
                 }
                 let half = model
-                    .transform(x.subrows(0, x.nrows() / 2))
+                    .transform(x.subrows(0, x.nrows() / 2).into())
                     .map_err(|e| format!("transform failed on half the rows: {e}"))?;
                 if half.ncols() != out.ncols() {
                     return Err(format!(
@@ -1029,6 +1047,7 @@ fn run_inner<S: Subject>(s: &S, check: Check) -> Outcome {
         Check::SubsetInvariance => subset_invariance(s),
         Check::SerdeRoundtrip => serde_roundtrip(s),
         Check::ModelNameIsChecked => model_name_is_checked(s),
+        Check::SparseInputAgreesOrUnsupported => sparse_input_agrees_or_unsupported(s),
         other => s
             .kind_check(other)
             .unwrap_or_else(|| Err(format!("check `{other}` does not apply to a {}", S::KIND))),
@@ -1036,12 +1055,13 @@ fn run_inner<S: Subject>(s: &S, check: Check) -> Outcome {
 }
 
 fn fit_valid<S: Subject>(s: &S) -> Result<S::Model, String> {
-    s.fit(s.x())
+    s.fit(s.x().into())
         .map_err(|e| format!("fit failed on the kit's valid data: {e}"))
 }
 
 fn predict_valid<S: Subject>(model: &S::Model, x: MatRef<'_, f64>) -> Result<Vec<S::Out>, String> {
-    let out = S::predict(model, x).map_err(|e| format!("predict failed on valid data: {e}"))?;
+    let out =
+        S::predict(model, x.into()).map_err(|e| format!("predict failed on valid data: {e}"))?;
     if out.len() != x.nrows() {
         return Err(format!(
             "predict gave {} outputs for {} rows",
@@ -1072,13 +1092,13 @@ fn is_empty_input(e: &Error) -> bool {
 fn fit_empty_is_error<S: Subject>(s: &S) -> Outcome {
     let x = s.x();
     expect_error(
-        s.fit(x.subrows(0, 0)),
+        s.fit(x.subrows(0, 0).into()),
         &format!("fit on a 0 x {} matrix", x.ncols()),
         "Error::EmptyInput",
         is_empty_input,
     )?;
     expect_error(
-        s.fit(x.subcols(0, 0)),
+        s.fit(x.subcols(0, 0).into()),
         &format!("fit on a {} x 0 matrix", x.nrows()),
         "Error::EmptyInput",
         is_empty_input,
@@ -1089,7 +1109,7 @@ fn predict_empty_is_error<S: Subject>(s: &S) -> Outcome {
     let model = fit_valid(s)?;
     let x = s.x();
     expect_error(
-        S::predict(&model, x.subrows(0, 0)),
+        S::predict(&model, x.subrows(0, 0).into()),
         &format!("predict on a 0 x {} matrix", x.ncols()),
         "Error::EmptyInput",
         is_empty_input,
@@ -1121,7 +1141,7 @@ fn fit_non_finite_is_error<S: Subject>(s: &S) -> Outcome {
     for (row, col, value) in poisoned_cells(s.x()) {
         let bad = poison(s.x(), row, col, value);
         expect_error(
-            s.fit(bad.as_ref()),
+            s.fit(bad.as_ref().into()),
             &format!("fit with {value} at row {row}, column {col}"),
             &format!("Error::NonFinite {{ row: {row}, col: {col}, value: {value} }}"),
             |e| is_non_finite_at(e, row, col, value),
@@ -1135,7 +1155,7 @@ fn predict_non_finite_is_error<S: Subject>(s: &S) -> Outcome {
     for (row, col, value) in poisoned_cells(s.x()) {
         let bad = poison(s.x(), row, col, value);
         expect_error(
-            S::predict(&model, bad.as_ref()),
+            S::predict(&model, bad.as_ref().into()),
             &format!("predict with {value} at row {row}, column {col}"),
             &format!("Error::NonFinite {{ row: {row}, col: {col}, value: {value} }}"),
             |e| is_non_finite_at(e, row, col, value),
@@ -1157,14 +1177,14 @@ fn predict_checks_n_features<S: Subject>(s: &S) -> Outcome {
     let wider = Mat::from_fn(x.nrows(), p + 1, |i, j| if j < p { x[(i, j)] } else { 1.0 });
     let shape_mismatch = |got: usize| move |e: &Error| matches!(e, Error::ShapeMismatch { expected, got: g, .. } if *expected == p && *g == got);
     expect_error(
-        S::predict(&model, wider.as_ref()),
+        S::predict(&model, wider.as_ref().into()),
         &format!("predict on {} columns after fitting {p}", p + 1),
         &format!("Error::ShapeMismatch {{ expected: {p}, got: {} }}", p + 1),
         shape_mismatch(p + 1),
     )?;
     if p > 1 {
         expect_error(
-            S::predict(&model, x.subcols(0, p - 1)),
+            S::predict(&model, x.subcols(0, p - 1).into()),
             &format!("predict on {} columns after fitting {p}", p - 1),
             &format!("Error::ShapeMismatch {{ expected: {p}, got: {} }}", p - 1),
             shape_mismatch(p - 1),
@@ -1214,9 +1234,37 @@ fn secondary_valid<S: Subject>(
     model: &S::Model,
     x: MatRef<'_, f64>,
 ) -> Result<Option<Mat<f64>>, String> {
-    S::secondary(model, x)
+    S::secondary(model, x.into())
         .transpose()
         .map_err(|e| format!("predict_proba failed on valid data: {e}"))
+}
+
+/// Relative tolerance of sparse against dense outputs: a sparse path may order its sums
+/// differently, and an iterative solver may stop a few rounding steps apart.
+const SPARSE_TOL: f64 = 1e-6;
+
+fn sparse_input_agrees_or_unsupported<S: Subject>(s: &S) -> Outcome {
+    let x = s.x();
+    let csr = crate::sparse::csr_from_dense(x)
+        .map_err(|e| format!("the kit could not build a CSR copy of its data: {e}"))?;
+    let sparse_model = match s.fit(Features::from(&csr)) {
+        Err(Error::Unsupported { .. }) => return Ok(()),
+        Err(e) => {
+            return Err(format!(
+                "fit on CSR input returned {e:?}; expected a model or Error::Unsupported"
+            ));
+        }
+        Ok(model) => model,
+    };
+    let dense_model = fit_valid(s)?;
+    let from_sparse = S::predict(&sparse_model, Features::from(&csr))
+        .map_err(|e| format!("predict on CSR input failed after fit accepted it: {e}"))?;
+    compare_outputs::<S>(
+        &from_sparse,
+        &predict_valid::<S>(&dense_model, x)?,
+        SPARSE_TOL,
+        "a fit and predict on CSR input disagree with the dense ones",
+    )
 }
 
 fn deterministic_given_seed<S: Subject>(s: &S) -> Outcome {

@@ -4,14 +4,16 @@
 //! immutable) is turned into a model by [`Fit`] or [`FitUnsupervised`], and only models
 //! predict or transform. Every estimator also has inherent methods of the same names, so
 //! users need no trait imports; these traits serve pipelines, cross-validation, the
-//! conformance kit and the command line.
+//! conformance kit and the command line. Inherent methods take `impl Into<Features>`;
+//! trait methods take [`Features`] itself, so the traits stay object-safe.
 
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use faer::{Mat, MatRef};
+use faer::Mat;
 
 use crate::Result;
+use crate::features::{AsFeatures, Features};
 
 /// What a classification label can be: `usize`, `i64`, `bool`, `char`, `&str`, `String`...
 ///
@@ -21,8 +23,17 @@ pub trait Label: Clone + Ord + Hash + Debug + Send + Sync {}
 
 impl<T: Clone + Ord + Hash + Debug + Send + Sync> Label for T {}
 
-/// Supervised fitting: `X` (one row per sample) and targets `Y` (`[f64]` for
-/// regression, `[L]` for classification) to a fitted model.
+/// What every fitted model has: the number of features it was fitted on.
+///
+/// The supertrait of [`Predict`] and [`Transform`], so a model that does both has one
+/// `n_features_in`.
+pub trait Fitted {
+    /// The number of features (columns of `X`) seen at fit time.
+    fn n_features_in(&self) -> usize;
+}
+
+/// Supervised fitting: `X` (one row per sample, dense or CSR) and targets `Y` (`[f64]`
+/// for regression, `[L]` for classification) to a fitted model.
 pub trait Fit<Y: ?Sized> {
     /// The fitted model.
     type Model;
@@ -30,9 +41,21 @@ pub trait Fit<Y: ?Sized> {
     /// Fits a new model; the estimator's hyper-parameters are unchanged.
     ///
     /// # Errors
-    /// Invalid hyper-parameters, empty or non-finite `x`, `y` of the wrong length, or
-    /// too few samples or classes.
-    fn fit(&self, x: MatRef<'_, f64>, y: &Y) -> Result<Self::Model>;
+    /// Invalid hyper-parameters, empty or non-finite `x`, `y` of the wrong length, too
+    /// few samples or classes, or [`Error::Unsupported`](crate::Error::Unsupported) for
+    /// sparse `x` to an estimator without a sparse path.
+    fn fit(&self, x: Features<'_>, y: &Y) -> Result<Self::Model>;
+}
+
+/// Supervised fitting with one non-negative weight per sample (scikit-learn's
+/// `fit(X, y, sample_weight)`): an integer weight acts as that many copies of the row.
+pub trait FitWeighted<Y: ?Sized>: Fit<Y> {
+    /// Fits a new model with `sample_weight`.
+    ///
+    /// # Errors
+    /// As [`Fit::fit`], plus weights of the wrong length, negative, non-finite or all
+    /// zero.
+    fn fit_weighted(&self, x: Features<'_>, y: &Y, sample_weight: &[f64]) -> Result<Self::Model>;
 }
 
 /// Unsupervised fitting: `X` alone to a fitted model (clusterers, decompositions).
@@ -43,23 +66,33 @@ pub trait FitUnsupervised {
     /// Fits a new model; the estimator's hyper-parameters are unchanged.
     ///
     /// # Errors
-    /// Invalid hyper-parameters, empty or non-finite `x`, or too few samples.
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<Self::Model>;
+    /// Invalid hyper-parameters, empty or non-finite `x`, too few samples, or
+    /// [`Error::Unsupported`](crate::Error::Unsupported) for sparse `x` to an estimator
+    /// without a sparse path.
+    fn fit(&self, x: Features<'_>) -> Result<Self::Model>;
+}
+
+/// Unsupervised fitting with one non-negative weight per sample.
+pub trait FitUnsupervisedWeighted: FitUnsupervised {
+    /// Fits a new model with `sample_weight`.
+    ///
+    /// # Errors
+    /// As [`FitUnsupervised::fit`], plus weights of the wrong length, negative,
+    /// non-finite or all zero.
+    fn fit_weighted(&self, x: Features<'_>, sample_weight: &[f64]) -> Result<Self::Model>;
 }
 
 /// Prediction from a fitted model, one output per row of `x`.
-pub trait Predict {
+pub trait Predict: Fitted {
     /// `Vec<f64>` for regressors, `Vec<L>` for classifiers, `Vec<usize>` for clusterers.
     type Output;
 
     /// Predicts every row of `x`.
     ///
     /// # Errors
-    /// Empty or non-finite `x`, or a number of columns other than at fit time.
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Self::Output>;
-
-    /// The number of features seen at fit time.
-    fn n_features_in(&self) -> usize;
+    /// Empty or non-finite `x`, a number of columns other than at fit time, or
+    /// unsupported sparse input.
+    fn predict(&self, x: Features<'_>) -> Result<Self::Output>;
 }
 
 /// Class probabilities from a fitted classifier.
@@ -74,19 +107,21 @@ pub trait PredictProba: Predict {
     ///
     /// # Errors
     /// As [`Predict::predict`].
-    fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>>;
+    fn predict_proba(&self, x: Features<'_>) -> Result<Mat<f64>>;
 }
 
-/// A fitted transformation of `X` (scalers, decompositions, embeddings).
-pub trait Transform {
+/// A fitted transformation of `X` (scalers, decompositions, embeddings, TF-IDF).
+pub trait Transform: Fitted {
+    /// `Mat<f64>` for dense outputs, [`Csr`](crate::sparse::Csr) for sparse ones
+    /// (TF-IDF weights); either feeds the next step of a pipeline.
+    type Output: AsFeatures;
+
     /// Transforms every row of `x`.
     ///
     /// # Errors
-    /// Empty or non-finite `x`, or a number of columns other than at fit time.
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>>;
-
-    /// The number of features seen at fit time.
-    fn n_features_in(&self) -> usize;
+    /// Empty or non-finite `x`, a number of columns other than at fit time, or
+    /// unsupported sparse input.
+    fn transform(&self, x: Features<'_>) -> Result<Self::Output>;
 }
 
 /// Online learning: update a fitted model with one more batch.
@@ -97,5 +132,5 @@ pub trait PartialFit<Y: ?Sized = ()> {
     ///
     /// # Errors
     /// As [`Fit::fit`], plus labels or feature counts that differ from earlier batches.
-    fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &Y) -> Result<()>;
+    fn partial_fit(&mut self, x: Features<'_>, y: &Y) -> Result<()>;
 }

@@ -9,6 +9,7 @@ use std::fmt::Debug;
 use faer::MatRef;
 use rayon::prelude::*;
 
+use crate::features::Features;
 use crate::sparse::CsrRef;
 use crate::{Error, Label, Result};
 
@@ -117,16 +118,32 @@ pub fn n_features_eq(got: usize, expected: usize) -> Result<()> {
     Ok(())
 }
 
-/// A sparse matrix is non-empty and its stored values are finite.
+/// A sparse matrix is non-empty, its column indices are strictly increasing within each
+/// row (sorted, no duplicates: what every CSR kernel of the workspace assumes) and its
+/// stored values are finite.
 ///
 /// # Errors
-/// [`Error::EmptyInput`] or [`Error::NonFinite`].
+/// [`Error::EmptyInput`], [`Error::InvalidData`] for unsorted or repeated column
+/// indices, or [`Error::NonFinite`].
 pub fn csr(x: CsrRef<'_>) -> Result<()> {
     if x.nrows() == 0 || x.ncols() == 0 {
         return Err(Error::EmptyInput { what: "X" });
     }
     for row in 0..x.nrows() {
-        for (&col, &value) in x.col_idx_of_row_raw(row).iter().zip(x.val_of_row(row)) {
+        let cols = x.col_idx_of_row_raw(row);
+        if let Some(k) = cols.windows(2).position(|w| w[0] >= w[1]) {
+            return Err(Error::InvalidData {
+                what: "X",
+                location: format!("row {row}"),
+                reason: format!(
+                    "CSR column indices must be strictly increasing within a row \
+                     ({} then {})",
+                    cols[k],
+                    cols[k + 1]
+                ),
+            });
+        }
+        for (&col, &value) in cols.iter().zip(x.val_of_row(row)) {
             if !value.is_finite() {
                 return Err(Error::NonFinite { row, col, value });
             }
@@ -135,10 +152,38 @@ pub fn csr(x: CsrRef<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Every entry of a dense or sparse input is non-negative (counts, frequencies).
+/// [`csr`] or [`matrix`], whichever layout `x` has: the check every `fit` starts with.
 ///
 /// # Errors
-/// [`Error::NegativeValue`] naming `what` and the first negative entry.
+/// As [`csr`] and [`matrix`].
+pub fn features(x: Features<'_>) -> Result<()> {
+    match x {
+        Features::Dense(x) => matrix(x),
+        Features::Sparse(x) => csr(x),
+    }
+}
+
+/// [`features`] plus `n_features` columns: the check every `predict` starts with.
+///
+/// # Errors
+/// As [`features`], plus [`Error::ShapeMismatch`].
+pub fn features_with_n(x: Features<'_>, n_features: usize) -> Result<()> {
+    match x {
+        Features::Dense(x) => matrix_with_features(x, n_features),
+        Features::Sparse(x) => {
+            if x.nrows() == 0 || x.ncols() == 0 {
+                return Err(Error::EmptyInput { what: "X" });
+            }
+            n_features_eq(x.ncols(), n_features)?;
+            csr(x)
+        }
+    }
+}
+
+/// Every entry of a dense input is non-negative (counts, frequencies).
+///
+/// # Errors
+/// [`Error::NegativeValue`] naming `what` and the first negative entry (in row order).
 pub fn non_negative(x: MatRef<'_, f64>, what: &'static str) -> Result<()> {
     for i in 0..x.nrows() {
         for j in 0..x.ncols() {
@@ -154,6 +199,36 @@ pub fn non_negative(x: MatRef<'_, f64>, what: &'static str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every stored entry of a CSR input is non-negative (counts, frequencies).
+///
+/// # Errors
+/// [`Error::NegativeValue`] naming `what` and the first negative entry (in row order).
+pub fn csr_non_negative(x: CsrRef<'_>, what: &'static str) -> Result<()> {
+    for row in 0..x.nrows() {
+        let cols = x.col_idx_of_row_raw(row);
+        if let Some((&col, &value)) = cols.iter().zip(x.val_of_row(row)).find(|(_, v)| **v < 0.0) {
+            return Err(Error::NegativeValue {
+                what,
+                row,
+                col,
+                value,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// [`non_negative`] or [`csr_non_negative`], whichever layout `x` has.
+///
+/// # Errors
+/// As those two.
+pub fn features_non_negative(x: Features<'_>, what: &'static str) -> Result<()> {
+    match x {
+        Features::Dense(x) => non_negative(x, what),
+        Features::Sparse(x) => csr_non_negative(x, what),
+    }
 }
 
 /// `y` has one entry per row of `X`.

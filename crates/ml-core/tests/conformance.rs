@@ -10,7 +10,8 @@ use faer::{Mat, MatRef};
 use ml_core::persist::Persist;
 use ml_core::testing::{self, Check};
 use ml_core::{
-    Error, Fit, FitUnsupervised, Label, Predict, PredictProba, Result, Transform, validate,
+    Error, Features, Fit, FitUnsupervised, Fitted, Label, Predict, PredictProba, Result, Transform,
+    validate,
 };
 use rand::Rng as _;
 use serde::de::DeserializeOwned;
@@ -82,7 +83,8 @@ impl<L: Label + Serialize + DeserializeOwned> Persist for NearestCentroidModel<L
 impl<L: Label> Fit<[L]> for NearestCentroid {
     type Model = NearestCentroidModel<L>;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<Self::Model> {
+    fn fit(&self, x: Features<'_>, y: &[L]) -> Result<Self::Model> {
+        let x = x.dense("mock")?;
         validate::supervised(x, y.len())?;
         let enc = validate::encode_labels(y, 2)?;
         let k = enc.classes.len();
@@ -105,13 +107,16 @@ impl<L: Label> Fit<[L]> for NearestCentroid {
 impl<L: Label> Predict for NearestCentroidModel<L> {
     type Output = Vec<L>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<L>> {
+        let x = x.dense("mock")?;
         validate::matrix_with_features(x, self.centroids.ncols())?;
         Ok((0..x.nrows())
             .map(|i| self.classes[nearest(x, i, self.centroids.as_ref())].clone())
             .collect())
     }
+}
 
+impl<L: Label> Fitted for NearestCentroidModel<L> {
     fn n_features_in(&self) -> usize {
         self.centroids.ncols()
     }
@@ -124,7 +129,8 @@ impl<L: Label> PredictProba for NearestCentroidModel<L> {
         &self.classes
     }
 
-    fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    fn predict_proba(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        let x = x.dense("mock")?;
         validate::matrix_with_features(x, self.centroids.ncols())?;
         let c = self.centroids.as_ref();
         let mut p = Mat::from_fn(x.nrows(), c.nrows(), |i, k| -sq_dist(x, i, c, k));
@@ -215,7 +221,8 @@ fn predict_slopes(m: &SlopeModel, x: MatRef<'_, f64>) -> Vec<f64> {
 impl Fit<[f64]> for SlopeRegressor {
     type Model = SlopeModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<SlopeModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<SlopeModel> {
+        let x = x.dense("mock")?;
         fit_slopes(x, y)
     }
 }
@@ -223,11 +230,14 @@ impl Fit<[f64]> for SlopeRegressor {
 impl Predict for SlopeModel {
     type Output = Vec<f64>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
+        let x = x.dense("mock")?;
         validate::matrix_with_features(x, self.means.len())?;
         Ok(predict_slopes(self, x))
     }
+}
 
+impl Fitted for SlopeModel {
     fn n_features_in(&self) -> usize {
         self.means.len()
     }
@@ -249,7 +259,8 @@ impl Persist for CentringModel {
 impl FitUnsupervised for Centring {
     type Model = CentringModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<CentringModel> {
+    fn fit(&self, x: Features<'_>) -> Result<CentringModel> {
+        let x = x.dense("mock")?;
         validate::matrix(x)?;
         Ok(CentringModel {
             means: column_means(x),
@@ -258,13 +269,18 @@ impl FitUnsupervised for Centring {
 }
 
 impl Transform for CentringModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        let x = x.dense("mock")?;
         validate::matrix_with_features(x, self.means.len())?;
         Ok(Mat::from_fn(x.nrows(), x.ncols(), |i, j| {
             x[(i, j)] - self.means[j]
         }))
     }
+}
 
+impl Fitted for CentringModel {
     fn n_features_in(&self) -> usize {
         self.means.len()
     }
@@ -308,7 +324,8 @@ static FRESH_SEED: AtomicU64 = AtomicU64::new(1);
 impl FitUnsupervised for RandomCentres {
     type Model = CentresModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<CentresModel> {
+    fn fit(&self, x: Features<'_>) -> Result<CentresModel> {
+        let x = x.dense("mock")?;
         validate::matrix(x)?;
         validate::min_samples(x.nrows(), self.k)?;
         let seed = if self.unseeded {
@@ -334,13 +351,16 @@ impl FitUnsupervised for RandomCentres {
 impl Predict for CentresModel {
     type Output = Vec<usize>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<usize>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<usize>> {
+        let x = x.dense("mock")?;
         validate::matrix_with_features(x, self.centres.ncols())?;
         Ok((0..x.nrows())
             .map(|i| nearest(x, i, self.centres.as_ref()) + self.label_offset)
             .collect())
     }
+}
 
+impl Fitted for CentresModel {
     fn n_features_in(&self) -> usize {
         self.centres.ncols()
     }
@@ -375,7 +395,8 @@ impl Persist for SloppyModel {
 impl Fit<[f64]> for Sloppy {
     type Model = SloppyModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<SloppyModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<SloppyModel> {
+        let x = x.dense("mock")?;
         let inner = match self {
             Sloppy::AcceptsNan => {
                 validate::non_empty(x, "X")?;
@@ -404,7 +425,8 @@ impl Fit<[f64]> for Sloppy {
 impl Predict for SloppyModel {
     type Output = Vec<f64>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
+        let x = x.dense("mock")?;
         let p = self.inner.means.len();
         match self.kind {
             k if k == Sloppy::AcceptsNan as u8 => {
@@ -432,7 +454,9 @@ impl Predict for SloppyModel {
             }
         }
     }
+}
 
+impl Fitted for SloppyModel {
     fn n_features_in(&self) -> usize {
         self.inner.means.len()
     }
@@ -445,7 +469,8 @@ struct Forgets;
 impl Fit<[f64]> for Forgets {
     type Model = ForgetfulModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<ForgetfulModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<ForgetfulModel> {
+        let x = x.dense("mock")?;
         let m = fit_slopes(x, y)?;
         Ok(ForgetfulModel {
             mean_y: m.mean_y,
@@ -458,7 +483,8 @@ impl Fit<[f64]> for Forgets {
 impl Predict for ForgetfulModel {
     type Output = Vec<f64>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
+        let x = x.dense("mock")?;
         validate::matrix_with_features(x, self.means.len())?;
         let m = SlopeModel {
             mean_y: self.mean_y,
@@ -467,7 +493,9 @@ impl Predict for ForgetfulModel {
         };
         Ok(predict_slopes(&m, x))
     }
+}
 
+impl Fitted for ForgetfulModel {
     fn n_features_in(&self) -> usize {
         self.means.len()
     }
@@ -487,18 +515,22 @@ impl Persist for UnnormalisedModel {
 impl Fit<[usize]> for Unnormalised {
     type Model = UnnormalisedModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[usize]) -> Result<UnnormalisedModel> {
-        NearestCentroid.fit(x, y).map(UnnormalisedModel)
+    fn fit(&self, x: Features<'_>, y: &[usize]) -> Result<UnnormalisedModel> {
+        let x = x.dense("mock")?;
+        NearestCentroid.fit(x.into(), y).map(UnnormalisedModel)
     }
 }
 
 impl Predict for UnnormalisedModel {
     type Output = Vec<usize>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<usize>> {
-        self.0.predict(x)
+    fn predict(&self, x: Features<'_>) -> Result<Vec<usize>> {
+        let x = x.dense("mock")?;
+        self.0.predict(x.into())
     }
+}
 
+impl Fitted for UnnormalisedModel {
     fn n_features_in(&self) -> usize {
         self.0.centroids.ncols()
     }
@@ -511,8 +543,9 @@ impl PredictProba for UnnormalisedModel {
         &self.0.classes
     }
 
-    fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        let p = self.0.predict_proba(x)?;
+    fn predict_proba(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        let x = x.dense("mock")?;
+        let p = self.0.predict_proba(x.into())?;
         Ok(Mat::from_fn(p.nrows(), p.ncols(), |i, j| p[(i, j)] * 0.5))
     }
 }
@@ -748,9 +781,9 @@ fn check_lists_are_consistent() {
 fn errors_are_typed_not_strings() {
     // The kit relies on these variants; a model that returns them passes.
     let (x, y) = blobs();
-    let model = NearestCentroid.fit(x.as_ref(), &y).unwrap();
+    let model = NearestCentroid.fit(x.as_ref().into(), &y).unwrap();
     assert!(matches!(
-        model.predict(x.as_ref().subcols(0, 2)),
+        model.predict(x.as_ref().subcols(0, 2).into()),
         Err(Error::ShapeMismatch {
             expected: 3,
             got: 2,

@@ -280,22 +280,25 @@ fn sms_malformed_lines() {
 }
 
 #[test]
-fn basket_malformed_lines() {
+fn baskets_follow_the_transactions_rule() {
+    // Item-less lines are not baskets; empty fields are ignored; names are trimmed.
     let p = datasets::parse_baskets;
-    let ok = p(",,,\nmilk,bread\neggs\n", "g").unwrap();
-    assert_eq!(ok, [vec!["milk", "bread"], vec!["eggs"]]);
-    assert_parse_error(p(",,,\nmilk,,bread\n", "g"), "g", 2);
-    assert_parse_error(p("milk\n\neggs\n", "g"), "g", 2);
-    assert_parse_error(p("milk\neggs,\n", "g"), "g", 2);
+    let ok = p(",,,\nmilk, bread\n\n  \neggs,\nmilk,,bread\n,\n", "g").unwrap();
+    assert_eq!(
+        ok,
+        [vec!["milk", "bread"], vec!["eggs"], vec!["milk", "bread"]]
+    );
 }
 
 #[test]
 fn fimi_malformed_lines() {
     let p = datasets::parse_fimi;
     assert_eq!(
-        p("1 2 3 \n\n4\n", "r").unwrap(),
-        [vec![1, 2, 3], vec![], vec![4]]
+        p("1 2 3 \n\n  \n4\n", "r").unwrap(),
+        [vec![1, 2, 3], vec![4]]
     );
+    // Errors name the physical line, blank lines included.
+    assert_parse_error(p("1\n\n2 y\n", "r"), "r", 3);
     assert_parse_error(p("1 2\n3 x\n", "r"), "r", 2);
     assert_parse_error(p("1 -2\n", "r"), "r", 1);
     assert_parse_error(p("1\n2\n99999999999\n", "r"), "r", 3);

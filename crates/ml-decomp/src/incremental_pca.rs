@@ -12,7 +12,7 @@
 use faer::{Mat, MatRef};
 use ml_core::linalg::{SignConvention, thin_svd_with};
 use ml_core::persist::Persist;
-use ml_core::{Error, FitUnsupervised, PartialFit, Result, Transform, validate};
+use ml_core::{Error, Features, FitUnsupervised, Fitted, PartialFit, Result, Transform, validate};
 use serde::{Deserialize, Serialize};
 
 use crate::pca::{covariance, inverse_project, precision, project};
@@ -38,6 +38,7 @@ use crate::pca::{covariance, inverse_project, precision, project};
 /// assert_eq!(model.transform(x.as_ref())?.ncols(), 2);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "IncrementalPCA")]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncrementalPca {
     n_components: Option<usize>,
@@ -74,10 +75,11 @@ impl IncrementalPca {
     /// `n_components` joins the one before, as scikit-learn's `gen_batches`).
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::NonFinite`]; [`Error::InvalidParameter`] for
-    /// `n_components` of 0 or above `n_features` or the first batch's rows, or a
+    /// [`Error::Unsupported`] for CSR input; [`Error::EmptyInput`],
+    /// [`Error::NonFinite`]; [`Error::InvalidParameter`] for `n_components` of 0 or above `n_features` or the first batch's rows, or a
     /// `batch_size` of 0; [`Error::DecompositionFailed`] if an SVD does not converge.
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<IncrementalPcaModel> {
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<IncrementalPcaModel> {
+        let x = x.into().dense("IncrementalPca")?;
         validate::matrix(x)?;
         let n = x.nrows();
         let batch = self.batch_size.unwrap_or(5 * x.ncols());
@@ -115,7 +117,8 @@ impl IncrementalPca {
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn partial_fit(&self, x: MatRef<'_, f64>) -> Result<IncrementalPcaModel> {
+    pub fn partial_fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<IncrementalPcaModel> {
+        let x = x.into().dense("IncrementalPca")?;
         validate::matrix(x)?;
         self.first_batch(x)
     }
@@ -163,7 +166,7 @@ impl IncrementalPca {
 impl FitUnsupervised for IncrementalPca {
     type Model = IncrementalPcaModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<IncrementalPcaModel> {
+    fn fit(&self, x: Features<'_>) -> Result<IncrementalPcaModel> {
         IncrementalPca::fit(self, x)
     }
 }
@@ -194,10 +197,11 @@ impl IncrementalPcaModel {
     /// Updates the model with one more batch (scikit-learn's `partial_fit`).
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::ShapeMismatch`] for a
-    /// batch with another number of features; [`Error::DecompositionFailed`] if the
-    /// SVD does not converge.
-    pub fn partial_fit(&mut self, x: MatRef<'_, f64>) -> Result<()> {
+    /// [`Error::Unsupported`] for CSR input; [`Error::EmptyInput`],
+    /// [`Error::NonFinite`], [`Error::ShapeMismatch`] for a batch with another number
+    /// of features; [`Error::DecompositionFailed`] if the SVD does not converge.
+    pub fn partial_fit<'a>(&mut self, x: impl Into<Features<'a>>) -> Result<()> {
+        let x = x.into().dense("IncrementalPcaModel")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         self.update(x)
     }
@@ -335,8 +339,10 @@ impl IncrementalPcaModel {
     /// Projects `x` on the components (whitened when the estimator whitens).
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// [`Error::Unsupported`] for CSR input; [`Error::EmptyInput`],
+    /// [`Error::ShapeMismatch`] or [`Error::NonFinite`].
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("IncrementalPcaModel")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         Ok(project(
             x,
@@ -349,8 +355,10 @@ impl IncrementalPcaModel {
     /// Maps projections back to the feature space.
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn inverse_transform(&self, z: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// [`Error::Unsupported`] for CSR input; [`Error::EmptyInput`],
+    /// [`Error::ShapeMismatch`] or [`Error::NonFinite`].
+    pub fn inverse_transform<'a>(&self, z: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let z = z.into().dense("IncrementalPcaModel")?;
         validate::non_empty(z, "X")?;
         validate::n_features_eq(z.ncols(), self.n_components())?;
         validate::finite(z)?;
@@ -386,18 +394,22 @@ impl IncrementalPcaModel {
     }
 }
 
-impl Transform for IncrementalPcaModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        IncrementalPcaModel::transform(self, x)
-    }
-
+impl Fitted for IncrementalPcaModel {
     fn n_features_in(&self) -> usize {
         IncrementalPcaModel::n_features_in(self)
     }
 }
 
+impl Transform for IncrementalPcaModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        IncrementalPcaModel::transform(self, x)
+    }
+}
+
 impl PartialFit for IncrementalPcaModel {
-    fn partial_fit(&mut self, x: MatRef<'_, f64>, _y: &()) -> Result<()> {
+    fn partial_fit(&mut self, x: Features<'_>, _y: &()) -> Result<()> {
         IncrementalPcaModel::partial_fit(self, x)
     }
 }

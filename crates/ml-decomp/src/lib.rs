@@ -9,7 +9,11 @@
 //! - [`recommender`]: top-N recommendations from a user × item ratings matrix.
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
-//! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. The
+//! input and returns a separate fitted model; defaults equal scikit-learn 1.9's.
+//! Every `fit`, `transform` and `partial_fit` takes `impl Into<`[`ml_core::Features`]`>`:
+//! a dense matrix or a CSR one. Truncated SVD, LDA, NMF and the recommender have
+//! sparse paths; PCA and incremental PCA centre the data and return
+//! [`ml_core::Error::Unsupported`] for CSR input. The
 //! numerical kernels (thin and randomized SVD, symmetric eigendecomposition) live in
 //! [`ml_core::linalg`].
 
@@ -22,9 +26,9 @@ pub mod recommender;
 pub mod truncated_svd;
 
 pub use incremental_pca::{IncrementalPca, IncrementalPcaModel};
-pub use lda::{LatentDirichletAllocation, LatentDirichletAllocationModel, LearningMethod};
+pub use lda::{LatentDirichletAllocation, LatentDirichletAllocationModel, LdaLearningMethod};
 pub use lsa::{Lsa, LsaModel};
-pub use nmf::{BetaLoss, Nmf, NmfInit, NmfModel, NmfSolver};
-pub use pca::{NComponents, Pca, PcaModel, PcaSolver};
+pub use nmf::{Nmf, NmfBetaLoss, NmfInit, NmfModel, NmfSolver};
+pub use pca::{Pca, PcaModel, PcaNComponents, PcaSolver};
 pub use recommender::{Recommender, RecommenderMethod, RecommenderModel};
-pub use truncated_svd::{TruncatedSvd, TruncatedSvdModel, TsvdAlgorithm};
+pub use truncated_svd::{TruncatedSvd, TruncatedSvdAlgorithm, TruncatedSvdModel};

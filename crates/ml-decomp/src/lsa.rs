@@ -7,15 +7,20 @@
 //! their coordinates on the concepts, scaled to unit length so that cosine similarity
 //! is a dot product.
 //!
-//! [`Lsa::fit`] takes the texts and builds the TF-IDF matrix with
-//! [`ml_core::text::TfidfVectorizer`]; [`Lsa::fit_csr`] takes a TF-IDF (or any
-//! non-negative term-weight) matrix already built, with its vocabulary.
+//! Two ways in, one model type:
+//!
+//! - [`Lsa::fit`] / [`Lsa::fit_transform`] take the texts and build the TF-IDF matrix
+//!   with [`ml_text::TfidfVectorizer`]; the model keeps the fitted vectoriser, so
+//!   [`LsaModel::transform`] takes texts too.
+//! - [`Lsa::fit_tfidf`] takes a TF-IDF (or any term-weight) matrix already built,
+//!   dense or CSR, with its vocabulary (one term per column); that model has no
+//!   vectoriser and transforms matrices only, with [`LsaModel::transform_tfidf`]
+//!   (which every model has).
 
 use faer::{Mat, MatRef};
 use ml_core::persist::Persist;
-use ml_core::sparse::CsrRef;
-use ml_core::text::{TfidfVectorizer, TfidfVectorizerModel};
-use ml_core::{Error, Result};
+use ml_core::{Error, Features, Fitted, Result, Transform};
+use ml_text::{TfidfVectorizer, TfidfVectorizerModel};
 use serde::{Deserialize, Serialize};
 
 use crate::truncated_svd::{TruncatedSvd, TruncatedSvdModel};
@@ -43,6 +48,7 @@ use crate::truncated_svd::{TruncatedSvd, TruncatedSvdModel};
 /// assert_eq!(terms.len(), 3);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "LSA")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lsa {
     vectorizer: TfidfVectorizer,
@@ -82,7 +88,7 @@ impl Lsa {
     ///
     /// # Errors
     /// The vectoriser's errors (an empty vocabulary above all), then those of
-    /// [`TruncatedSvd::fit_csr`] (more concepts than documents or terms).
+    /// [`TruncatedSvd::fit`] (more concepts than documents or terms).
     pub fn fit<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<LsaModel> {
         Ok(self.fit_transform(docs)?.0)
     }
@@ -94,25 +100,43 @@ impl Lsa {
     pub fn fit_transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<(LsaModel, Mat<f64>)> {
         let (vectorizer, tfidf) = self.vectorizer.fit_transform(docs)?;
         let vocabulary = vectorizer.vocabulary().to_vec();
-        let (mut model, z) = self.fit_matrix(tfidf.as_ref(), vocabulary)?;
+        let (mut model, z) = self.fit_matrix(Features::from(&tfidf), vocabulary)?;
         model.vectorizer = Some(vectorizer);
         Ok((model, z))
     }
 
-    /// Fits the concepts of a term-weight matrix (one row per document, one column per
-    /// term of `vocabulary`), e.g. a TF-IDF matrix built elsewhere. The model then
-    /// transforms matrices only ([`LsaModel::transform_csr`]).
+    /// Fits the concepts of a term-weight matrix `x` (dense or CSR, one row per
+    /// document, one column per term of `vocabulary`), e.g. a TF-IDF matrix built
+    /// elsewhere; this estimator's vectoriser is not used. The model then transforms
+    /// matrices only ([`LsaModel::transform_tfidf`]).
+    ///
+    /// ```
+    /// use ml_decomp::lsa::Lsa;
+    /// use ml_text::TfidfVectorizer;
+    ///
+    /// let docs = ["cats and dogs", "dogs and birds", "stocks and bonds", "bonds fell"];
+    /// let (vectorizer, tfidf) = TfidfVectorizer::new().fit_transform(&docs)?;
+    /// let model = Lsa::new(2).fit_tfidf(&tfidf, vectorizer.vocabulary())?;
+    /// assert_eq!(model.transform_tfidf(&tfidf)?.ncols(), 2);
+    /// assert!(model.transform(&docs).is_err()); // no vectoriser in this model
+    /// # Ok::<(), ml_core::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when `vocabulary` does not name every column; the errors
-    /// of [`TruncatedSvd::fit_csr`].
-    pub fn fit_csr(&self, tfidf: CsrRef<'_>, vocabulary: &[String]) -> Result<LsaModel> {
-        Ok(self.fit_matrix(tfidf, vocabulary.to_vec())?.0)
+    /// of [`TruncatedSvd::fit`].
+    pub fn fit_tfidf<'a, S: AsRef<str>>(
+        &self,
+        x: impl Into<Features<'a>>,
+        vocabulary: &[S],
+    ) -> Result<LsaModel> {
+        let vocabulary = vocabulary.iter().map(|t| t.as_ref().to_owned()).collect();
+        Ok(self.fit_matrix(x.into(), vocabulary)?.0)
     }
 
     fn fit_matrix(
         &self,
-        tfidf: CsrRef<'_>,
+        tfidf: Features<'_>,
         vocabulary: Vec<String>,
     ) -> Result<(LsaModel, Mat<f64>)> {
         if vocabulary.len() != tfidf.ncols() {
@@ -122,7 +146,7 @@ impl Lsa {
                 got: vocabulary.len(),
             });
         }
-        let (svd, mut z) = self.svd.fit_transform_csr(tfidf)?;
+        let (svd, mut z) = self.svd.fit_transform(tfidf)?;
         normalize_rows(&mut z);
         Ok((
             LsaModel {
@@ -186,6 +210,11 @@ impl LsaModel {
         self.svd.n_components()
     }
 
+    /// The number of terms (columns of the term-weight matrix) seen at fit time.
+    pub fn n_features_in(&self) -> usize {
+        self.svd.n_features_in()
+    }
+
     /// The terms, in column order.
     pub fn vocabulary(&self) -> &[String] {
         &self.vocabulary
@@ -218,26 +247,44 @@ impl LsaModel {
     /// The normalised concept coordinates of `docs`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming `"vectorizer"` when the model was fitted by
-    /// [`Lsa::fit_csr`]; the vectoriser's errors.
+    /// [`Error::InvalidData`] naming the `"model"` when it was fitted by
+    /// [`Lsa::fit_tfidf`] (it has no vectoriser); the vectoriser's errors.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Result<Mat<f64>> {
         let v = self.vectorizer.as_ref().ok_or_else(|| {
-            Error::invalid_parameter(
-                "vectorizer",
-                "none",
-                "a model fitted on texts (Lsa::fit), not on a matrix",
+            Error::invalid_data(
+                "model",
+                "fitted on a term matrix (Lsa::fit_tfidf), it has no vectoriser to read \
+                 texts: use transform_tfidf",
             )
         })?;
-        self.transform_csr(v.transform(docs)?.as_ref())
+        self.transform_tfidf(&v.transform(docs)?)
     }
 
-    /// The normalised concept coordinates of the rows of a term-weight matrix.
+    /// The normalised concept coordinates of the rows of a term-weight matrix `x`
+    /// (dense or CSR, one column per term of the [`vocabulary`](Self::vocabulary)).
     ///
     /// # Errors
-    /// As [`TruncatedSvdModel::transform_csr`].
-    pub fn transform_csr(&self, tfidf: CsrRef<'_>) -> Result<Mat<f64>> {
-        let mut z = self.svd.transform_csr(tfidf)?;
+    /// As [`TruncatedSvdModel::transform`].
+    pub fn transform_tfidf<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let mut z = self.svd.transform(x)?;
         normalize_rows(&mut z);
         Ok(z)
+    }
+}
+
+impl Fitted for LsaModel {
+    /// The number of terms (columns of the term-weight matrix).
+    fn n_features_in(&self) -> usize {
+        self.svd.n_features_in()
+    }
+}
+
+/// Transforms term-weight matrices ([`LsaModel::transform_tfidf`]), e.g. the output of
+/// a TF-IDF step in a pipeline.
+impl Transform for LsaModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        self.transform_tfidf(x)
     }
 }

@@ -8,6 +8,11 @@
 //! The zeros stand for "not rated", so the scores mix how much a user would like an
 //! item with how likely they are to rate it: what a top-N list should rank.
 //!
+//! [`Recommender::fit`] takes the ratings as [`Features`]: CSR as described, or a
+//! dense matrix, which is read as its CSR form ([`csr_from_dense`]: every zero entry
+//! is "not rated", every non-zero one a rating), so a dense matrix and its CSR copy
+//! give the same model bit for bit. A rating of exactly 0 can only be given in CSR.
+//!
 //! [`most_popular`] is the baseline every recommender must beat; [`hit_rate`] measures
 //! both on held-out ratings. No real ratings set ships with the workspace, so
 //! [`synthetic_ratings`] generates one from latent tastes (documented below, seeded).
@@ -15,8 +20,8 @@
 use faer::{Mat, MatRef};
 use ml_core::linalg::RandomizedSvd;
 use ml_core::persist::Persist;
-use ml_core::sparse::{Csr, CsrRef, csr_from_triplets};
-use ml_core::{Error, Result, rng, validate};
+use ml_core::sparse::{Csr, CsrRef, csr_from_dense, csr_from_triplets};
+use ml_core::{Error, Features, Fitted, Result, rng, validate};
 use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -40,7 +45,7 @@ pub enum RecommenderMethod {
 /// use ml_decomp::recommender::{Recommender, synthetic_ratings};
 ///
 /// let ratings = synthetic_ratings(200, 100, 7)?;
-/// let model = Recommender::new(8).fit(ratings.as_ref())?;
+/// let model = Recommender::new(8).fit(&ratings)?;
 /// let top = model.recommend(0, 5)?;
 /// assert_eq!(top.len(), 5);
 /// // Never an item the user already rated.
@@ -76,30 +81,28 @@ impl Recommender {
         self
     }
 
-    /// Factorises `ratings` (users × items, ratings ≥ 0 stored, unknowns absent).
+    /// Factorises `ratings` (users × items): CSR with ratings ≥ 0 stored and unknowns
+    /// absent, or dense with zeros for unknowns (converted exactly to its CSR form, see
+    /// the [module documentation](self)).
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::NegativeValue`], or
     /// [`Error::InvalidParameter`] when `n_components` is 0 or above
     /// `min(users, items)`.
-    pub fn fit(&self, ratings: CsrRef<'_>) -> Result<RecommenderModel> {
-        validate::csr(ratings)?;
-        for row in 0..ratings.nrows() {
-            for (&col, &value) in ratings
-                .col_idx_of_row_raw(row)
-                .iter()
-                .zip(ratings.val_of_row(row))
-            {
-                if value < 0.0 {
-                    return Err(Error::NegativeValue {
-                        what: "Recommender",
-                        row,
-                        col,
-                        value,
-                    });
-                }
+    pub fn fit<'a>(&self, ratings: impl Into<Features<'a>>) -> Result<RecommenderModel> {
+        match ratings.into() {
+            Features::Sparse(ratings) => self.fit_csr_ratings(ratings),
+            Features::Dense(ratings) => {
+                validate::matrix(ratings)?;
+                validate::non_negative(ratings, "Recommender")?;
+                self.fit_csr_ratings(csr_from_dense(ratings)?.as_ref())
             }
         }
+    }
+
+    fn fit_csr_ratings(&self, ratings: CsrRef<'_>) -> Result<RecommenderModel> {
+        validate::csr(ratings)?;
+        validate::csr_non_negative(ratings, "Recommender")?;
         let (n, m) = (ratings.nrows(), ratings.ncols());
         if self.n_components == 0 || self.n_components > n.min(m) {
             return Err(Error::invalid_parameter(
@@ -119,7 +122,7 @@ impl Recommender {
             RecommenderMethod::Nmf => {
                 let (model, w) = Nmf::new(self.n_components)
                     .seed(self.seed)
-                    .fit_transform_csr(ratings)?;
+                    .fit_transform(ratings)?;
                 (w, model.components().to_owned())
             }
         };
@@ -212,6 +215,13 @@ impl RecommenderModel {
             ));
         }
         Ok(())
+    }
+}
+
+impl Fitted for RecommenderModel {
+    /// The number of items (columns of the ratings).
+    fn n_features_in(&self) -> usize {
+        self.n_items()
     }
 }
 

@@ -2,12 +2,12 @@
 //! `TruncatedSVD`, on dense and CSR input.
 //!
 //! Two algorithms:
-//! - [`TsvdAlgorithm::Randomized`] (the default): Halko et al.'s randomized SVD through
+//! - [`TruncatedSvdAlgorithm::Randomized`] (the default): Halko et al.'s randomized SVD through
 //!   [`ml_core::linalg::RandomizedSvd`], with scikit-learn's `n_iter=5`,
 //!   `n_oversamples=10` and `power_iteration_normalizer='auto'` (LU as scikit-learn,
 //!   Cholesky QR for blocks of at most 64 columns: the same span). CSR input is never densified: the algorithm only
 //!   multiplies by `X` and `Xᵀ`.
-//! - [`TsvdAlgorithm::Lanczos`]: the counterpart of scikit-learn's `'arpack'`, an
+//! - [`TruncatedSvdAlgorithm::Lanczos`]: the counterpart of scikit-learn's `'arpack'`, an
 //!   exact partial SVD by restarted Lanczos bidiagonalisation with full
 //!   re-orthogonalisation (faer's `matrix_free::eigen::partial_svd`), converged to
 //!   `tol` (default: machine precision). Its Krylov space holds `max(64, 2k)`
@@ -28,7 +28,7 @@ use ml_core::linalg::{
 };
 use ml_core::persist::Persist;
 use ml_core::sparse::{self, CsrRef};
-use ml_core::{Error, FitUnsupervised, Result, Transform, validate};
+use ml_core::{Error, Features, FitUnsupervised, Fitted, Result, Transform, validate};
 use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 /// The algorithm of [`TruncatedSvd`] (scikit-learn's `algorithm`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
-pub enum TsvdAlgorithm {
+pub enum TruncatedSvdAlgorithm {
     /// Randomized SVD (Halko et al.), scikit-learn's default.
     #[default]
     Randomized,
@@ -61,17 +61,21 @@ const MAX_DENSIFY: usize = 100_000_000;
 ///
 /// let x = faer::mat![[3.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [3.0, 0.0, 0.0]];
 /// let csr = ml_core::sparse::csr_from_dense(x.as_ref())?;
-/// let model = TruncatedSvd::new(2).fit_csr(csr.as_ref())?;
+/// let model = TruncatedSvd::new(2).fit(&csr)?;
 /// // The singular values of X are √18, 2 and 1.
 /// assert!((model.singular_values()[0] - 18f64.sqrt()).abs() < 1e-10);
 /// assert!((model.singular_values()[1] - 2.0).abs() < 1e-10);
-/// assert_eq!(model.transform_csr(csr.as_ref())?.ncols(), 2);
+/// assert_eq!(model.transform(&csr)?.ncols(), 2);
+/// // Dense input gives the same fit, up to rounding.
+/// let dense = TruncatedSvd::new(2).fit(&x)?;
+/// assert!((dense.singular_values()[0] - model.singular_values()[0]).abs() < 1e-10);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "TruncatedSVD")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TruncatedSvd {
     n_components: usize,
-    algorithm: TsvdAlgorithm,
+    algorithm: TruncatedSvdAlgorithm,
     n_iter: usize,
     n_oversamples: usize,
     normalizer: PowerIterationNormalizer,
@@ -90,7 +94,7 @@ impl TruncatedSvd {
     pub fn new(n_components: usize) -> Self {
         Self {
             n_components,
-            algorithm: TsvdAlgorithm::Randomized,
+            algorithm: TruncatedSvdAlgorithm::Randomized,
             n_iter: 5,
             n_oversamples: 10,
             normalizer: PowerIterationNormalizer::Auto,
@@ -99,8 +103,14 @@ impl TruncatedSvd {
         }
     }
 
-    /// The algorithm. Default: [`TsvdAlgorithm::Randomized`].
-    pub fn algorithm(mut self, algorithm: TsvdAlgorithm) -> Self {
+    /// The number of components `k` to keep. Default: 2 (through [`Default`]).
+    pub fn n_components(mut self, n_components: usize) -> Self {
+        self.n_components = n_components;
+        self
+    }
+
+    /// The algorithm. Default: [`TruncatedSvdAlgorithm::Randomized`].
+    pub fn algorithm(mut self, algorithm: TruncatedSvdAlgorithm) -> Self {
         self.algorithm = algorithm;
         self
     }
@@ -162,26 +172,40 @@ impl TruncatedSvd {
             .seed(self.seed)
     }
 
-    /// Fits a dense `x` (one row per sample).
+    /// Fits `x` (one row per sample), dense or CSR. CSR input is never densified by
+    /// the randomized algorithm (it only multiplies by `X` and `Xᵀ`).
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::NonFinite`]; [`Error::InvalidParameter`] for
     /// `n_components` of 0 or above `min(n_samples, n_features)` or a bad `tol`;
-    /// [`Error::DecompositionFailed`] when an SVD does not converge.
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<TruncatedSvdModel> {
+    /// [`Error::LimitExceeded`] when the Lanczos algorithm would have to densify a CSR
+    /// input of more than 10⁸ entries (its Krylov space of `max(64, 2k)` vectors not
+    /// below `min(n, d)`); [`Error::DecompositionFailed`] when an SVD does not
+    /// converge.
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<TruncatedSvdModel> {
         Ok(self.fit_transform(x)?.0)
     }
 
-    /// Fits a dense `x` and returns the model with the projection `X·Vᵀ`.
+    /// Fits `x` and returns the model with the projection `X·Vᵀ`.
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn fit_transform(&self, x: MatRef<'_, f64>) -> Result<(TruncatedSvdModel, Mat<f64>)> {
+    pub fn fit_transform<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+    ) -> Result<(TruncatedSvdModel, Mat<f64>)> {
+        match x.into() {
+            Features::Dense(x) => self.fit_transform_dense(x),
+            Features::Sparse(x) => self.fit_transform_sparse(x),
+        }
+    }
+
+    fn fit_transform_dense(&self, x: MatRef<'_, f64>) -> Result<(TruncatedSvdModel, Mat<f64>)> {
         validate::matrix(x)?;
         self.check(x.nrows(), x.ncols())?;
         let svd = match self.algorithm {
-            TsvdAlgorithm::Randomized => self.randomized().compute(x)?,
-            TsvdAlgorithm::Lanczos => {
+            TruncatedSvdAlgorithm::Randomized => self.randomized().compute(x)?,
+            TruncatedSvdAlgorithm::Lanczos => {
                 if self.lanczos_fits(x.nrows(), x.ncols()) {
                     self.lanczos(&x, frobenius_dense(x))?
                 } else {
@@ -206,39 +230,24 @@ impl TruncatedSvd {
         Ok((model, z))
     }
 
-    /// Fits a CSR `x` (one row per sample), never densified by the randomized
-    /// algorithm.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), plus [`Error::InvalidParameter`] when the Lanczos
-    /// algorithm would have to densify more than 10⁸ entries.
-    pub fn fit_csr(&self, x: CsrRef<'_>) -> Result<TruncatedSvdModel> {
-        Ok(self.fit_transform_csr(x)?.0)
-    }
-
-    /// Fits a CSR `x` and returns the model with the projection `X·Vᵀ`.
-    ///
-    /// # Errors
-    /// As [`fit_csr`](Self::fit_csr).
-    pub fn fit_transform_csr(&self, x: CsrRef<'_>) -> Result<(TruncatedSvdModel, Mat<f64>)> {
+    fn fit_transform_sparse(&self, x: CsrRef<'_>) -> Result<(TruncatedSvdModel, Mat<f64>)> {
         sparse::validate(x)?;
         let (n, d) = (x.nrows(), x.ncols());
         self.check(n, d)?;
         let svd = match self.algorithm {
-            TsvdAlgorithm::Randomized => self.randomized().compute_csr(x)?,
-            TsvdAlgorithm::Lanczos => {
+            TruncatedSvdAlgorithm::Randomized => self.randomized().compute_csr(x)?,
+            TruncatedSvdAlgorithm::Lanczos => {
                 if self.lanczos_fits(n, d) {
                     let norm = x.val().iter().map(|v| v * v).sum::<f64>().sqrt();
                     self.lanczos(&x, norm)?
                 } else if n.saturating_mul(d) <= MAX_DENSIFY {
                     thin_svd_with(x.to_dense().as_ref(), SignConvention::UBased)?
                 } else {
-                    return Err(Error::invalid_parameter(
-                        "n_components",
-                        self.n_components,
-                        "below min(n_samples, n_features) / 2 for the Lanczos algorithm on \
-                         a sparse matrix this large",
-                    ));
+                    return Err(Error::LimitExceeded {
+                        what: "dense copy of a CSR input for the Lanczos fallback",
+                        requested: n.saturating_mul(d),
+                        limit: MAX_DENSIFY,
+                    });
                 }
             }
         };
@@ -319,12 +328,12 @@ impl TruncatedSvd {
     }
 
     /// Keeps `n_components` triplets and fixes the signs (v-based).
-    fn finish(&self, svd: Svd) -> Result<Fitted> {
+    fn finish(&self, svd: Svd) -> Result<Factors> {
         let k = self.n_components;
         let mut u = svd.u.get(.., ..k).to_owned();
         let mut vt = svd.vt.get(..k, ..).to_owned();
         svd_flip(u.as_mut(), vt.as_mut(), SignConvention::VBased)?;
-        Ok(Fitted {
+        Ok(Factors {
             components: vt,
             singular_values: svd.s[..k].to_vec(),
             algorithm: self.algorithm,
@@ -341,13 +350,13 @@ fn frobenius_dense(x: MatRef<'_, f64>) -> f64 {
 }
 
 /// The decomposition before its variances are known.
-struct Fitted {
+struct Factors {
     components: Mat<f64>,
     singular_values: Vec<f64>,
-    algorithm: TsvdAlgorithm,
+    algorithm: TruncatedSvdAlgorithm,
 }
 
-impl Fitted {
+impl Factors {
     fn into_model(self, z: &Mat<f64>, full_var: f64, n_features: usize) -> TruncatedSvdModel {
         let n = z.nrows() as f64;
         let explained_variance: Vec<f64> = (0..z.ncols())
@@ -372,7 +381,7 @@ impl Fitted {
 impl FitUnsupervised for TruncatedSvd {
     type Model = TruncatedSvdModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<TruncatedSvdModel> {
+    fn fit(&self, x: Features<'_>) -> Result<TruncatedSvdModel> {
         TruncatedSvd::fit(self, x)
     }
 }
@@ -386,7 +395,7 @@ pub struct TruncatedSvdModel {
     explained_variance_ratio: Vec<f64>,
     singular_values: Vec<f64>,
     n_features: usize,
-    algorithm: TsvdAlgorithm,
+    algorithm: TruncatedSvdAlgorithm,
 }
 
 impl Persist for TruncatedSvdModel {
@@ -427,40 +436,41 @@ impl TruncatedSvdModel {
     }
 
     /// The algorithm that produced the fit.
-    pub fn algorithm(&self) -> TsvdAlgorithm {
+    pub fn algorithm(&self) -> TruncatedSvdAlgorithm {
         self.algorithm
     }
 
-    /// Projects a dense `x`: `X·Vᵀ` (no centring).
+    /// Projects `x` (dense or CSR): `X·Vᵀ` (no centring).
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        validate::matrix_with_features(x, self.n_features)?;
-        Ok(crate::pca::project(
-            x,
-            &vec![0.0; self.n_features],
-            self.components.as_ref(),
-            None,
-        ))
-    }
-
-    /// Projects a CSR `x`: `X·Vᵀ`.
-    ///
-    /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn transform_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-        sparse::validate(x)?;
-        validate::n_features_eq(x.ncols(), self.n_features)?;
-        sparse::csr_times_dense(x, self.components.transpose())
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        match x.into() {
+            Features::Dense(x) => {
+                validate::matrix_with_features(x, self.n_features)?;
+                Ok(crate::pca::project(
+                    x,
+                    &vec![0.0; self.n_features],
+                    self.components.as_ref(),
+                    None,
+                ))
+            }
+            Features::Sparse(x) => {
+                sparse::validate(x)?;
+                validate::n_features_eq(x.ncols(), self.n_features)?;
+                sparse::csr_times_dense(x, self.components.transpose())
+            }
+        }
     }
 
     /// Maps projections back: `Z·V`.
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] (columns other than
-    /// `n_components`) or [`Error::NonFinite`].
-    pub fn inverse_transform(&self, z: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// [`Error::Unsupported`] for CSR input; [`Error::EmptyInput`],
+    /// [`Error::ShapeMismatch`] (columns other than `n_components`) or
+    /// [`Error::NonFinite`].
+    pub fn inverse_transform<'a>(&self, z: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let z = z.into().dense("TruncatedSvdModel")?;
         validate::non_empty(z, "X")?;
         validate::n_features_eq(z.ncols(), self.n_components())?;
         validate::finite(z)?;
@@ -473,12 +483,16 @@ impl TruncatedSvdModel {
     }
 }
 
-impl Transform for TruncatedSvdModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        TruncatedSvdModel::transform(self, x)
-    }
-
+impl Fitted for TruncatedSvdModel {
     fn n_features_in(&self) -> usize {
         self.n_features
+    }
+}
+
+impl Transform for TruncatedSvdModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        TruncatedSvdModel::transform(self, x)
     }
 }

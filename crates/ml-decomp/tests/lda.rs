@@ -13,32 +13,19 @@
 
 mod common;
 
-use common::{floats, matrix};
+use common::{floats, matrix, sms_counts};
 
 use faer::Mat;
 use ml_core::sparse::{Csr, csr_from_triplets};
 use ml_core::{Error, persist};
-use ml_decomp::lda::{LatentDirichletAllocation, LatentDirichletAllocationModel, LearningMethod};
+use ml_decomp::lda::{
+    LatentDirichletAllocation, LatentDirichletAllocationModel, LdaLearningMethod,
+};
 use proptest::prelude::*;
 use serde_json::Value;
 
 fn fixture() -> Value {
     serde_json::from_str(include_str!("data/lda_sms.json")).expect("valid fixture JSON")
-}
-
-fn counts(f: &Value) -> Csr {
-    let c = &f["counts"];
-    let shape = floats(&c["shape"]);
-    let indptr = floats(&c["indptr"]);
-    let indices = floats(&c["indices"]);
-    let data = floats(&c["data"]);
-    let mut trip = Vec::with_capacity(data.len());
-    for i in 0..shape[0] as usize {
-        for p in indptr[i] as usize..indptr[i + 1] as usize {
-            trip.push((i, indices[p] as usize, data[p]));
-        }
-    }
-    csr_from_triplets(shape[0] as usize, shape[1] as usize, &trip).unwrap()
 }
 
 fn rows_of(x: &Csr, rows: &[usize]) -> Csr {
@@ -61,14 +48,14 @@ fn sklearn_model(f: &Value) -> LatentDirichletAllocationModel {
 #[test]
 fn transform_matches_scikit_learn_given_its_components() {
     let f = fixture();
-    let x = counts(&f);
+    let x = sms_counts();
     let model = sklearn_model(&f);
     let rows: Vec<usize> = floats(&f["batch"]["transform_rows"])
         .iter()
         .map(|&r| r as usize)
         .collect();
     let sub = rows_of(&x, &rows);
-    let got = model.transform_csr(sub.as_ref()).unwrap();
+    let got = model.transform(sub.as_ref()).unwrap();
     let want = matrix(&f["batch"]["transform"]);
     let err = (&got - &want).norm_max();
     eprintln!("transform: max difference {err:e}");
@@ -82,16 +69,16 @@ fn transform_matches_scikit_learn_given_its_components() {
 #[test]
 fn perplexity_and_score_match_scikit_learn_given_its_components() {
     let f = fixture();
-    let x = counts(&f);
+    let x = sms_counts();
     let model = sklearn_model(&f);
-    let p = model.perplexity_csr(x.as_ref()).unwrap();
+    let p = model.perplexity(x.as_ref()).unwrap();
     let want = f["batch"]["perplexity"].as_f64().unwrap();
     eprintln!("perplexity relative difference {:e}", (p - want) / want);
     assert!(
         ((p - want) / want).abs() <= 1e-10,
         "perplexity {p} vs {want}"
     );
-    let s = model.score_csr(x.as_ref()).unwrap();
+    let s = model.score(x.as_ref()).unwrap();
     let want = f["batch"]["score"].as_f64().unwrap();
     assert!(((s - want) / want).abs() <= 1e-10, "score {s} vs {want}");
 }
@@ -105,11 +92,11 @@ fn sklearn_reference(f: &Value) -> f64 {
 #[test]
 fn batch_fit_reaches_scikit_learn_perplexity() {
     let f = fixture();
-    let x = counts(&f);
+    let x = sms_counts();
     let start = std::time::Instant::now();
     let model = LatentDirichletAllocation::new(10)
         .seed(0)
-        .fit_csr(x.as_ref())
+        .fit(x.as_ref())
         .unwrap();
     eprintln!("batch fit on the SMS counts: {:?}", start.elapsed());
     assert_eq!(model.n_iter(), 10);
@@ -122,18 +109,18 @@ fn batch_fit_reaches_scikit_learn_perplexity() {
         "perplexity {ours} vs scikit-learn's {theirs}"
     );
     // bound() is the training perplexity, as scikit-learn's bound_.
-    let again = model.perplexity_csr(x.as_ref()).unwrap();
+    let again = model.perplexity(x.as_ref()).unwrap();
     assert!((again - ours).abs() <= 1e-9 * ours);
 }
 
 #[test]
 fn online_fit_reaches_scikit_learn_perplexity() {
     let f = fixture();
-    let x = counts(&f);
+    let x = sms_counts();
     let model = LatentDirichletAllocation::new(10)
-        .learning_method(LearningMethod::Online)
+        .learning_method(LdaLearningMethod::Online)
         .seed(0)
-        .fit_csr(x.as_ref())
+        .fit(x.as_ref())
         .unwrap();
     let ours = model.bound().unwrap();
     let theirs = f["online"]["bound"].as_f64().unwrap();
@@ -177,20 +164,17 @@ fn top_terms_name_words_of_the_vocabulary() {
 
 #[test]
 fn partial_fit_continues_online_learning() {
-    let f = fixture();
-    let x = counts(&f);
+    let x = sms_counts();
     let first: Vec<usize> = (0..2000).collect();
     let second: Vec<usize> = (2000..5574).collect();
     let est = LatentDirichletAllocation::new(10)
         .total_samples(5574.0)
         .seed(3);
-    let mut model = est.partial_fit_csr(rows_of(&x, &first).as_ref()).unwrap();
+    let mut model = est.partial_fit(rows_of(&x, &first).as_ref()).unwrap();
     assert_eq!(model.n_batch_iter(), 1 + 2000usize.div_ceil(128));
-    let before = model.perplexity_csr(x.as_ref()).unwrap();
-    model
-        .partial_fit_csr(rows_of(&x, &second).as_ref())
-        .unwrap();
-    let after = model.perplexity_csr(x.as_ref()).unwrap();
+    let before = model.perplexity(x.as_ref()).unwrap();
+    model.partial_fit(rows_of(&x, &second).as_ref()).unwrap();
+    let after = model.perplexity(x.as_ref()).unwrap();
     assert!(after < before, "perplexity {before} -> {after}");
     assert_eq!(model.bound(), None);
 }
@@ -302,7 +286,7 @@ fn bad_input_is_a_typed_error() {
     ));
     let neg_csr = csr_from_triplets(2, 3, &[(1, 2, -4.0)]).unwrap();
     assert!(matches!(
-        LatentDirichletAllocation::new(2).fit_csr(neg_csr.as_ref()),
+        LatentDirichletAllocation::new(2).fit(neg_csr.as_ref()),
         Err(Error::NegativeValue { row: 1, col: 2, .. })
     ));
     for est in [

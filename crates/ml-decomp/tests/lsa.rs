@@ -13,26 +13,18 @@
 
 mod common;
 
-use common::floats;
+use common::{floats, max_rel_err};
 
 use ml_core::persist;
-use ml_core::{Error, datasets::load_sms_spam, text::TfidfVectorizer};
+use ml_core::{Error, datasets::load_sms_spam};
 use ml_decomp::lsa::{Lsa, LsaModel};
-use ml_decomp::truncated_svd::{TruncatedSvd, TsvdAlgorithm};
+use ml_decomp::truncated_svd::{TruncatedSvd, TruncatedSvdAlgorithm};
+use ml_text::TfidfVectorizer;
 use serde_json::Value;
 
 fn fixture() -> Value {
     let f: Value = serde_json::from_str(include_str!("data/truncated_svd.json")).unwrap();
     f["sms"].clone()
-}
-
-fn max_rel_err(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
-        / scale
 }
 
 #[test]
@@ -42,7 +34,8 @@ fn sms_lsa_matches_scikit_learn() {
     assert_eq!(texts.len(), f["n_docs"].as_u64().unwrap() as usize);
     let exact = floats(&f["arpack_singular_values"]);
 
-    let lanczos = Lsa::new(100).svd(TruncatedSvd::new(100).algorithm(TsvdAlgorithm::Lanczos));
+    let lanczos =
+        Lsa::new(100).svd(TruncatedSvd::new(100).algorithm(TruncatedSvdAlgorithm::Lanczos));
     let (model, z) = lanczos.fit_transform(&texts).unwrap();
     assert_eq!(
         model.vocabulary().len(),
@@ -99,17 +92,17 @@ fn fit_on_a_matrix_with_its_vocabulary() {
     let texts = load_sms_spam().unwrap().texts;
     let (vec, tfidf) = TfidfVectorizer::new().fit_transform(&texts).unwrap();
     let vocab = vec.vocabulary().to_vec();
-    let model = Lsa::new(5).fit_csr(tfidf.as_ref(), &vocab).unwrap();
+    let model = Lsa::new(5).fit_tfidf(&tfidf, &vocab).unwrap();
     let from_texts = Lsa::new(5).fit(&texts).unwrap();
     assert_eq!(model.svd(), from_texts.svd());
     assert!(model.vectorizer().is_none());
     assert!(matches!(
         model.transform(&texts[..3]),
-        Err(Error::InvalidParameter { .. })
+        Err(Error::InvalidData { what: "model", .. })
     ));
-    assert_eq!(model.transform_csr(tfidf.as_ref()).unwrap().ncols(), 5);
+    assert_eq!(model.transform_tfidf(&tfidf).unwrap().ncols(), 5);
     assert!(matches!(
-        Lsa::new(5).fit_csr(tfidf.as_ref(), &vocab[1..]),
+        Lsa::new(5).fit_tfidf(&tfidf, &vocab[1..]),
         Err(Error::ShapeMismatch { .. })
     ));
     assert!(Lsa::new(5).fit(&["", "!"]).is_err());

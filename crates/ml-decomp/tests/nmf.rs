@@ -13,34 +13,18 @@
 
 mod common;
 
-use common::{floats, matrix};
+use common::{matrix, sms_counts};
 
 use faer::Mat;
 use ml_core::datasets::{load_digits, load_wine};
-use ml_core::sparse::{Csr, csr_from_triplets};
+use ml_core::sparse::csr_from_triplets;
 use ml_core::{Error, persist};
-use ml_decomp::nmf::{BetaLoss, Nmf, NmfInit, NmfModel, NmfSolver};
+use ml_decomp::nmf::{Nmf, NmfBetaLoss, NmfInit, NmfModel, NmfSolver};
 use proptest::prelude::*;
 use serde_json::Value;
 
 fn fixture() -> Value {
     serde_json::from_str(include_str!("data/nmf.json")).expect("valid fixture JSON")
-}
-
-fn sms_counts() -> Csr {
-    let f: Value = serde_json::from_str(include_str!("data/lda_sms.json")).unwrap();
-    let c = &f["counts"];
-    let shape = floats(&c["shape"]);
-    let indptr = floats(&c["indptr"]);
-    let indices = floats(&c["indices"]);
-    let data = floats(&c["data"]);
-    let mut trip = Vec::with_capacity(data.len());
-    for i in 0..shape[0] as usize {
-        for p in indptr[i] as usize..indptr[i + 1] as usize {
-            trip.push((i, indices[p] as usize, data[p]));
-        }
-    }
-    csr_from_triplets(shape[0] as usize, shape[1] as usize, &trip).unwrap()
 }
 
 #[test]
@@ -77,8 +61,8 @@ fn reconstruction_errors_match_scikit_learn() {
             _ => NmfSolver::Mu,
         };
         let beta = match case["beta_loss"].as_str().unwrap() {
-            "frobenius" => BetaLoss::Frobenius,
-            _ => BetaLoss::KullbackLeibler,
+            "frobenius" => NmfBetaLoss::Frobenius,
+            _ => NmfBetaLoss::KullbackLeibler,
         };
         let mut est = Nmf::new(10).solver(solver).beta_loss(beta);
         if let Some(a) = case["alpha_W"].as_f64() {
@@ -86,7 +70,7 @@ fn reconstruction_errors_match_scikit_learn() {
         }
         let model = match case["data"].as_str().unwrap() {
             "digits" => est.fit(digits.as_ref()).unwrap(),
-            _ => est.fit_csr(sms.as_ref()).unwrap(),
+            _ => est.fit(sms.as_ref()).unwrap(),
         };
         let want = case["reconstruction_err"].as_f64().unwrap();
         let got = model.reconstruction_err();
@@ -112,13 +96,13 @@ fn dense_and_sparse_fits_agree() {
     let x = digits.subrows(0, 300).to_owned();
     let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
     for (solver, beta) in [
-        (NmfSolver::Cd, BetaLoss::Frobenius),
-        (NmfSolver::Mu, BetaLoss::Frobenius),
-        (NmfSolver::Mu, BetaLoss::KullbackLeibler),
+        (NmfSolver::Cd, NmfBetaLoss::Frobenius),
+        (NmfSolver::Mu, NmfBetaLoss::Frobenius),
+        (NmfSolver::Mu, NmfBetaLoss::KullbackLeibler),
     ] {
         let est = Nmf::new(5).solver(solver).beta_loss(beta).max_iter(50);
         let a = est.fit(x.as_ref()).unwrap();
-        let b = est.fit_csr(csr.as_ref()).unwrap();
+        let b = est.fit(csr.as_ref()).unwrap();
         let d = (a.components() - b.components()).norm_max();
         assert!(
             d <= 1e-6 * a.components().norm_max(),
@@ -127,7 +111,7 @@ fn dense_and_sparse_fits_agree() {
         let rel = (a.reconstruction_err() - b.reconstruction_err()).abs() / a.reconstruction_err();
         assert!(rel < 1e-8, "{solver:?} {beta:?}: {rel:e}");
         let wa = a.transform(x.as_ref()).unwrap();
-        let wb = b.transform_csr(csr.as_ref()).unwrap();
+        let wb = b.transform(csr.as_ref()).unwrap();
         assert!((&wa - &wb).norm_max() <= 1e-6 * wa.norm_max().max(1.0));
     }
 }
@@ -153,7 +137,7 @@ fn transform_recovers_the_fitted_factor() {
 fn multiplicative_updates_never_increase_the_error() {
     let digits = load_digits().unwrap().data;
     let x = digits.subrows(0, 200).to_owned();
-    for beta in [BetaLoss::Frobenius, BetaLoss::KullbackLeibler] {
+    for beta in [NmfBetaLoss::Frobenius, NmfBetaLoss::KullbackLeibler] {
         let mut last = f64::INFINITY;
         for iters in [10, 20, 30, 40, 60, 80] {
             let err = Nmf::new(6)
@@ -206,7 +190,7 @@ fn bad_input_is_a_typed_error() {
     assert_eq!(Nmf::new(5).fit(x.as_ref()).unwrap().n_components(), 5);
     assert!(matches!(
         Nmf::new(2)
-            .beta_loss(BetaLoss::KullbackLeibler)
+            .beta_loss(NmfBetaLoss::KullbackLeibler)
             .fit(x.as_ref()),
         Err(Error::InvalidParameter {
             name: "beta_loss",
@@ -238,7 +222,7 @@ fn bad_input_is_a_typed_error() {
     ));
     let neg_csr = csr_from_triplets(3, 3, &[(2, 0, -1.0)]).unwrap();
     assert!(matches!(
-        Nmf::new(2).fit_csr(neg_csr.as_ref()),
+        Nmf::new(2).fit(neg_csr.as_ref()),
         Err(Error::NegativeValue { row: 2, col: 0, .. })
     ));
     let model = Nmf::new(2).fit(x.as_ref()).unwrap();
@@ -258,7 +242,7 @@ ml_core::conformance_tests!(
     transformer,
     || Nmf::new(3)
         .solver(NmfSolver::Mu)
-        .beta_loss(BetaLoss::KullbackLeibler),
+        .beta_loss(NmfBetaLoss::KullbackLeibler),
     small()
 );
 

@@ -18,26 +18,18 @@
 
 mod common;
 
-use common::{assert_close_abs, floats, matrix};
+use common::{assert_close_abs, assert_rel, floats, matrix};
 
 use faer::Mat;
 use ml_core::datasets::{load_digits, load_wine};
 use ml_core::{Error, persist};
 use ml_decomp::incremental_pca::IncrementalPca;
-use ml_decomp::pca::{NComponents, Pca, PcaModel, PcaSolver};
+use ml_decomp::pca::{Pca, PcaModel, PcaNComponents, PcaSolver};
 use proptest::prelude::*;
 use serde_json::Value;
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/pca.json")).expect("valid fixture JSON")
-}
-
-fn max_abs(v: &[f64]) -> f64 {
-    v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
-}
-
-fn assert_rel(a: &[f64], b: &[f64], tol: f64, what: &str) {
-    assert_close_abs(a, b, tol, max_abs(b).max(1e-300), what);
 }
 
 fn data(name: &str) -> Mat<f64> {
@@ -70,11 +62,11 @@ fn estimator(case: &Value) -> Pca {
     let mut pca = Pca::default();
     match &p["n_components"] {
         Value::Null => {}
-        Value::String(s) if s == "mle" => pca = pca.n_components(NComponents::Mle),
+        Value::String(s) if s == "mle" => pca = pca.n_components(PcaNComponents::Mle),
         v if v.is_u64() => {
-            pca = pca.n_components(NComponents::Count(v.as_u64().unwrap() as usize));
+            pca = pca.n_components(PcaNComponents::Count(v.as_u64().unwrap() as usize));
         }
-        v => pca = pca.n_components(NComponents::VarianceFraction(v.as_f64().unwrap())),
+        v => pca = pca.n_components(PcaNComponents::VarianceFraction(v.as_f64().unwrap())),
     }
     pca = pca.solver(match p["svd_solver"].as_str() {
         None => PcaSolver::Auto,
@@ -374,19 +366,19 @@ fn bad_input_is_a_typed_error() {
     for f in [0.0, 1.0, -0.5, 1.5, f64::NAN] {
         bad_param(
             Pca::default()
-                .n_components(NComponents::VarianceFraction(f))
+                .n_components(PcaNComponents::VarianceFraction(f))
                 .fit(x.as_ref()),
         );
     }
     bad_param(
         Pca::default()
-            .n_components(NComponents::VarianceFraction(0.5))
+            .n_components(PcaNComponents::VarianceFraction(0.5))
             .solver(PcaSolver::Randomized)
             .fit(x.as_ref()),
     );
     bad_param(
         Pca::default()
-            .n_components(NComponents::Mle)
+            .n_components(PcaNComponents::Mle)
             .fit(x.get(..10, ..)),
     );
     let mut nan = x.clone();

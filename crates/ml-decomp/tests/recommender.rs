@@ -82,6 +82,22 @@ fn recommendations_are_unseen_sorted_and_reproducible() {
 }
 
 #[test]
+fn dense_ratings_are_read_as_their_csr_form() {
+    let ratings = synthetic_ratings(60, 40, 4).unwrap();
+    let dense = ratings.to_dense();
+    for method in [RecommenderMethod::Svd, RecommenderMethod::Nmf] {
+        let est = Recommender::new(4).method(method);
+        assert_eq!(est.fit(&dense).unwrap(), est.fit(&ratings).unwrap());
+    }
+    let mut neg = dense.clone();
+    neg[(3, 7)] = -1.0;
+    assert!(matches!(
+        Recommender::new(2).fit(&neg),
+        Err(Error::NegativeValue { row: 3, col: 7, .. })
+    ));
+}
+
+#[test]
 fn save_load_round_trip() {
     let ratings = synthetic_ratings(60, 40, 2).unwrap();
     let model = Recommender::new(4)

@@ -15,53 +15,26 @@
 
 mod common;
 
-use common::{assert_close_abs, floats, matrix};
+use common::{assert_close_abs, assert_rel, csr_from_triplets_json, flat, floats, matrix};
 
 use faer::Mat;
 use ml_core::datasets::load_digits;
-use ml_core::sparse::{Csr, csr_from_triplets};
 use ml_core::{Error, persist};
-use ml_decomp::truncated_svd::{TruncatedSvd, TruncatedSvdModel, TsvdAlgorithm};
+use ml_decomp::truncated_svd::{TruncatedSvd, TruncatedSvdAlgorithm, TruncatedSvdModel};
 use serde_json::Value;
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/truncated_svd.json")).expect("valid fixture JSON")
 }
 
-fn assert_rel(a: &[f64], b: &[f64], tol: f64, what: &str) {
-    let scale = b.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    assert_close_abs(a, b, tol, scale, what);
-}
-
-fn flat(m: faer::MatRef<'_, f64>) -> Vec<f64> {
-    (0..m.nrows())
-        .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
-        .collect()
-}
-
-fn sparse_fixture(f: &Value) -> Csr {
-    let s = &f["sparse"];
-    let shape = floats(&s["shape"]);
-    let triplets: Vec<(usize, usize, f64)> = s["triplets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            let t = floats(t);
-            (t[0] as usize, t[1] as usize, t[2])
-        })
-        .collect();
-    csr_from_triplets(shape[0] as usize, shape[1] as usize, &triplets).unwrap()
-}
-
 #[test]
 fn lanczos_matches_arpack_on_sparse() {
     let f = fixtures();
-    let x = sparse_fixture(&f);
+    let x = csr_from_triplets_json(&f["sparse"]);
     let r = &f["sparse"]["arpack"];
     let model = TruncatedSvd::new(20)
-        .algorithm(TsvdAlgorithm::Lanczos)
-        .fit_csr(x.as_ref())
+        .algorithm(TruncatedSvdAlgorithm::Lanczos)
+        .fit(&x)
         .unwrap();
     assert_rel(
         model.singular_values(),
@@ -91,7 +64,7 @@ fn lanczos_matches_arpack_on_sparse() {
         1e-10,
         "explained variance",
     );
-    let head = model.transform_csr(x.as_ref()).unwrap();
+    let head = model.transform(&x).unwrap();
     assert_rel(
         &flat(head.get(..5, ..)),
         &flat(matrix(&r["transform_head"]).as_ref()),
@@ -103,18 +76,15 @@ fn lanczos_matches_arpack_on_sparse() {
 #[test]
 fn randomized_on_sparse_is_close_to_exact() {
     let f = fixtures();
-    let x = sparse_fixture(&f);
+    let x = csr_from_triplets_json(&f["sparse"]);
     let exact = floats(&f["sparse"]["exact_singular_values"]);
     // Default 5 iterations: the 1e-6 bar is not reachable on a flat random
     // spectrum (gaps of 1% between values); 2e-2 relative is what it reaches here.
-    let model = TruncatedSvd::new(20).fit_csr(x.as_ref()).unwrap();
+    let model = TruncatedSvd::new(20).fit(&x).unwrap();
     assert_rel(model.singular_values(), &exact[..20], 2e-2, "5 iterations");
     // 30 iterations: scikit-learn's answer is 6.5e-5 (relative) from the exact values
     // on this flat spectrum, ours 0.9e-5; both are checked at 1e-4.
-    let model = TruncatedSvd::new(20)
-        .n_iter(30)
-        .fit_csr(x.as_ref())
-        .unwrap();
+    let model = TruncatedSvd::new(20).n_iter(30).fit(&x).unwrap();
     assert_rel(model.singular_values(), &exact[..20], 1e-4, "30 iterations");
     let r = &f["sparse"]["randomized"];
     assert_rel(
@@ -127,7 +97,7 @@ fn randomized_on_sparse_is_close_to_exact() {
     let converged = TruncatedSvd::new(20)
         .n_iter(30)
         .n_oversamples(60)
-        .fit_csr(x.as_ref())
+        .fit(&x)
         .unwrap();
     assert_rel(converged.singular_values(), &exact[..20], 1e-6, "converged");
     // Dense and sparse input give the same model.
@@ -148,7 +118,10 @@ fn lanczos_matches_arpack_on_digits_dense() {
     let f = fixtures();
     let x = load_digits().unwrap().data;
     let r = &f["digits"];
-    for algo in [TsvdAlgorithm::Lanczos, TsvdAlgorithm::Randomized] {
+    for algo in [
+        TruncatedSvdAlgorithm::Lanczos,
+        TruncatedSvdAlgorithm::Randomized,
+    ] {
         let est = TruncatedSvd::new(10).algorithm(algo).n_iter(40);
         let model = est.fit(x.as_ref()).unwrap();
         assert_rel(
@@ -187,7 +160,7 @@ fn small_matrices_fall_back_to_the_exact_svd() {
     let exact = ml_core::linalg::thin_svd(x.as_ref()).unwrap();
     for k in [1, 10, 30] {
         let model = TruncatedSvd::new(k)
-            .algorithm(TsvdAlgorithm::Lanczos)
+            .algorithm(TruncatedSvdAlgorithm::Lanczos)
             .fit(x.as_ref())
             .unwrap();
         assert_rel(model.singular_values(), &exact.s[..k], 1e-12, "fallback");
@@ -219,7 +192,7 @@ fn bad_input_is_a_typed_error() {
     let model = TruncatedSvd::new(2).fit(x.as_ref()).unwrap();
     let csr = ml_core::sparse::csr_from_dense(x.get(.., ..10)).unwrap();
     assert!(matches!(
-        model.transform_csr(csr.as_ref()),
+        model.transform(&csr),
         Err(Error::ShapeMismatch { .. })
     ));
 }
@@ -233,6 +206,6 @@ ml_core::conformance_tests!(
 ml_core::conformance_tests!(
     tsvd_lanczos,
     transformer,
-    || TruncatedSvd::new(3).algorithm(TsvdAlgorithm::Lanczos),
+    || TruncatedSvd::new(3).algorithm(TruncatedSvdAlgorithm::Lanczos),
     load_digits().unwrap().data
 );

@@ -7,6 +7,7 @@
 //!
 //! - [`core`] (`ml-core`): traits, errors, validation, linear algebra, metrics,
 //!   preprocessing, persistence and datasets. Always present.
+//! - [`text`] (`ml-text`): text vectorisers (counts, TF-IDF) into CSR. Always present.
 //! - `supervised` (`ml-supervised`, feature `supervised`): regression and classification.
 //! - `cluster` (`ml-cluster`, feature `cluster`): clustering and nearest neighbours.
 //! - `decomp` (`ml-decomp`, feature `decomp`): dimensionality reduction.
@@ -14,6 +15,7 @@
 
 pub use ml_core as core;
 pub use ml_core::{Error, Result, faer};
+pub use ml_text as text;
 
 #[cfg(feature = "assoc")]
 pub use ml_assoc as assoc;

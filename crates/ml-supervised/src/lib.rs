@@ -8,12 +8,17 @@
 //!   ([`PolynomialFeatures`], [`PolynomialRegression`]).
 //! - [`logistic`]: [`LogisticRegression`], binary and multinomial, with L2, L1 and
 //!   elastic-net penalties.
-//! - [`naive_bayes`]: [`GaussianNB`], [`MultinomialNB`], [`ComplementNB`],
-//!   [`BernoulliNB`] and [`CategoricalNB`], on dense and (for counts) CSR input, with
-//!   online learning by `partial_fit`.
+//! - [`naive_bayes`]: [`GaussianNb`], [`MultinomialNb`], [`ComplementNb`],
+//!   [`BernoulliNb`] and [`CategoricalNb`], with online learning by `partial_fit`.
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
-//! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. The
+//! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. Every
+//! `fit`, `fit_weighted`, `partial_fit`, `predict` and `transform` takes
+//! [`Features`](ml_core::Features), dense or CSR: least squares, ridge, logistic
+//! regression and the count models of naive Bayes have sparse paths; the other
+//! estimators ([`Lasso`], [`ElasticNet`], the polynomial models, [`GaussianNb`],
+//! [`CategoricalNb`]) return [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR
+//! input. The
 //! tree, ensemble and SVM families arrive with their own issues.
 
 pub mod linear;
@@ -28,6 +33,6 @@ pub use linear::{
 };
 pub use logistic::{ClassWeight, LogisticRegression, LogisticRegressionModel};
 pub use naive_bayes::{
-    BernoulliNB, BernoulliNBModel, CategoricalNB, CategoricalNBModel, ComplementNB,
-    ComplementNBModel, GaussianNB, GaussianNBModel, MultinomialNB, MultinomialNBModel,
+    BernoulliNb, BernoulliNbModel, CategoricalNb, CategoricalNbModel, ComplementNb,
+    ComplementNbModel, GaussianNb, GaussianNbModel, MultinomialNb, MultinomialNbModel,
 };

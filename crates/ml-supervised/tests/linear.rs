@@ -20,37 +20,8 @@ use ml_supervised::{
 use proptest::prelude::*;
 use serde_json::Value;
 
-fn fixtures() -> Value {
-    let text = include_str!("data/linear.json");
-    serde_json::from_str(text).expect("valid fixture JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn matrix(v: &Value) -> Mat<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
-    Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
-}
-
-/// `max |a − b| ≤ tol · max |b|`.
-fn assert_close(a: &[f64], b: &[f64], tol: f64, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
-    let err = a
-        .iter()
-        .zip(b)
-        .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-    assert!(
-        err <= tol * scale,
-        "{what}: max error {err:e} > {tol:e} · {scale:e}\n ours {a:?}\n ref  {b:?}"
-    );
-}
+mod common;
+use common::{assert_close, floats, linear_fixtures as fixtures, matrix};
 
 fn assert_ident(x: &Mat<f64>, ident: &Value) {
     let shape = floats(&ident["shape"]);
@@ -319,15 +290,36 @@ fn warm_start_reaches_the_same_optimum_faster() {
         .max_iter(100_000)
         .fit(x.as_ref(), &y)
         .unwrap();
-    let warm = est.fit_warm(x.as_ref(), &y, &near).unwrap();
+    let warm = est.clone().warm_start(&near).fit(x.as_ref(), &y).unwrap();
     assert_close(warm.coef(), cold.coef(), 1e-6, "warm start");
     assert!(warm.n_iter() <= cold.n_iter());
-    let again = est.fit_warm(x.as_ref(), &y, &cold).unwrap();
+    let again = est.clone().warm_start(&cold).fit(x.as_ref(), &y).unwrap();
     assert!(
         again.n_iter() <= 2,
         "restarting at the optimum takes {} passes",
         again.n_iter()
     );
+    // fit_weighted starts from the warm-start coefficients too.
+    let ones = vec![1.0; x.nrows()];
+    let weighted = est
+        .clone()
+        .warm_start(&cold)
+        .fit_weighted(x.as_ref(), &y, &ones)
+        .unwrap();
+    assert!(
+        weighted.n_iter() <= 2,
+        "a weighted restart at the optimum takes {} passes",
+        weighted.n_iter()
+    );
+    // Neither fits sparse input.
+    let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
+    assert!(matches!(
+        est.fit(&csr, &y),
+        Err(Error::Unsupported {
+            estimator: "Lasso",
+            ..
+        })
+    ));
     assert!(cold.dual_gap() >= 0.0);
 }
 
@@ -352,15 +344,13 @@ fn weighted_fits_match_scikit_learn() {
                 let m = LinearRegression::new()
                     .fit_weighted(x.as_ref(), &y, &sw)
                     .unwrap();
-                let s = LinearRegression::new()
-                    .fit_csr(csr.as_ref(), &y, Some(&sw))
-                    .unwrap();
+                let s = LinearRegression::new().fit_weighted(&csr, &y, &sw).unwrap();
                 check_sparse(s.coef(), s.intercept());
                 (m.coef().to_vec(), m.intercept(), 1e-10)
             }
             "ridge" => {
                 let m = Ridge::new().fit_weighted(x.as_ref(), &y, &sw).unwrap();
-                let s = Ridge::new().fit_csr(csr.as_ref(), &y, Some(&sw)).unwrap();
+                let s = Ridge::new().fit_weighted(&csr, &y, &sw).unwrap();
                 check_sparse(s.coef(), s.intercept());
                 (m.coef().to_vec(), m.intercept(), 1e-10)
             }
@@ -416,11 +406,7 @@ fn bad_sample_weights_are_typed_errors() {
         ),
         (
             "ols csr",
-            Box::new(|w| {
-                LinearRegression::new()
-                    .fit_csr(csr.as_ref(), &y, Some(w))
-                    .map(drop)
-            }),
+            Box::new(|w| LinearRegression::new().fit_weighted(&csr, &y, w).map(drop)),
         ),
         (
             "ridge",
@@ -428,7 +414,7 @@ fn bad_sample_weights_are_typed_errors() {
         ),
         (
             "ridge csr",
-            Box::new(|w| Ridge::new().fit_csr(csr.as_ref(), &y, Some(w)).map(drop)),
+            Box::new(|w| Ridge::new().fit_weighted(&csr, &y, w).map(drop)),
         ),
         (
             "ridge classifier",
@@ -864,11 +850,11 @@ proptest! {
         let w: Vec<f64> = w.iter().map(|v| v + 0.25).collect();
         let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
         let dense = LinearRegression::new().fit_weighted(x.as_ref(), &y, &w).unwrap();
-        let sparse = LinearRegression::new().fit_csr(csr.as_ref(), &y, Some(&w)).unwrap();
+        let sparse = LinearRegression::new().fit_weighted(&csr, &y, &w).unwrap();
         let (p, q) = (dense.predict(x.as_ref()).unwrap(), sparse.predict(x.as_ref()).unwrap());
         prop_assert!(near(&q, &p, 1e-7), "ols {:?} vs {:?}", q, p);
         let dense = Ridge::new().fit_weighted(x.as_ref(), &y, &w).unwrap();
-        let sparse = Ridge::new().fit_csr(csr.as_ref(), &y, Some(&w)).unwrap();
+        let sparse = Ridge::new().fit_weighted(&csr, &y, &w).unwrap();
         let (a, b) = (
             with_intercept(sparse.coef(), sparse.intercept()),
             with_intercept(dense.coef(), dense.intercept()),

@@ -10,39 +10,14 @@
 //! probabilities within 1e-6 of both; predictions identical to scikit-learn's.
 
 use faer::Mat;
-use ml_core::datasets::{Dataset, load_breast_cancer, load_iris, load_wine};
+use ml_core::datasets::Dataset;
 use ml_core::preprocessing::StandardScaler;
 use ml_core::{Error, persist};
 use ml_supervised::{ClassWeight, LogisticRegression, LogisticRegressionModel};
 use proptest::prelude::*;
-use serde_json::Value;
 
-fn fixtures() -> Value {
-    serde_json::from_str(include_str!("data/linear.json")).expect("valid fixture JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn matrix(v: &Value) -> Mat<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
-    Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
-}
-
-fn load(name: &str) -> Dataset {
-    match name {
-        "breast_cancer" => load_breast_cancer(),
-        "iris" => load_iris(),
-        "wine" => load_wine(),
-        other => panic!("unknown data set {other}"),
-    }
-    .unwrap()
-}
+mod common;
+use common::{dataset as load, floats, linear_fixtures as fixtures, matrix};
 
 fn standardised(ds: &Dataset) -> Mat<f64> {
     StandardScaler::new()
@@ -233,16 +208,15 @@ fn csr_input_gives_the_dense_model() {
     let est = LogisticRegression::new().tol(1e-10).max_iter(10_000);
     let dense = est.fit(x.as_ref(), &ds.target).unwrap();
     let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
-    let sparse = est.fit_csr(csr.as_ref(), &ds.target, None).unwrap();
+    let sparse = est.fit(&csr, &ds.target).unwrap();
     let err = (dense.coef() - sparse.coef()).norm_max();
     assert!(err < 1e-7, "dense vs CSR coef {err:e}");
     assert_eq!(
         dense.predict(x.as_ref()).unwrap(),
-        sparse.predict_csr(csr.as_ref()).unwrap()
+        sparse.predict(&csr).unwrap()
     );
-    let perr = (dense.predict_proba(x.as_ref()).unwrap()
-        - sparse.predict_proba_csr(csr.as_ref()).unwrap())
-    .norm_max();
+    let perr =
+        (dense.predict_proba(x.as_ref()).unwrap() - sparse.predict_proba(&csr).unwrap()).norm_max();
     assert!(perr < 1e-7);
 }
 
@@ -273,7 +247,7 @@ fn bad_input_is_a_typed_error() {
     for c in [0.0, -1.0, f64::NAN] {
         assert!(matches!(
             LogisticRegression::new().c(c).fit(x, &ds.target),
-            Err(Error::InvalidParameter { name: "C", .. })
+            Err(Error::InvalidParameter { name: "c", .. })
         ));
     }
     for r in [-0.5, 1.01] {

@@ -9,84 +9,22 @@
 //! precision of `jll`; counts exactly; predictions identical.
 
 use faer::Mat;
-use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
-use ml_core::datasets::{load_iris, load_wine};
 use ml_core::sparse::Csr;
-use ml_core::{Error, PartialFit, persist};
+use ml_core::{Error, FitWeighted, PartialFit, persist};
 use ml_supervised::{
-    BernoulliNB, BernoulliNBModel, CategoricalNB, ComplementNB, GaussianNB, GaussianNBModel,
-    MultinomialNB, MultinomialNBModel,
+    BernoulliNb, BernoulliNbModel, CategoricalNb, ComplementNb, GaussianNb, GaussianNbModel,
+    MultinomialNb, MultinomialNbModel,
 };
 use proptest::prelude::*;
 use serde_json::Value;
 
+mod common;
+use common::{
+    assert_mat_close, assert_slice_close, csr, dataset, floats, matrix,
+    naive_bayes_fixtures as fixtures, rel_close, sms_fixture as sms, usizes, weights,
+};
+
 const TOL: f64 = 1e-10;
-
-fn fixtures() -> Value {
-    serde_json::from_str(include_str!("data/naive_bayes.json")).expect("valid fixture JSON")
-}
-
-fn sms() -> Value {
-    serde_json::from_str(include_str!("data/naive_bayes_sms.json")).expect("valid fixture JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("integer") as usize)
-        .collect()
-}
-
-fn matrix(v: &Value) -> Mat<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
-    Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j])
-}
-
-fn csr(v: &Value) -> Csr {
-    let shape = usizes(&v["shape"]);
-    let symbolic = SymbolicSparseRowMat::new_checked(
-        shape[0],
-        shape[1],
-        usizes(&v["indptr"]),
-        None,
-        usizes(&v["indices"]),
-    );
-    SparseRowMat::new(symbolic, floats(&v["data"]))
-}
-
-fn rel_close(a: f64, b: f64, tol: f64) -> bool {
-    a == b || (a - b).abs() <= tol * a.abs().max(b.abs())
-}
-
-fn assert_slice_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!(rel_close(*a, *b, tol), "{what}[{i}]: {a} vs {b}");
-    }
-}
-
-fn assert_mat_close(what: &str, got: faer::MatRef<'_, f64>, want: &Mat<f64>, tol: f64) {
-    assert_eq!(
-        (got.nrows(), got.ncols()),
-        (want.nrows(), want.ncols()),
-        "{what}: shape"
-    );
-    for i in 0..want.nrows() {
-        for j in 0..want.ncols() {
-            let (a, b) = (got[(i, j)], want[(i, j)]);
-            assert!(rel_close(a, b, tol), "{what}[{i}, {j}]: {a} vs {b}");
-        }
-    }
-}
 
 /// Log-probabilities within `TOL` times the row's joint log-likelihood scale.
 fn assert_log_proba_close(what: &str, got: &Mat<f64>, want: &Mat<f64>, jll: &Mat<f64>) {
@@ -102,19 +40,6 @@ fn assert_log_proba_close(what: &str, got: &Mat<f64>, want: &Mat<f64>, jll: &Mat
     }
 }
 
-fn dataset(name: &str) -> ml_core::datasets::Dataset {
-    match name {
-        "iris" => load_iris(),
-        "wine" => load_wine(),
-        other => panic!("unknown data set {other}"),
-    }
-    .unwrap()
-}
-
-fn weights(n: usize) -> Vec<f64> {
-    (0..n).map(|i| 1.0 + (i % 3) as f64).collect()
-}
-
 #[test]
 fn gaussian_matches_scikit_learn_on_iris_and_wine() {
     let f = fixtures();
@@ -125,14 +50,14 @@ fn gaussian_matches_scikit_learn_on_iris_and_wine() {
         let x = ds.data.as_ref();
         let shape = usizes(&case["ident"]["shape"]);
         assert_eq!((x.nrows(), x.ncols()), (shape[0], shape[1]), "{what}");
-        let mut est = GaussianNB::new();
+        let mut est = GaussianNb::new();
         if let Some(p) = case["params"].get("priors") {
             est = est.priors(Some(floats(p)));
         }
         if let Some(v) = case["params"].get("var_smoothing") {
             est = est.var_smoothing(v.as_f64().unwrap());
         }
-        let model: GaussianNBModel<usize> = if case["sample_weight"].is_null() {
+        let model: GaussianNbModel<usize> = if case["sample_weight"].is_null() {
             est.fit(x, &ds.target).unwrap()
         } else {
             est.fit_weighted(x, &ds.target, &weights(x.nrows()))
@@ -187,7 +112,7 @@ fn categorical_matches_scikit_learn_on_binned_iris() {
         let x = matrix(&case["x"]);
         let y = usizes(&case["y"]);
         let p = &case["params"];
-        let mut est = CategoricalNB::new();
+        let mut est = CategoricalNb::new();
         if let Some(a) = p.get("alpha") {
             est = est.alpha(a.as_f64().unwrap());
         }
@@ -290,53 +215,67 @@ macro_rules! count_model {
                 <$model>::feature_log_prob(self).to_owned()
             }
             fn jll(&self, x: &Csr) -> Mat<f64> {
-                self.predict_joint_log_proba_csr(x.as_ref()).unwrap()
+                self.predict_joint_log_proba(x).unwrap()
             }
             fn log_proba(&self, x: &Csr) -> Mat<f64> {
-                self.predict_log_proba_csr(x.as_ref()).unwrap()
+                self.predict_log_proba(x).unwrap()
             }
             fn predict(&self, x: &Csr) -> Vec<usize> {
-                self.predict_csr(x.as_ref()).unwrap()
+                <$model>::predict(self, x).unwrap()
             }
         }
     };
 }
 
-count_model!(MultinomialNBModel<usize>);
-count_model!(ml_supervised::ComplementNBModel<usize>);
-count_model!(BernoulliNBModel<usize>);
+count_model!(MultinomialNbModel<usize>);
+count_model!(ml_supervised::ComplementNbModel<usize>);
+count_model!(BernoulliNbModel<usize>);
+
+/// `fit_weighted` when the case has weights, else `fit`.
+fn fit_maybe_weighted<E: FitWeighted<[usize]>>(
+    est: &E,
+    x: &Csr,
+    y: &[usize],
+    sw: Option<&[f64]>,
+) -> E::Model {
+    match sw {
+        Some(w) => E::fit_weighted(est, x.into(), y, w),
+        None => E::fit(est, x.into(), y),
+    }
+    .unwrap()
+}
 
 fn fit_count_case(case: &Value, d: &SmsCounts) -> Box<dyn CountModel> {
     let p = &case["params"];
     let sw = (!case["sample_weight"].is_null()).then(|| weights(d.y_train.len()));
-    let (x, y, sw) = (d.train.as_ref(), d.y_train.as_slice(), sw.as_deref());
+    let (x, y, sw) = (&d.train, d.y_train.as_slice(), sw.as_deref());
     let alpha = p.get("alpha").and_then(Value::as_f64).unwrap_or(1.0);
     match case["model"].as_str().unwrap() {
         "MultinomialNB" => {
-            let mut est = MultinomialNB::new()
+            let mut est = MultinomialNb::new()
                 .alpha(alpha)
                 .fit_prior(p.get("fit_prior").and_then(Value::as_bool).unwrap_or(true));
             if let Some(cp) = p.get("class_prior") {
                 est = est.class_prior(Some(floats(cp)));
             }
-            Box::new(est.fit_csr(x, y, sw).unwrap())
+            Box::new(fit_maybe_weighted(&est, x, y, sw))
         }
-        "ComplementNB" => Box::new(
-            ComplementNB::new()
+        "ComplementNB" => Box::new(fit_maybe_weighted(
+            &ComplementNb::new()
                 .alpha(alpha)
-                .norm(p.get("norm").and_then(Value::as_bool).unwrap_or(false))
-                .fit_csr(x, y, sw)
-                .unwrap(),
-        ),
-        "BernoulliNB" => Box::new(
-            BernoulliNB::new()
-                .alpha(alpha)
-                .binarize(Some(
-                    p.get("binarize").and_then(Value::as_f64).unwrap_or(0.0),
-                ))
-                .fit_csr(x, y, sw)
-                .unwrap(),
-        ),
+                .norm(p.get("norm").and_then(Value::as_bool).unwrap_or(false)),
+            x,
+            y,
+            sw,
+        )),
+        "BernoulliNB" => Box::new(fit_maybe_weighted(
+            &BernoulliNb::new().alpha(alpha).binarize(Some(
+                p.get("binarize").and_then(Value::as_f64).unwrap_or(0.0),
+            )),
+            x,
+            y,
+            sw,
+        )),
         other => panic!("unknown model {other}"),
     }
 }
@@ -434,19 +373,19 @@ fn dense_and_sparse_fits_agree() {
     });
     let sub = ml_core::sparse::csr_from_dense(dense.as_ref()).unwrap();
     let y = &d.y_train[..n];
-    let a = MultinomialNB::new().fit(dense.as_ref(), y).unwrap();
-    let b = MultinomialNB::new().fit_csr(sub.as_ref(), y, None).unwrap();
+    let a = MultinomialNb::new().fit(dense.as_ref(), y).unwrap();
+    let b = MultinomialNb::new().fit(&sub, y).unwrap();
     assert_eq!(a.feature_count(), b.feature_count());
     assert_eq!(a.feature_log_prob(), b.feature_log_prob());
     let ja = a.predict_joint_log_proba(dense.as_ref()).unwrap();
-    let jb = b.predict_joint_log_proba_csr(sub.as_ref()).unwrap();
+    let jb = b.predict_joint_log_proba(&sub).unwrap();
     assert_mat_close("dense vs csr jll", ja.as_ref(), &jb, 1e-12);
-    let bern = BernoulliNB::new().fit(dense.as_ref(), y).unwrap();
-    let bern_s = BernoulliNB::new().fit_csr(sub.as_ref(), y, None).unwrap();
+    let bern = BernoulliNb::new().fit(dense.as_ref(), y).unwrap();
+    let bern_s = BernoulliNb::new().fit(&sub, y).unwrap();
     assert_eq!(bern.feature_count(), bern_s.feature_count());
     assert_eq!(
         bern.predict(dense.as_ref()).unwrap(),
-        bern_s.predict_csr(sub.as_ref()).unwrap()
+        bern_s.predict(&sub).unwrap()
     );
 }
 
@@ -455,7 +394,7 @@ fn long_documents_do_not_underflow() {
     // Documents of a million words: the joint log-likelihood is around -1e7, far
     // below what exp can represent, yet the probabilities are exact.
     let x = faer::mat![[5.0, 1.0], [1.0, 5.0]];
-    let model = MultinomialNB::new().fit(x.as_ref(), &[0, 1]).unwrap();
+    let model = MultinomialNb::new().fit(x.as_ref(), &[0, 1]).unwrap();
     let long = faer::mat![[600_000.0, 400_000.0]];
     let jll = model.predict_joint_log_proba(long.as_ref()).unwrap();
     assert!(jll[(0, 0)] < -1e5);
@@ -474,9 +413,9 @@ fn long_documents_do_not_underflow() {
 fn negative_counts_are_typed_errors() {
     let x = faer::mat![[1.0, 2.0], [0.0, -3.0]];
     for err in [
-        MultinomialNB::new().fit(x.as_ref(), &[0, 1]).unwrap_err(),
-        ComplementNB::new().fit(x.as_ref(), &[0, 1]).unwrap_err(),
-        CategoricalNB::new().fit(x.as_ref(), &[0, 1]).unwrap_err(),
+        MultinomialNb::new().fit(x.as_ref(), &[0, 1]).unwrap_err(),
+        ComplementNb::new().fit(x.as_ref(), &[0, 1]).unwrap_err(),
+        CategoricalNb::new().fit(x.as_ref(), &[0, 1]).unwrap_err(),
     ] {
         assert!(
             matches!(err, Error::NegativeValue { row: 1, col: 1, value, .. } if value == -3.0),
@@ -485,26 +424,26 @@ fn negative_counts_are_typed_errors() {
     }
     let s = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
     assert!(matches!(
-        MultinomialNB::new().fit_csr(s.as_ref(), &[0, 1], None),
+        MultinomialNb::new().fit(&s, &[0, 1]),
         Err(Error::NegativeValue { row: 1, col: 1, .. })
     ));
     // Bernoulli binarises, so negative values are fine.
-    assert!(BernoulliNB::new().fit(x.as_ref(), &[0, 1]).is_ok());
+    assert!(BernoulliNb::new().fit(x.as_ref(), &[0, 1]).is_ok());
 }
 
 #[test]
 fn non_finite_input_is_a_typed_error() {
     let x = faer::mat![[1.0, 2.0], [f64::NAN, 3.0]];
     assert!(matches!(
-        MultinomialNB::new().fit(x.as_ref(), &[0, 1]),
+        MultinomialNb::new().fit(x.as_ref(), &[0, 1]),
         Err(Error::NonFinite { row: 1, col: 0, .. })
     ));
     assert!(matches!(
-        GaussianNB::new().fit(x.as_ref(), &[0, 1]),
+        GaussianNb::new().fit(x.as_ref(), &[0, 1]),
         Err(Error::NonFinite { row: 1, col: 0, .. })
     ));
     let good = faer::mat![[1.0, 2.0], [0.0, 3.0]];
-    let model = BernoulliNB::new().fit(good.as_ref(), &[0, 1]).unwrap();
+    let model = BernoulliNb::new().fit(good.as_ref(), &[0, 1]).unwrap();
     let bad = faer::mat![[f64::INFINITY, 0.0]];
     assert!(matches!(
         model.predict(bad.as_ref()),
@@ -516,7 +455,7 @@ fn non_finite_input_is_a_typed_error() {
 fn bad_hyper_parameters_are_typed_errors() {
     let x = faer::mat![[1.0, 2.0], [0.0, 3.0], [2.0, 0.0]];
     let y = [0, 1, 1];
-    let alpha = MultinomialNB::new()
+    let alpha = MultinomialNb::new()
         .alpha(-0.5)
         .fit(x.as_ref(), &y)
         .unwrap_err();
@@ -525,12 +464,12 @@ fn bad_hyper_parameters_are_typed_errors() {
         "{alpha}"
     );
     assert!(
-        CategoricalNB::new()
+        CategoricalNb::new()
             .alpha(f64::NAN)
             .fit(x.as_ref(), &y)
             .is_err()
     );
-    let len = MultinomialNB::new()
+    let len = MultinomialNb::new()
         .class_prior(Some(vec![1.0]))
         .fit(x.as_ref(), &y)
         .unwrap_err();
@@ -545,7 +484,7 @@ fn bad_hyper_parameters_are_typed_errors() {
         ),
         "{len}"
     );
-    let sum = ComplementNB::new()
+    let sum = ComplementNb::new()
         .class_prior(Some(vec![0.5, 0.6]))
         .fit(x.as_ref(), &y)
         .unwrap_err();
@@ -559,7 +498,7 @@ fn bad_hyper_parameters_are_typed_errors() {
         ),
         "{sum}"
     );
-    let priors = GaussianNB::new()
+    let priors = GaussianNb::new()
         .priors(Some(vec![0.2, 0.2]))
         .fit(x.as_ref(), &y)
         .unwrap_err();
@@ -568,7 +507,7 @@ fn bad_hyper_parameters_are_typed_errors() {
         "{priors}"
     );
     assert!(matches!(
-        GaussianNB::new()
+        GaussianNb::new()
             .priors(Some(vec![1.0, 0.0, 0.0]))
             .fit(x.as_ref(), &y),
         Err(Error::ShapeMismatch {
@@ -578,7 +517,7 @@ fn bad_hyper_parameters_are_typed_errors() {
         })
     ));
     assert!(matches!(
-        GaussianNB::new().var_smoothing(-1.0).fit(x.as_ref(), &y),
+        GaussianNb::new().var_smoothing(-1.0).fit(x.as_ref(), &y),
         Err(Error::InvalidParameter {
             name: "var_smoothing",
             ..
@@ -587,16 +526,13 @@ fn bad_hyper_parameters_are_typed_errors() {
     // A zero variance (constant data, no smoothing) is refused, not turned into NaN.
     let constant = faer::mat![[1.0], [1.0]];
     assert!(matches!(
-        GaussianNB::new()
+        GaussianNb::new()
             .var_smoothing(0.0)
             .fit(constant.as_ref(), &[0, 1]),
-        Err(Error::InvalidParameter {
-            name: "var_smoothing",
-            ..
-        })
+        Err(Error::InvalidData { what: "X", .. })
     ));
     // force_alpha = false raises a zero alpha to 1e-10 instead of taking log(0).
-    let m = MultinomialNB::new()
+    let m = MultinomialNb::new()
         .alpha(0.0)
         .force_alpha(false)
         .fit(x.as_ref(), &y)
@@ -605,16 +541,14 @@ fn bad_hyper_parameters_are_typed_errors() {
     // A sparse matrix cannot be binarised below zero.
     let s = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
     assert!(matches!(
-        BernoulliNB::new()
-            .binarize(Some(-1.0))
-            .fit_csr(s.as_ref(), &y, None),
+        BernoulliNb::new().binarize(Some(-1.0)).fit(&s, &y),
         Err(Error::InvalidParameter {
             name: "binarize",
             ..
         })
     ));
     assert!(matches!(
-        MultinomialNB::new().fit_weighted(x.as_ref(), &y, &[1.0, -1.0, 1.0]),
+        MultinomialNb::new().fit_weighted(x.as_ref(), &y, &[1.0, -1.0, 1.0]),
         Err(Error::InvalidParameter {
             name: "sample_weight",
             ..
@@ -626,28 +560,25 @@ fn bad_hyper_parameters_are_typed_errors() {
 fn categorical_input_must_be_codes() {
     let x = faer::mat![[0.0, 1.0], [1.0, 2.5]];
     assert!(matches!(
-        CategoricalNB::new().fit(x.as_ref(), &[0, 1]),
-        Err(Error::InvalidParameter { name: "X", .. })
+        CategoricalNb::new().fit(x.as_ref(), &[0, 1]),
+        Err(Error::InvalidData { what: "X", .. })
     ));
     let huge = faer::mat![[0.0], [1e12]];
-    assert!(CategoricalNB::new().fit(huge.as_ref(), &[0, 1]).is_err());
+    assert!(CategoricalNb::new().fit(huge.as_ref(), &[0, 1]).is_err());
     let good = faer::mat![[0.0, 1.0], [1.0, 2.0]];
-    let m = CategoricalNB::new().fit(good.as_ref(), &[0, 1]).unwrap();
+    let m = CategoricalNb::new().fit(good.as_ref(), &[0, 1]).unwrap();
     let unseen = faer::mat![[2.0, 0.0]];
     let err = m.predict(unseen.as_ref()).unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidParameter { name: "X", .. }),
-        "{err}"
-    );
+    assert!(matches!(err, Error::InvalidData { what: "X", .. }), "{err}");
     // min_categories makes room for it.
-    let m = CategoricalNB::new()
+    let m = CategoricalNb::new()
         .min_categories(4)
         .fit(good.as_ref(), &[0, 1])
         .unwrap();
     assert_eq!(m.n_categories(), vec![4, 4]);
     assert!(m.predict(unseen.as_ref()).is_ok());
     assert!(matches!(
-        CategoricalNB::new()
+        CategoricalNb::new()
             .min_categories_per_feature(vec![3])
             .fit(good.as_ref(), &[0, 1]),
         Err(Error::ShapeMismatch {
@@ -661,7 +592,7 @@ fn categorical_input_must_be_codes() {
 #[test]
 fn undeclared_class_in_partial_fit_is_an_error() {
     let x = faer::mat![[1.0, 2.0], [0.0, 3.0]];
-    let mut m = MultinomialNB::new()
+    let mut m = MultinomialNb::new()
         .partial_fit(x.as_ref(), &["ham", "spam"], &["spam", "ham"])
         .unwrap();
     let err = m.partial_fit(x.as_ref(), &["ham", "eggs"]).unwrap_err();
@@ -670,10 +601,10 @@ fn undeclared_class_in_partial_fit_is_an_error() {
         "{err}"
     );
     assert!(matches!(
-        MultinomialNB::new().partial_fit(x.as_ref(), &["ham", "eggs"], &["ham", "spam"]),
+        MultinomialNb::new().partial_fit(x.as_ref(), &["ham", "eggs"], &["ham", "spam"]),
         Err(Error::UnknownLabel { .. })
     ));
-    let mut g = GaussianNB::new()
+    let mut g = GaussianNb::new()
         .partial_fit(x.as_ref(), &[0, 1], &[0, 1])
         .unwrap();
     assert!(matches!(
@@ -688,7 +619,7 @@ fn undeclared_class_in_partial_fit_is_an_error() {
             ..
         })
     ));
-    let mut c = CategoricalNB::new()
+    let mut c = CategoricalNb::new()
         .partial_fit(x.as_ref(), &[0, 1], &[0, 1])
         .unwrap();
     assert!(matches!(
@@ -696,11 +627,11 @@ fn undeclared_class_in_partial_fit_is_an_error() {
         Err(Error::UnknownLabel { .. })
     ));
     assert!(matches!(
-        BernoulliNB::new().partial_fit::<u8>(x.as_ref(), &[0, 1], &[]),
+        BernoulliNb::new().partial_fit::<u8>(x.as_ref(), &[0, 1], &[]),
         Err(Error::UnknownLabel { .. } | Error::EmptyInput { .. })
     ));
     // A declared class that never shows up gets a zero count and a -inf log prior.
-    let m = MultinomialNB::new()
+    let m = MultinomialNb::new()
         .partial_fit(x.as_ref(), &[0, 0], &[0, 1])
         .unwrap();
     assert_eq!(m.class_count(), &[2.0, 0.0]);
@@ -711,11 +642,11 @@ fn undeclared_class_in_partial_fit_is_an_error() {
 #[test]
 fn one_class_is_accepted() {
     let x = faer::mat![[1.0, 2.0], [0.0, 3.0]];
-    let m = ComplementNB::new().fit(x.as_ref(), &[7, 7]).unwrap();
+    let m = ComplementNb::new().fit(x.as_ref(), &[7, 7]).unwrap();
     assert_eq!(m.predict(x.as_ref()).unwrap(), vec![7, 7]);
     let p = m.predict_proba(x.as_ref()).unwrap();
     assert_eq!(p[(0, 0)], 1.0);
-    let g = GaussianNB::new().fit(x.as_ref(), &[7, 7]).unwrap();
+    let g = GaussianNb::new().fit(x.as_ref(), &[7, 7]).unwrap();
     assert_eq!(g.predict(x.as_ref()).unwrap(), vec![7, 7]);
 }
 
@@ -786,11 +717,11 @@ proptest! {
     #[test]
     fn probabilities_sum_to_one((x, y) in count_data(), alpha in 0.01f64..3.0) {
         let probas = [
-            MultinomialNB::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
-            ComplementNB::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
-            BernoulliNB::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
-            CategoricalNB::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
-            GaussianNB::new().fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
+            MultinomialNb::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
+            ComplementNb::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
+            BernoulliNb::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
+            CategoricalNb::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
+            GaussianNb::new().fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
         ];
         for p in &probas {
             for i in 0..p.nrows() {
@@ -826,27 +757,27 @@ proptest! {
                     if weighted {
                         online.partial_fit_weighted(x.subrows(s, l), &y[s..s + l], &w[s..s + l]).unwrap();
                     } else {
-                        PartialFit::partial_fit(&mut online, x.subrows(s, l), &y[s..s + l]).unwrap();
+                        PartialFit::partial_fit(&mut online, x.subrows(s, l).into(), &y[s..s + l]).unwrap();
                     }
                 }
                 (full, online)
             }};
         }
-        let (a, b) = check!(MultinomialNB::new());
+        let (a, b) = check!(MultinomialNb::new());
         if a.classes() == b.classes() {
             assert_bits_eq(&a.feature_count(), &b.feature_count())?;
             assert_bits_eq(&a.feature_log_prob().to_owned(), &b.feature_log_prob().to_owned())?;
             assert_bits_eq(&a.predict_joint_log_proba(x.as_ref()).unwrap(), &b.predict_joint_log_proba(x.as_ref()).unwrap())?;
         }
-        let (a, b) = check!(ComplementNB::new().norm(true));
+        let (a, b) = check!(ComplementNb::new().norm(true));
         if a.classes() == b.classes() {
             assert_bits_eq(&a.predict_joint_log_proba(x.as_ref()).unwrap(), &b.predict_joint_log_proba(x.as_ref()).unwrap())?;
         }
-        let (a, b) = check!(BernoulliNB::new().binarize(Some(1.5)));
+        let (a, b) = check!(BernoulliNb::new().binarize(Some(1.5)));
         if a.classes() == b.classes() {
             assert_bits_eq(&a.predict_joint_log_proba(x.as_ref()).unwrap(), &b.predict_joint_log_proba(x.as_ref()).unwrap())?;
         }
-        let (a, b) = check!(CategoricalNB::new());
+        let (a, b) = check!(CategoricalNb::new());
         if a.classes() == b.classes() {
             prop_assert_eq!(a.n_categories(), b.n_categories());
             assert_bits_eq(&a.predict_joint_log_proba(x.as_ref()).unwrap(), &b.predict_joint_log_proba(x.as_ref()).unwrap())?;
@@ -860,9 +791,9 @@ proptest! {
     ) {
         let n = x.nrows();
         let parts = chunks(n, &cuts);
-        let full = GaussianNB::new().fit(x.as_ref(), &y).unwrap();
+        let full = GaussianNb::new().fit(x.as_ref(), &y).unwrap();
         let (s0, l0) = parts[0];
-        let mut online = GaussianNB::new().partial_fit(x.subrows(s0, l0), &y[s0..s0 + l0], &[2, 1, 0]).unwrap();
+        let mut online = GaussianNb::new().partial_fit(x.subrows(s0, l0), &y[s0..s0 + l0], &[2, 1, 0]).unwrap();
         for &(s, l) in &parts[1..] {
             online.partial_fit(x.subrows(s, l), &y[s..s + l]).unwrap();
         }
@@ -887,23 +818,23 @@ proptest! {
         let xr = reversed(&x);
         let yr: Vec<usize> = y.iter().rev().copied().collect();
         // Integer counts: sums are exact in any order, so the models are identical.
-        let a = MultinomialNB::new().fit(x.as_ref(), &y).unwrap();
-        let b = MultinomialNB::new().fit(xr.as_ref(), &yr).unwrap();
+        let a = MultinomialNb::new().fit(x.as_ref(), &y).unwrap();
+        let b = MultinomialNb::new().fit(xr.as_ref(), &yr).unwrap();
         prop_assert_eq!(a.predict(x.as_ref()).unwrap(), b.predict(x.as_ref()).unwrap());
         assert_bits_eq(&a.predict_joint_log_proba(x.as_ref()).unwrap(), &b.predict_joint_log_proba(x.as_ref()).unwrap())?;
-        let a = CategoricalNB::new().fit(x.as_ref(), &y).unwrap();
-        let b = CategoricalNB::new().fit(xr.as_ref(), &yr).unwrap();
+        let a = CategoricalNb::new().fit(x.as_ref(), &y).unwrap();
+        let b = CategoricalNb::new().fit(xr.as_ref(), &yr).unwrap();
         prop_assert_eq!(a.predict(x.as_ref()).unwrap(), b.predict(x.as_ref()).unwrap());
-        let a = BernoulliNB::new().fit(x.as_ref(), &y).unwrap();
-        let b = BernoulliNB::new().fit(xr.as_ref(), &yr).unwrap();
+        let a = BernoulliNb::new().fit(x.as_ref(), &y).unwrap();
+        let b = BernoulliNb::new().fit(xr.as_ref(), &yr).unwrap();
         prop_assert_eq!(a.predict(x.as_ref()).unwrap(), b.predict(x.as_ref()).unwrap());
-        let a = ComplementNB::new().fit(x.as_ref(), &y).unwrap();
-        let b = ComplementNB::new().fit(xr.as_ref(), &yr).unwrap();
+        let a = ComplementNb::new().fit(x.as_ref(), &y).unwrap();
+        let b = ComplementNb::new().fit(xr.as_ref(), &yr).unwrap();
         prop_assert_eq!(a.predict(x.as_ref()).unwrap(), b.predict(x.as_ref()).unwrap());
         // Gaussian: the means and variances move by rounding only, so compare the
         // joint log-likelihood (a near-tie could flip a prediction).
-        let a = GaussianNB::new().fit(x.as_ref(), &y).unwrap();
-        let b = GaussianNB::new().fit(xr.as_ref(), &yr).unwrap();
+        let a = GaussianNb::new().fit(x.as_ref(), &y).unwrap();
+        let b = GaussianNb::new().fit(xr.as_ref(), &yr).unwrap();
         let (ja, jb) = (a.predict_joint_log_proba(x.as_ref()).unwrap(), b.predict_joint_log_proba(x.as_ref()).unwrap());
         for i in 0..x.nrows() {
             for c in 0..3 {
@@ -919,18 +850,18 @@ proptest! {
 
     #[test]
     fn save_load_round_trip((x, y) in count_data()) {
-        let m = MultinomialNB::new().fit(x.as_ref(), &y).unwrap();
-        let back: MultinomialNBModel<usize> = persist::from_bytes(&persist::to_bytes(&m).unwrap()).unwrap();
+        let m = MultinomialNb::new().fit(x.as_ref(), &y).unwrap();
+        let back: MultinomialNbModel<usize> = persist::from_bytes(&persist::to_bytes(&m).unwrap()).unwrap();
         prop_assert_eq!(m.predict(x.as_ref()).unwrap(), back.predict(x.as_ref()).unwrap());
         assert_bits_eq(&m.predict_proba(x.as_ref()).unwrap(), &back.predict_proba(x.as_ref()).unwrap())?;
-        let g = GaussianNB::new().fit(x.as_ref(), &y).unwrap();
-        let back: GaussianNBModel<usize> = persist::from_bytes(&persist::to_bytes(&g).unwrap()).unwrap();
+        let g = GaussianNb::new().fit(x.as_ref(), &y).unwrap();
+        let back: GaussianNbModel<usize> = persist::from_bytes(&persist::to_bytes(&g).unwrap()).unwrap();
         assert_bits_eq(&g.predict_joint_log_proba(x.as_ref()).unwrap(), &back.predict_joint_log_proba(x.as_ref()).unwrap())?;
-        let c = CategoricalNB::new().fit(x.as_ref(), &y).unwrap();
-        let back: ml_supervised::CategoricalNBModel<usize> = persist::from_bytes(&persist::to_bytes(&c).unwrap()).unwrap();
+        let c = CategoricalNb::new().fit(x.as_ref(), &y).unwrap();
+        let back: ml_supervised::CategoricalNbModel<usize> = persist::from_bytes(&persist::to_bytes(&c).unwrap()).unwrap();
         assert_bits_eq(&c.predict_joint_log_proba(x.as_ref()).unwrap(), &back.predict_joint_log_proba(x.as_ref()).unwrap())?;
         // A loaded model keeps learning.
-        let mut back: BernoulliNBModel<usize> = persist::from_bytes(&persist::to_bytes(&BernoulliNB::new().fit(x.as_ref(), &y).unwrap()).unwrap()).unwrap();
+        let mut back: BernoulliNbModel<usize> = persist::from_bytes(&persist::to_bytes(&BernoulliNb::new().fit(x.as_ref(), &y).unwrap()).unwrap()).unwrap();
         prop_assert!(back.partial_fit(x.as_ref(), &y).is_ok());
     }
 }
@@ -940,7 +871,7 @@ proptest! {
 // ---------------------------------------------------------------------------
 
 fn iris() -> (Mat<f64>, Vec<usize>) {
-    let ds = load_iris().unwrap();
+    let ds = dataset("iris");
     (ds.data, ds.target)
 }
 
@@ -956,30 +887,30 @@ fn iris_codes() -> (Mat<f64>, Vec<usize>) {
 ml_core::conformance_tests!(
     gaussian_nb,
     probabilistic_classifier,
-    GaussianNB::new,
+    GaussianNb::new,
     iris()
 );
 ml_core::conformance_tests!(
     multinomial_nb,
     probabilistic_classifier,
-    MultinomialNB::new,
+    MultinomialNb::new,
     iris()
 );
 ml_core::conformance_tests!(
     complement_nb,
     probabilistic_classifier,
-    ComplementNB::new,
+    ComplementNb::new,
     iris()
 );
 ml_core::conformance_tests!(
     bernoulli_nb,
     probabilistic_classifier,
-    || BernoulliNB::new().binarize(Some(3.0)),
+    || BernoulliNb::new().binarize(Some(3.0)),
     iris()
 );
 ml_core::conformance_tests!(
     categorical_nb,
     probabilistic_classifier,
-    CategoricalNB::new,
+    CategoricalNb::new,
     iris_codes()
 );

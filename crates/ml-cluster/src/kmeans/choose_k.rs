@@ -8,7 +8,7 @@
 use faer::MatRef;
 
 use ml_core::metrics::silhouette_score;
-use ml_core::{Error, Result, validate};
+use ml_core::{Error, Features, Result, validate};
 
 use super::{KMeans, KMeansModel};
 
@@ -35,12 +35,14 @@ use super::{KMeans, KMeansModel};
 /// # Errors
 /// [`Error::InvalidParameter`] (named `ks`) when `ks` is empty or holds 0, and
 /// [`Error::TooFewSamples`] when some k exceeds the number of rows, both before any
-/// fit; otherwise any error of [`KMeans::fit`] (invalid base settings or input).
-pub fn elbow(
-    x: MatRef<'_, f64>,
+/// fit; otherwise any error of [`KMeans::fit`] (invalid base settings or input,
+/// [`Error::Unsupported`] for sparse `x`).
+pub fn elbow<'a>(
+    x: impl Into<Features<'a>>,
     ks: impl IntoIterator<Item = usize>,
     base: &KMeans,
 ) -> Result<Vec<(usize, f64)>> {
+    let x = x.into().dense("KMeans")?;
     fit_each(x, ks, base, |_, model| Ok(model.inertia()))
 }
 
@@ -67,12 +69,14 @@ pub fn elbow(
 /// [`Error::InvalidParameter`] (named `ks`) when `ks` is empty or holds a k below 2
 /// or not below the number of rows, before any fit; otherwise any error of
 /// [`KMeans::fit`] or of [`silhouette_score`] (a fit of points with fewer distinct
-/// values than k can leave a single cluster: [`Error::TooFewClasses`]).
-pub fn silhouette_over_k(
-    x: MatRef<'_, f64>,
+/// values than k can leave a single cluster: [`Error::TooFewClasses`]);
+/// [`Error::Unsupported`] for sparse `x`.
+pub fn silhouette_over_k<'a>(
+    x: impl Into<Features<'a>>,
     ks: impl IntoIterator<Item = usize>,
     base: &KMeans,
 ) -> Result<Vec<(usize, f64)>> {
+    let x = x.into().dense("KMeans")?;
     let ks: Vec<usize> = ks.into_iter().collect();
     validate::matrix(x)?;
     let n = x.nrows();

@@ -15,16 +15,21 @@
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
+use ml_core::Result;
+
 use super::lloyd::{self, Assigner, CHUNK, Run, Step};
 
 /// Elkan's algorithm from `start` on centred `xc`.
+///
+/// # Errors
+/// [`ml_core::Error::InvalidData`] when the centres overflow.
 pub(super) fn run(
     xc: MatRef<'_, f64>,
     w: &[f64],
     start: Mat<f64>,
     max_iter: usize,
     tol_abs: f64,
-) -> Run {
+) -> Result<Run> {
     let (n, d, k) = (xc.nrows(), xc.ncols(), start.nrows());
     let mut rows = vec![0.0; n * d];
     for j in 0..d {
@@ -163,9 +168,15 @@ impl Elkan<'_> {
 }
 
 impl Assigner for Elkan<'_> {
-    fn assign(&mut self, centres: MatRef<'_, f64>) -> Step {
+    fn assign(&mut self, centres: MatRef<'_, f64>) -> Result<Step> {
+        super::check_centres_finite(centres)?;
         self.update_labels(centres);
-        lloyd::accumulate(self.xc, self.w, centres, self.labels.clone())
+        Ok(lloyd::accumulate(
+            self.xc,
+            self.w,
+            centres,
+            self.labels.clone(),
+        ))
     }
 
     fn centres_moved(&mut self, shifts: &[f64]) {
@@ -182,8 +193,9 @@ impl Assigner for Elkan<'_> {
             });
     }
 
-    fn final_labels(&mut self, centres: MatRef<'_, f64>) -> Vec<usize> {
+    fn final_labels(&mut self, centres: MatRef<'_, f64>) -> Result<Vec<usize>> {
+        super::check_centres_finite(centres)?;
         self.update_labels(centres);
-        self.labels.clone()
+        Ok(self.labels.clone())
     }
 }

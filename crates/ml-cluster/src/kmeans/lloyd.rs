@@ -9,7 +9,10 @@
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
+use ml_core::Result;
 use ml_core::linalg::{NearestRows, argmin_squared_euclidean};
+
+use super::{centres_overflow, check_centres_finite};
 
 /// Rows per chunk of every parallel pass (scikit-learn's Lloyd uses 256 too): large
 /// enough to amortise a GEMM call, small enough to balance two threads on small data.
@@ -40,12 +43,19 @@ pub(super) struct Step {
 /// What differs between Lloyd and Elkan: how labels are found.
 pub(super) trait Assigner {
     /// The assignment step against `centres`, with the centre sums of its labels.
-    fn assign(&mut self, centres: MatRef<'_, f64>) -> Step;
+    ///
+    /// # Errors
+    /// [`ml_core::Error::InvalidData`] when the data's scale makes the distances
+    /// overflow.
+    fn assign(&mut self, centres: MatRef<'_, f64>) -> Result<Step>;
     /// The centres moved by `shifts` (Euclidean, per centre) to `centres`: bounds
     /// can be updated.
     fn centres_moved(&mut self, shifts: &[f64]);
     /// Labels against the final centres, after a run that stopped on the tolerance.
-    fn final_labels(&mut self, centres: MatRef<'_, f64>) -> Vec<usize>;
+    ///
+    /// # Errors
+    /// As [`assign`](Self::assign).
+    fn final_labels(&mut self, centres: MatRef<'_, f64>) -> Result<Vec<usize>>;
 }
 
 /// The squared norm of every row.
@@ -60,13 +70,16 @@ pub(super) fn row_norms(x: MatRef<'_, f64>) -> Vec<f64> {
 }
 
 /// Lloyd's algorithm from `start` on centred `xc`.
+///
+/// # Errors
+/// [`ml_core::Error::InvalidData`] when the centres overflow.
 pub(super) fn run(
     xc: MatRef<'_, f64>,
     w: &[f64],
     start: Mat<f64>,
     max_iter: usize,
     tol_abs: f64,
-) -> Run {
+) -> Result<Run> {
     let mut assigner = Lloyd { xc, w };
     iterate(xc, w, start, max_iter, tol_abs, &mut assigner)
 }
@@ -79,12 +92,13 @@ struct Lloyd<'a> {
 }
 
 impl Assigner for Lloyd<'_> {
-    fn assign(&mut self, centres: MatRef<'_, f64>) -> Step {
+    fn assign(&mut self, centres: MatRef<'_, f64>) -> Result<Step> {
         let (xc, w) = (self.xc, self.w);
         let (k, d) = (centres.nrows(), centres.ncols());
-        let nearest = NearestRows::new(centres)
-            // The centres are means of validated rows: finite and non-empty.
-            .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
+        // The centres are weighted means of validated rows: non-empty, and finite
+        // unless the data's scale made them overflow.
+        check_centres_finite(centres)?;
+        let nearest = NearestRows::new(centres)?;
         let n = xc.nrows();
         let parts: Vec<_> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
@@ -93,14 +107,15 @@ impl Assigner for Lloyd<'_> {
                 let b = CHUNK.min(n - r0);
                 let mut labels = vec![0usize; b];
                 let mut best = vec![0.0; b];
+                // `xc` was checked finite when centred: only the scale can fail here.
                 nearest
                     .assign(xc.subrows(r0, b), &mut labels, &mut best, scratch)
-                    .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"));
+                    .map_err(|_| centres_overflow())?;
                 let inertia: f64 = best.iter().zip(&w[r0..r0 + b]).map(|(m, wi)| m * wi).sum();
                 let (sums, weights) = chunk_sums(xc, w, &labels, r0, k, d);
-                (labels, sums, weights, inertia)
+                Ok((labels, sums, weights, inertia))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let mut step = Step {
             labels: Vec::with_capacity(xc.nrows()),
             sums: vec![0.0; k * d],
@@ -113,15 +128,16 @@ impl Assigner for Lloyd<'_> {
             add_into(&mut step.weights, &weights);
             step.inertia += inertia;
         }
-        step
+        Ok(step)
     }
 
     fn centres_moved(&mut self, _shifts: &[f64]) {}
 
-    fn final_labels(&mut self, centres: MatRef<'_, f64>) -> Vec<usize> {
-        argmin_squared_euclidean(self.xc, centres)
-            .unwrap_or_else(|e| unreachable!("validated input rejected: {e}"))
-            .0
+    fn final_labels(&mut self, centres: MatRef<'_, f64>) -> Result<Vec<usize>> {
+        check_centres_finite(centres)?;
+        Ok(argmin_squared_euclidean(self.xc, centres)
+            .map_err(|_| centres_overflow())?
+            .0)
     }
 }
 
@@ -260,6 +276,10 @@ fn relocate_empty(
 /// The loop of scikit-learn's `_kmeans_single_lloyd` / `_kmeans_single_elkan`: assign,
 /// relocate empty clusters, average, stop on unchanged labels or on a total squared
 /// shift at most `tol_abs`.
+///
+/// # Errors
+/// [`ml_core::Error::InvalidData`] when the centres overflow (finite data of too large
+/// a scale, or too large weights).
 pub(super) fn iterate<A: Assigner>(
     xc: MatRef<'_, f64>,
     w: &[f64],
@@ -267,7 +287,7 @@ pub(super) fn iterate<A: Assigner>(
     max_iter: usize,
     tol_abs: f64,
     assigner: &mut A,
-) -> Run {
+) -> Result<Run> {
     let (k, d) = (start.nrows(), start.ncols());
     let mut centres = start;
     let mut labels_old: Option<Vec<usize>> = None;
@@ -281,7 +301,7 @@ pub(super) fn iterate<A: Assigner>(
             mut sums,
             mut weights,
             inertia,
-        } = assigner.assign(centres.as_ref());
+        } = assigner.assign(centres.as_ref())?;
         history.push(inertia);
         relocate_empty(xc, w, centres.as_ref(), &labels, &mut sums, &mut weights);
         let new = Mat::from_fn(k, d, |i, j| {
@@ -292,6 +312,7 @@ pub(super) fn iterate<A: Assigner>(
                 sums[i * d + j]
             }
         });
+        check_centres_finite(new.as_ref())?;
         let shifts: Vec<f64> = (0..k)
             .map(|i| {
                 (0..d)
@@ -317,15 +338,15 @@ pub(super) fn iterate<A: Assigner>(
     }
     let labels = match strict_labels {
         Some(l) => l,
-        None => assigner.final_labels(centres.as_ref()),
+        None => assigner.final_labels(centres.as_ref())?,
     };
     let inertia = exact_inertia(xc, w, centres.as_ref(), &labels);
-    Run {
+    Ok(Run {
         centres,
         labels,
         inertia,
         n_iter,
         converged,
         history,
-    }
+    })
 }

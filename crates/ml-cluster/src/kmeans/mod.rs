@@ -37,12 +37,15 @@ use serde::{Deserialize, Serialize};
 
 use ml_core::linalg::{argmin_squared_euclidean, squared_euclidean};
 use ml_core::persist::Persist;
-use ml_core::{Error, FitUnsupervised, Predict, Result, Transform, validate};
+use ml_core::{
+    Error, Features, FitUnsupervised, FitUnsupervisedWeighted, Fitted, Predict, Result, Transform,
+    validate,
+};
 
 /// How the initial centres of each run are chosen.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum Init {
+pub enum KMeansInit {
     /// Greedy k-means++ (scikit-learn's default): the first centre is a sample drawn
     /// with probability proportional to its weight; each further centre is the best of
     /// `2 + ⌊ln k⌋` candidates drawn with probability proportional to `w · D²` (the
@@ -59,7 +62,7 @@ pub enum Init {
 /// The algorithm of the iterations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Algorithm {
+pub enum KMeansAlgorithm {
     /// Lloyd's algorithm: every iteration computes all sample-to-centre distances, in
     /// blocks of rows with one GEMM each. scikit-learn's default.
     #[default]
@@ -90,12 +93,12 @@ pub enum Algorithm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct KMeans {
     n_clusters: usize,
-    init: Init,
+    init: KMeansInit,
     n_init: Option<usize>,
     max_iter: usize,
     tol: f64,
     seed: u64,
-    algorithm: Algorithm,
+    algorithm: KMeansAlgorithm,
 }
 
 impl Default for KMeans {
@@ -110,12 +113,12 @@ impl KMeans {
     pub fn new(n_clusters: usize) -> Self {
         Self {
             n_clusters,
-            init: Init::KMeansPlusPlus,
+            init: KMeansInit::KMeansPlusPlus,
             n_init: None,
             max_iter: 300,
             tol: 1e-4,
             seed: 0,
-            algorithm: Algorithm::Lloyd,
+            algorithm: KMeansAlgorithm::Lloyd,
         }
     }
 
@@ -125,15 +128,15 @@ impl KMeans {
         self
     }
 
-    /// How initial centres are chosen. Default: [`Init::KMeansPlusPlus`].
-    pub fn init(mut self, init: Init) -> Self {
+    /// How initial centres are chosen. Default: [`KMeansInit::KMeansPlusPlus`].
+    pub fn init(mut self, init: KMeansInit) -> Self {
         self.init = init;
         self
     }
 
     /// The number of runs from different initial centres; the one with the lowest
     /// inertia is kept. Default: "auto", scikit-learn's: 1 run for
-    /// [`Init::KMeansPlusPlus`] and [`Init::Centres`], 10 for [`Init::Random`].
+    /// [`KMeansInit::KMeansPlusPlus`] and [`KMeansInit::Centres`], 10 for [`KMeansInit::Random`].
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = Some(n_init);
         self
@@ -160,8 +163,8 @@ impl KMeans {
         self
     }
 
-    /// The algorithm of the iterations. Default: [`Algorithm::Lloyd`].
-    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+    /// The algorithm of the iterations. Default: [`KMeansAlgorithm::Lloyd`].
+    pub fn algorithm(mut self, algorithm: KMeansAlgorithm) -> Self {
         self.algorithm = algorithm;
         self
     }
@@ -169,8 +172,8 @@ impl KMeans {
     /// The number of runs "auto" resolves to, or the one set.
     fn resolved_n_init(&self) -> usize {
         self.n_init.unwrap_or(match self.init {
-            Init::Random => 10,
-            Init::KMeansPlusPlus | Init::Centres(_) => 1,
+            KMeansInit::Random => 10,
+            KMeansInit::KMeansPlusPlus | KMeansInit::Centres(_) => 1,
         })
     }
 
@@ -184,7 +187,7 @@ impl KMeans {
         }
         validate::matrix(x)?;
         validate::min_samples(x.nrows(), self.n_clusters)?;
-        if let Init::Centres(c) = &self.init {
+        if let KMeansInit::Centres(c) = &self.init {
             check_centres(c.as_ref(), self.n_clusters, x.ncols())?;
         }
         Ok(())
@@ -200,12 +203,15 @@ impl KMeans {
     /// [`Error::InvalidParameter`] for `n_clusters`, `max_iter` or `n_init` of 0 or a
     /// negative or non-finite `tol`; [`Error::EmptyInput`] or [`Error::NonFinite`] for
     /// `x`; [`Error::TooFewSamples`] when `x` has fewer rows than `n_clusters`;
-    /// [`Error::ShapeMismatch`] or [`Error::NonFinite`] for [`Init::Centres`] of the
-    /// wrong shape or with non-finite values.
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<KMeansModel> {
+    /// [`Error::ShapeMismatch`] or [`Error::NonFinite`] for [`KMeansInit::Centres`] of the
+    /// wrong shape or with non-finite values; [`Error::InvalidData`] when the values of
+    /// `x` are so large that squared distances or the centres overflow `f64`;
+    /// [`Error::Unsupported`] for sparse (CSR) `x`.
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<KMeansModel> {
+        let x = x.into().dense("KMeans")?;
         self.check(x)?;
         let w = vec![1.0; x.nrows()];
-        Ok(self.fit_checked(x, &w))
+        self.fit_checked(x, &w)
     }
 
     /// Fits the model with one non-negative weight per sample (as scikit-learn's
@@ -214,37 +220,60 @@ impl KMeans {
     /// # Errors
     /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`], [`Error::NonFinite`] or
     /// [`Error::InvalidParameter`] for weights of the wrong length, non-finite,
-    /// negative or all zero.
-    pub fn fit_weighted(&self, x: MatRef<'_, f64>, sample_weight: &[f64]) -> Result<KMeansModel> {
+    /// negative or all zero; [`Error::InvalidData`] for weights whose sum overflows.
+    pub fn fit_weighted<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+        sample_weight: &[f64],
+    ) -> Result<KMeansModel> {
+        let x = x.into().dense("KMeans")?;
         self.check(x)?;
-        validate::sample_weight(sample_weight, x.nrows())?;
-        Ok(self.fit_checked(x, sample_weight))
+        check_sample_weight(sample_weight, x.nrows())?;
+        self.fit_checked(x, sample_weight)
     }
 
     /// The fit proper, on validated input.
-    fn fit_checked(&self, x: MatRef<'_, f64>, w: &[f64]) -> KMeansModel {
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the values (or weights) are so large that squared
+    /// distances or the centres overflow.
+    fn fit_checked(&self, x: MatRef<'_, f64>, w: &[f64]) -> Result<KMeansModel> {
         let (n, d) = (x.nrows(), x.ncols());
         let k = self.n_clusters;
         let means: Vec<f64> = (0..d)
             .map(|j| x.col(j).iter().sum::<f64>() / n as f64)
             .collect();
         let xc = Mat::from_fn(n, d, |i, j| x[(i, j)] - means[j]);
-        let tol_abs = self.tol * mean_variance(xc.as_ref());
+        let variance = mean_variance(xc.as_ref());
+        let tol_abs = self.tol * variance;
         let x_norms = lloyd::row_norms(xc.as_ref());
+        // Finite input can still overflow once centred and squared (a column of ±1e308):
+        // refuse it here rather than iterate on infinities.
+        if !variance.is_finite() || x_norms.iter().any(|v| !v.is_finite()) {
+            return Err(Error::invalid_data(
+                "X",
+                "the values are too large: squared distances between rows overflow f64 \
+                 (rescale X)",
+            ));
+        }
 
         let mut best: Option<lloyd::Run> = None;
         for run_id in 0..self.resolved_n_init() {
             let mut rng = ml_core::rng::for_stream(self.seed, run_id as u64);
             let start = match &self.init {
-                Init::KMeansPlusPlus => {
+                KMeansInit::KMeansPlusPlus => {
                     init::kmeans_plusplus(xc.as_ref(), &x_norms, w, k, &mut rng)
                 }
-                Init::Random => init::random(xc.as_ref(), w, k, &mut rng),
-                Init::Centres(c) => Mat::from_fn(k, d, |i, j| c[(i, j)] - means[j]),
+                KMeansInit::Random => init::random(xc.as_ref(), w, k, &mut rng),
+                KMeansInit::Centres(c) => Mat::from_fn(k, d, |i, j| c[(i, j)] - means[j]),
             };
             let run = match self.algorithm {
-                Algorithm::Lloyd => lloyd::run(xc.as_ref(), w, start, self.max_iter, tol_abs),
-                Algorithm::Elkan => elkan::run(xc.as_ref(), w, start, self.max_iter, tol_abs),
+                KMeansAlgorithm::Lloyd => {
+                    lloyd::run(xc.as_ref(), w, start, self.max_iter, tol_abs)?
+                }
+                KMeansAlgorithm::Elkan => {
+                    elkan::run(xc.as_ref(), w, start, self.max_iter, tol_abs)?
+                }
             };
             let replace = match &best {
                 None => true,
@@ -255,14 +284,21 @@ impl KMeans {
             }
         }
         // At least one run happens (n_init >= 1 is checked), so `best` is set.
-        let best = best.unwrap_or_else(|| unreachable!("n_init >= 1 was validated"));
+        let Some(best) = best else {
+            return Err(Error::invalid_parameter(
+                "n_init",
+                self.resolved_n_init(),
+                "at least 1",
+            ));
+        };
         let mut centres = best.centres;
         for j in 0..d {
             for i in 0..k {
                 centres[(i, j)] += means[j];
             }
         }
-        KMeansModel {
+        check_centres_finite(centres.as_ref())?;
+        Ok(KMeansModel {
             centres,
             labels: best.labels,
             inertia: best.inertia,
@@ -270,8 +306,36 @@ impl KMeans {
             converged: best.converged,
             inertia_history: best.history,
             algorithm: self.algorithm,
-        }
+        })
     }
+}
+
+/// [`validate::sample_weight`], plus a total weight that does not overflow (the
+/// weighted sums and k-means++'s draws add the weights up).
+fn check_sample_weight(sample_weight: &[f64], n_samples: usize) -> Result<()> {
+    validate::sample_weight(sample_weight, n_samples)?;
+    if !sample_weight.iter().sum::<f64>().is_finite() {
+        return Err(Error::invalid_data(
+            "sample_weight",
+            "the weights sum to more than f64::MAX (rescale them)",
+        ));
+    }
+    Ok(())
+}
+
+/// The error for centres that overflowed during a fit: finite data whose weighted
+/// means are not representable.
+fn centres_overflow() -> Error {
+    Error::invalid_data(
+        "X",
+        "the cluster centres overflow f64: the values or sample weights are too large \
+         (rescale them)",
+    )
+}
+
+/// Centres computed by a fit are finite, or [`centres_overflow`].
+fn check_centres_finite(centres: MatRef<'_, f64>) -> Result<()> {
+    validate::finite(centres).map_err(|_| centres_overflow())
 }
 
 /// Given initial centres are `k × d` and finite.
@@ -330,8 +394,14 @@ fn same_clustering(a: &[usize], b: &[usize], k: usize) -> bool {
 impl FitUnsupervised for KMeans {
     type Model = KMeansModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<KMeansModel> {
+    fn fit(&self, x: Features<'_>) -> Result<KMeansModel> {
         KMeans::fit(self, x)
+    }
+}
+
+impl FitUnsupervisedWeighted for KMeans {
+    fn fit_weighted(&self, x: Features<'_>, sample_weight: &[f64]) -> Result<KMeansModel> {
+        KMeans::fit_weighted(self, x, sample_weight)
     }
 }
 
@@ -345,7 +415,7 @@ pub struct KMeansModel {
     n_iter: usize,
     converged: bool,
     inertia_history: Vec<f64>,
-    algorithm: Algorithm,
+    algorithm: KMeansAlgorithm,
 }
 
 impl Persist for KMeansModel {
@@ -394,7 +464,7 @@ impl KMeansModel {
     }
 
     /// The algorithm the model was fitted with.
-    pub fn algorithm(&self) -> Algorithm {
+    pub fn algorithm(&self) -> KMeansAlgorithm {
         self.algorithm
     }
 
@@ -406,8 +476,10 @@ impl KMeansModel {
     /// The nearest centre of every row of `x` (ties go to the lowest index).
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<usize>> {
+    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`];
+    /// [`Error::Unsupported`] for sparse (CSR) `x`.
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
+        let x = x.into().dense("KMeansModel")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         Ok(argmin_squared_euclidean(x, self.centres.as_ref())?.0)
     }
@@ -417,7 +489,8 @@ impl KMeansModel {
     ///
     /// # Errors
     /// As [`predict`](Self::predict).
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("KMeansModel")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         distances(x, self.centres.as_ref())
     }
@@ -427,7 +500,8 @@ impl KMeansModel {
     ///
     /// # Errors
     /// As [`predict`](Self::predict).
-    pub fn score(&self, x: MatRef<'_, f64>) -> Result<f64> {
+    pub fn score<'a>(&self, x: impl Into<Features<'a>>) -> Result<f64> {
+        let x = x.into().dense("KMeansModel")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         let (labels, _) = argmin_squared_euclidean(x, self.centres.as_ref())?;
         let w = vec![1.0; x.nrows()];
@@ -435,25 +509,25 @@ impl KMeansModel {
     }
 }
 
-impl Predict for KMeansModel {
-    type Output = Vec<usize>;
-
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<usize>> {
-        KMeansModel::predict(self, x)
-    }
-
+impl Fitted for KMeansModel {
     fn n_features_in(&self) -> usize {
         KMeansModel::n_features_in(self)
     }
 }
 
-impl Transform for KMeansModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        KMeansModel::transform(self, x)
-    }
+impl Predict for KMeansModel {
+    type Output = Vec<usize>;
 
-    fn n_features_in(&self) -> usize {
-        KMeansModel::n_features_in(self)
+    fn predict(&self, x: Features<'_>) -> Result<Vec<usize>> {
+        KMeansModel::predict(self, x)
+    }
+}
+
+impl Transform for KMeansModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        KMeansModel::transform(self, x)
     }
 }
 
@@ -471,16 +545,19 @@ mod tests {
     #[test]
     fn n_init_auto_follows_scikit_learn() {
         assert_eq!(KMeans::new(3).resolved_n_init(), 1);
-        assert_eq!(KMeans::new(3).init(Init::Random).resolved_n_init(), 10);
+        assert_eq!(
+            KMeans::new(3).init(KMeansInit::Random).resolved_n_init(),
+            10
+        );
         assert_eq!(
             KMeans::new(3)
-                .init(Init::Centres(Mat::zeros(3, 2)))
+                .init(KMeansInit::Centres(Mat::zeros(3, 2)))
                 .resolved_n_init(),
             1
         );
         assert_eq!(
             KMeans::new(3)
-                .init(Init::Random)
+                .init(KMeansInit::Random)
                 .n_init(4)
                 .resolved_n_init(),
             4

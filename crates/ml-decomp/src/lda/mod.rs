@@ -29,19 +29,19 @@
 //! `perplexity` and `score` agree with scikit-learn's to about 10⁻¹²: the digamma
 //! function follows the same rule as scikit-learn's (see `special`).
 
-mod special;
-
 use std::ops::Range;
 
 use faer::{Mat, MatRef};
 use ml_core::persist::Persist;
 use ml_core::sparse::{self, Csr, CsrRef};
-use ml_core::{Error, FitUnsupervised, PartialFit, Result, Transform, rng, validate};
+use ml_core::{
+    Error, Features, FitUnsupervised, Fitted, PartialFit, Result, Transform, rng, validate,
+};
 use rand_distr::{Distribution, Gamma};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use special::{digamma, ln_gamma};
+use ml_core::kernels::{digamma, ln_gamma};
 
 /// Documents per parallel task and per random stream of the E-step; fixed, so results
 /// do not depend on the number of threads.
@@ -59,7 +59,7 @@ const EPS: f64 = f64::EPSILON;
 /// How the topics are updated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum LearningMethod {
+pub enum LdaLearningMethod {
     /// Every iteration runs the E-step on all documents, then sets `λ = η + S`
     /// (scikit-learn's `'batch'`, the default).
     Batch,
@@ -71,8 +71,8 @@ pub enum LearningMethod {
 
 /// Latent Dirichlet allocation, as scikit-learn 1.9's `LatentDirichletAllocation`.
 ///
-/// Input is a document × word matrix of non-negative counts, sparse
-/// ([`fit_csr`](Self::fit_csr)) or dense ([`fit`](Self::fit)).
+/// Input is a document × word matrix of non-negative counts, dense or CSR (a dense
+/// matrix is read through its CSR form, so both give the same model bit for bit).
 ///
 /// ```
 /// use faer::mat;
@@ -101,12 +101,13 @@ pub enum LearningMethod {
 /// assert!(model.perplexity(counts.as_ref())? > 1.0);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "LDA")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatentDirichletAllocation {
     n_components: usize,
     doc_topic_prior: Option<f64>,
     topic_word_prior: Option<f64>,
-    learning_method: LearningMethod,
+    learning_method: LdaLearningMethod,
     learning_decay: f64,
     learning_offset: f64,
     max_iter: usize,
@@ -226,7 +227,7 @@ impl LatentDirichletAllocation {
             n_components,
             doc_topic_prior: None,
             topic_word_prior: None,
-            learning_method: LearningMethod::Batch,
+            learning_method: LdaLearningMethod::Batch,
             learning_decay: 0.7,
             learning_offset: 10.0,
             max_iter: 10,
@@ -260,8 +261,8 @@ impl LatentDirichletAllocation {
         self
     }
 
-    /// Batch or online variational Bayes. Default: [`LearningMethod::Batch`].
-    pub fn learning_method(mut self, method: LearningMethod) -> Self {
+    /// Batch or online variational Bayes. Default: [`LdaLearningMethod::Batch`].
+    pub fn learning_method(mut self, method: LdaLearningMethod) -> Self {
         self.learning_method = method;
         self
     }
@@ -368,51 +369,32 @@ impl LatentDirichletAllocation {
         })
     }
 
-    /// Fits the topics to dense counts (one row per document).
+    /// Fits the topics to counts `x` (one row per document), dense or CSR.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a hyper-parameter out of range,
     /// [`Error::EmptyInput`], [`Error::NonFinite`] or [`Error::NegativeValue`].
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<LatentDirichletAllocationModel> {
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<LatentDirichletAllocationModel> {
         let settings = self.settings()?;
-        let csr = dense_counts(x)?;
-        self.fit_checked(csr.as_ref(), settings)
+        let x = counts(x.into(), None)?;
+        self.fit_checked(x.as_ref(), settings)
     }
 
-    /// Fits the topics to sparse counts (one row per document).
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn fit_csr(&self, x: CsrRef<'_>) -> Result<LatentDirichletAllocationModel> {
-        let settings = self.settings()?;
-        check_counts(x)?;
-        self.fit_checked(x, settings)
-    }
-
-    /// Starts online learning from one mini-batch of dense counts: initial topics from
-    /// the seed, then one update per `batch_size` documents, as scikit-learn's first
-    /// `partial_fit` call. Continue with
+    /// Starts online learning from one mini-batch of counts (dense or CSR): initial
+    /// topics from the seed, then one update per `batch_size` documents, as
+    /// scikit-learn's first `partial_fit` call. Continue with
     /// [`LatentDirichletAllocationModel::partial_fit`].
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn partial_fit(&self, x: MatRef<'_, f64>) -> Result<LatentDirichletAllocationModel> {
+    pub fn partial_fit<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+    ) -> Result<LatentDirichletAllocationModel> {
         let settings = self.settings()?;
-        let csr = dense_counts(x)?;
-        let mut model = self.initial_model(csr.ncols(), settings);
-        model.partial_fit_checked(csr.as_ref());
-        Ok(model)
-    }
-
-    /// As [`partial_fit`](Self::partial_fit) on sparse counts.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn partial_fit_csr(&self, x: CsrRef<'_>) -> Result<LatentDirichletAllocationModel> {
-        let settings = self.settings()?;
-        check_counts(x)?;
-        let mut model = self.initial_model(x.ncols(), settings);
-        model.partial_fit_checked(x);
+        let x = counts(x.into(), None)?;
+        let mut model = self.initial_model(x.as_ref().ncols(), settings);
+        model.partial_fit_checked(x.as_ref());
         Ok(model)
     }
 
@@ -494,7 +476,7 @@ impl LatentDirichletAllocation {
         let mut last_bound: Option<f64> = None;
         for i in 0..self.max_iter {
             match self.learning_method {
-                LearningMethod::Online => {
+                LdaLearningMethod::Online => {
                     let mut start = 0;
                     while start < n {
                         let end = (start + settings.batch_size).min(n);
@@ -511,7 +493,7 @@ impl LatentDirichletAllocation {
                         start = end;
                     }
                 }
-                LearningMethod::Batch => {
+                LdaLearningMethod::Batch => {
                     em_step(
                         x,
                         0..n,
@@ -546,29 +528,42 @@ impl LatentDirichletAllocation {
     }
 }
 
-/// Dense counts checked (non-empty, finite, non-negative) and converted to CSR.
-fn dense_counts(x: MatRef<'_, f64>) -> Result<Csr> {
-    validate::matrix(x)?;
-    validate::non_negative(x, "LatentDirichletAllocation")?;
-    sparse::csr_from_dense(x)
+/// Counts, borrowed as CSR or converted from dense.
+enum Counts<'a> {
+    Borrowed(CsrRef<'a>),
+    Owned(Csr),
 }
 
-/// Sparse counts are non-empty, finite and non-negative.
-fn check_counts(x: CsrRef<'_>) -> Result<()> {
-    validate::csr(x)?;
-    for row in 0..x.nrows() {
-        for (&col, &value) in x.col_idx_of_row_raw(row).iter().zip(x.val_of_row(row)) {
-            if value < 0.0 {
-                return Err(Error::NegativeValue {
-                    what: "LatentDirichletAllocation",
-                    row,
-                    col,
-                    value,
-                });
-            }
+impl Counts<'_> {
+    fn as_ref(&self) -> CsrRef<'_> {
+        match self {
+            Counts::Borrowed(x) => *x,
+            Counts::Owned(x) => x.as_ref(),
         }
     }
-    Ok(())
+}
+
+/// Counts checked (non-empty, finite, non-negative, and `n_features` columns when
+/// given), dense ones converted to CSR: every path of the model reads CSR.
+fn counts(x: Features<'_>, n_features: Option<usize>) -> Result<Counts<'_>> {
+    match x {
+        Features::Dense(x) => {
+            match n_features {
+                Some(n) => validate::matrix_with_features(x, n)?,
+                None => validate::matrix(x)?,
+            }
+            validate::non_negative(x, "LatentDirichletAllocation")?;
+            Ok(Counts::Owned(sparse::csr_from_dense(x)?))
+        }
+        Features::Sparse(x) => {
+            validate::csr(x)?;
+            validate::csr_non_negative(x, "LatentDirichletAllocation")?;
+            if let Some(n) = n_features {
+                validate::n_features_eq(x.ncols(), n)?;
+            }
+            Ok(Counts::Borrowed(x))
+        }
+    }
 }
 
 /// One EM step on the documents `rows`: E-step with random starts, then the batch or
@@ -980,24 +975,15 @@ impl LatentDirichletAllocationModel {
         self.bound
     }
 
-    /// The normalised document-topic distribution of dense counts: one row per
-    /// document, summing to 1.
+    /// The normalised document-topic distribution of counts `x` (dense or CSR): one
+    /// row per document, summing to 1.
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] (vocabulary size),
     /// [`Error::NonFinite`] or [`Error::NegativeValue`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        let csr = self.dense_input(x)?;
-        Ok(self.transform_checked(csr.as_ref(), true))
-    }
-
-    /// As [`transform`](Self::transform), on sparse counts.
-    ///
-    /// # Errors
-    /// As [`transform`](Self::transform).
-    pub fn transform_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-        self.check_csr(x)?;
-        Ok(self.transform_checked(x, true))
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = self.counts(x.into())?;
+        Ok(self.transform_checked(x.as_ref(), true))
     }
 
     /// The unnormalised variational parameters `γ` of every document (scikit-learn's
@@ -1005,9 +991,9 @@ impl LatentDirichletAllocationModel {
     ///
     /// # Errors
     /// As [`transform`](Self::transform).
-    pub fn transform_unnormalized_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-        self.check_csr(x)?;
-        Ok(self.transform_checked(x, false))
+    pub fn transform_unnormalized<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = self.counts(x.into())?;
+        Ok(self.transform_checked(x.as_ref(), false))
     }
 
     fn transform_checked(&self, x: CsrRef<'_>, normalize: bool) -> Mat<f64> {
@@ -1024,42 +1010,24 @@ impl LatentDirichletAllocationModel {
         })
     }
 
-    /// The approximate perplexity `exp(−bound / word count)` of dense counts (lower is
-    /// better), with `γ` from [`transform`](Self::transform)'s E-step.
+    /// The approximate perplexity `exp(−bound / word count)` of counts `x` (dense or
+    /// CSR; lower is better), with `γ` from [`transform`](Self::transform)'s E-step.
     ///
     /// # Errors
     /// As [`transform`](Self::transform).
-    pub fn perplexity(&self, x: MatRef<'_, f64>) -> Result<f64> {
-        let csr = self.dense_input(x)?;
-        Ok(perplexity_of(csr.as_ref(), &self.topics(), &self.settings))
+    pub fn perplexity<'a>(&self, x: impl Into<Features<'a>>) -> Result<f64> {
+        let x = self.counts(x.into())?;
+        Ok(perplexity_of(x.as_ref(), &self.topics(), &self.settings))
     }
 
-    /// As [`perplexity`](Self::perplexity), on sparse counts.
+    /// The approximate variational bound of the log-likelihood of counts `x` (dense or
+    /// CSR; scikit-learn's `score`; higher is better).
     ///
     /// # Errors
     /// As [`transform`](Self::transform).
-    pub fn perplexity_csr(&self, x: CsrRef<'_>) -> Result<f64> {
-        self.check_csr(x)?;
-        Ok(perplexity_of(x, &self.topics(), &self.settings))
-    }
-
-    /// The approximate variational bound of the log-likelihood of dense counts
-    /// (scikit-learn's `score`; higher is better).
-    ///
-    /// # Errors
-    /// As [`transform`](Self::transform).
-    pub fn score(&self, x: MatRef<'_, f64>) -> Result<f64> {
-        let csr = self.dense_input(x)?;
-        Ok(self.score_checked(csr.as_ref()))
-    }
-
-    /// As [`score`](Self::score), on sparse counts.
-    ///
-    /// # Errors
-    /// As [`transform`](Self::transform).
-    pub fn score_csr(&self, x: CsrRef<'_>) -> Result<f64> {
-        self.check_csr(x)?;
-        Ok(self.score_checked(x))
+    pub fn score<'a>(&self, x: impl Into<Features<'a>>) -> Result<f64> {
+        let x = self.counts(x.into())?;
+        Ok(self.score_checked(x.as_ref()))
     }
 
     fn score_checked(&self, x: CsrRef<'_>) -> f64 {
@@ -1068,25 +1036,15 @@ impl LatentDirichletAllocationModel {
         approx_bound(x, &gamma, &topics, &self.settings)
     }
 
-    /// Updates the topics with one more mini-batch of dense counts (online
+    /// Updates the topics with one more mini-batch of counts (dense or CSR; online
     /// variational Bayes, one M-step per `batch_size` documents, scaled to
     /// `total_samples` documents).
     ///
     /// # Errors
     /// As [`transform`](Self::transform).
-    pub fn partial_fit(&mut self, x: MatRef<'_, f64>) -> Result<()> {
-        let csr = self.dense_input(x)?;
-        self.partial_fit_checked(csr.as_ref());
-        Ok(())
-    }
-
-    /// As [`partial_fit`](Self::partial_fit), on sparse counts.
-    ///
-    /// # Errors
-    /// As [`transform`](Self::transform).
-    pub fn partial_fit_csr(&mut self, x: CsrRef<'_>) -> Result<()> {
-        self.check_csr(x)?;
-        self.partial_fit_checked(x);
+    pub fn partial_fit<'a>(&mut self, x: impl Into<Features<'a>>) -> Result<()> {
+        let x = self.counts(x.into())?;
+        self.partial_fit_checked(x.as_ref());
         Ok(())
     }
 
@@ -1145,38 +1103,41 @@ impl LatentDirichletAllocationModel {
             .collect())
     }
 
-    fn dense_input(&self, x: MatRef<'_, f64>) -> Result<Csr> {
-        validate::matrix_with_features(x, self.components.ncols())?;
-        validate::non_negative(x, "LatentDirichletAllocation")?;
-        sparse::csr_from_dense(x)
+    /// Checked counts with the model's vocabulary size.
+    fn counts<'a>(&self, x: Features<'a>) -> Result<Counts<'a>> {
+        counts(x, Some(self.components.ncols()))
     }
 
-    fn check_csr(&self, x: CsrRef<'_>) -> Result<()> {
-        check_counts(x)?;
-        validate::n_features_eq(x.ncols(), self.components.ncols())
+    /// The number of features (vocabulary size) seen at fit time.
+    pub fn n_features_in(&self) -> usize {
+        self.components.ncols()
     }
 }
 
 impl FitUnsupervised for LatentDirichletAllocation {
     type Model = LatentDirichletAllocationModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<Self::Model> {
+    fn fit(&self, x: Features<'_>) -> Result<Self::Model> {
         LatentDirichletAllocation::fit(self, x)
     }
 }
 
-impl Transform for LatentDirichletAllocationModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        LatentDirichletAllocationModel::transform(self, x)
-    }
-
+impl Fitted for LatentDirichletAllocationModel {
     fn n_features_in(&self) -> usize {
         self.components.ncols()
     }
 }
 
+impl Transform for LatentDirichletAllocationModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        LatentDirichletAllocationModel::transform(self, x)
+    }
+}
+
 impl PartialFit for LatentDirichletAllocationModel {
-    fn partial_fit(&mut self, x: MatRef<'_, f64>, _y: &()) -> Result<()> {
+    fn partial_fit(&mut self, x: Features<'_>, _y: &()) -> Result<()> {
         LatentDirichletAllocationModel::partial_fit(self, x)
     }
 }

@@ -2,7 +2,7 @@
 //! store's baskets: the three miners find the same frequent itemsets, and the rules
 //! between them are ranked by lift.
 
-use ml::assoc::{Apriori, AssociationRules, Eclat, FPGrowth, Metric, Transactions};
+use ml::assoc::{Apriori, AssociationRules, Eclat, FpGrowth, RuleMetric, Transactions};
 use ml::core::datasets;
 
 use crate::timed;
@@ -21,7 +21,7 @@ pub(crate) fn run() -> Result<(), ml::Error> {
         tx.n_items()
     );
 
-    let (fp, fp_secs) = timed(|| FPGrowth::new(MIN_SUPPORT).fit(&tx));
+    let (fp, fp_secs) = timed(|| FpGrowth::new(MIN_SUPPORT).fit(&tx));
     let (ec, ec_secs) = timed(|| Eclat::new(MIN_SUPPORT).fit(&tx));
     let (ap, ap_secs) = timed(|| Apriori::new(MIN_SUPPORT).fit(&tx));
     let (fp, ec, ap) = (fp?, ec?, ap?);
@@ -42,7 +42,7 @@ pub(crate) fn run() -> Result<(), ml::Error> {
             .min_confidence(MIN_CONFIDENCE)
             .fit(&fp)
     });
-    let rules = rules?.sorted_by(Metric::Lift);
+    let rules = rules?.sorted_by(RuleMetric::Lift);
     println!(
         "{} rules with confidence >= {MIN_CONFIDENCE} ({:.2} ms); the five with the highest lift:",
         rules.len(),
@@ -51,11 +51,11 @@ pub(crate) fn run() -> Result<(), ml::Error> {
     for (i, rule) in rules.iter().take(5).enumerate() {
         println!(
             "  {{{}}} -> {{{}}}: confidence {:.2}, lift {:.2}, support {:.3}",
-            rules.antecedent_names(i).join(", "),
-            rules.consequent_names(i).join(", "),
-            rule.metric(Metric::Confidence),
-            rule.metric(Metric::Lift),
-            rule.metric(Metric::Support)
+            rules.antecedent_names(i).unwrap_or_default().join(", "),
+            rules.consequent_names(i).unwrap_or_default().join(", "),
+            rule.metric(RuleMetric::Confidence),
+            rule.metric(RuleMetric::Lift),
+            rule.metric(RuleMetric::Support)
         );
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! without looking at their labels; the adjusted Rand index says how well the groups
 //! match the digits.
 
-use ml::cluster::{Algorithm, KMeans, MiniBatchKMeans, quantize_colors};
+use ml::cluster::{KMeans, KMeansAlgorithm, MiniBatchKMeans, quantize_colors};
 use ml::core::datasets;
 use ml::core::metrics::adjusted_rand_score;
 use ml::faer::Mat;
@@ -15,7 +15,10 @@ pub(crate) fn run() -> Result<(), ml::Error> {
     quantize_china(&std::env::temp_dir())?;
     let digits = datasets::load_digits()?;
     let x = digits.data.as_ref();
-    for (name, algorithm) in [("Lloyd", Algorithm::Lloyd), ("Elkan", Algorithm::Elkan)] {
+    for (name, algorithm) in [
+        ("Lloyd", KMeansAlgorithm::Lloyd),
+        ("Elkan", KMeansAlgorithm::Elkan),
+    ] {
         let (model, secs) = timed(|| {
             KMeans::new(10)
                 .n_init(10)

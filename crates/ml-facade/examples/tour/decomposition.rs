@@ -5,9 +5,9 @@
 
 use ml::core::datasets;
 use ml::core::sparse::{Csr, csr_from_triplets};
-use ml::core::text::{CountVectorizer, DocFrequency, StopWords};
 use ml::decomp::recommender::{hit_rate, most_popular, synthetic_ratings};
-use ml::decomp::{LatentDirichletAllocation, Lsa, NComponents, Pca, Recommender};
+use ml::decomp::{LatentDirichletAllocation, Lsa, Pca, PcaNComponents, Recommender};
+use ml::text::{CountVectorizer, DocFrequency, StopWords};
 
 use crate::timed;
 
@@ -33,7 +33,7 @@ fn pca_digits() -> Result<(), ml::Error> {
         secs * 1e3
     );
     let keep = Pca::new(1)
-        .n_components(NComponents::VarianceFraction(0.9))
+        .n_components(PcaNComponents::VarianceFraction(0.9))
         .fit(x)?;
     println!(
         "  90% of the variance needs {} components of the 64 pixel features",
@@ -72,13 +72,13 @@ fn lda_sms(texts: &[String]) -> Result<(), ml::Error> {
     let (model, secs) = timed(|| {
         LatentDirichletAllocation::new(5)
             .seed(0)
-            .fit_csr(counts.as_ref())
+            .fit(counts.as_ref())
     });
     let model = model?;
     println!(
         "LDA, 5 topics of the SMS counts ({} words): perplexity {:.0} ({:.2} s); top words:",
-        vectorizer.n_features(),
-        model.perplexity_csr(counts.as_ref())?,
+        vectorizer.n_features_in(),
+        model.perplexity(counts.as_ref())?,
         secs
     );
     for (t, words) in model

@@ -5,8 +5,8 @@
 use ml::core::datasets;
 use ml::core::metrics::{Average, accuracy_score, f1_score};
 use ml::core::model_selection::train_test_split;
-use ml::core::text::CountVectorizer;
-use ml::supervised::{BernoulliNB, ComplementNB, MultinomialNB};
+use ml::supervised::{BernoulliNb, ComplementNb, MultinomialNb};
+use ml::text::CountVectorizer;
 
 use crate::timed;
 
@@ -29,7 +29,7 @@ pub(crate) fn run() -> Result<(), ml::Error> {
     println!(
         "{} training messages → {} distinct words ({:.1} ms to tokenise and count)",
         train.len(),
-        vectorizer.n_features(),
+        vectorizer.n_features_in(),
         secs * 1e3
     );
     let report = |name: &str, predicted: Vec<usize>, secs: f64| -> Result<(), ml::Error> {
@@ -43,18 +43,18 @@ pub(crate) fn run() -> Result<(), ml::Error> {
         Ok(())
     };
     let (predicted, secs) = timed(|| -> Result<_, ml::Error> {
-        let m = MultinomialNB::new().fit_csr(counts.as_ref(), &y_train, None)?;
-        m.predict_csr(test_counts.as_ref())
+        let m = MultinomialNb::new().fit(counts.as_ref(), &y_train)?;
+        m.predict(test_counts.as_ref())
     });
     report("multinomial NB", predicted?, secs)?;
     let (predicted, secs) = timed(|| -> Result<_, ml::Error> {
-        let m = ComplementNB::new().fit_csr(counts.as_ref(), &y_train, None)?;
-        m.predict_csr(test_counts.as_ref())
+        let m = ComplementNb::new().fit(counts.as_ref(), &y_train)?;
+        m.predict(test_counts.as_ref())
     });
     report("complement NB", predicted?, secs)?;
     let (predicted, secs) = timed(|| -> Result<_, ml::Error> {
-        let m = BernoulliNB::new().fit_csr(counts.as_ref(), &y_train, None)?;
-        m.predict_csr(test_counts.as_ref())
+        let m = BernoulliNb::new().fit(counts.as_ref(), &y_train)?;
+        m.predict(test_counts.as_ref())
     });
     report("Bernoulli NB", predicted?, secs)?;
     Ok(())

@@ -13,12 +13,17 @@
 //! update costs `O(d)`; otherwise the residual is kept and an update costs `O(n)`. Both
 //! reach the same optimum; only the cost per pass differs. As in scikit-learn 1.9,
 //! gap-safe screening discards features that are provably zero at the optimum.
+//!
+//! Both need dense `X`: CSR input is [`Error::Unsupported`](ml_core::Error::Unsupported).
+//! A fit starts from zero coefficients, or from those of an earlier model given to
+//! `warm_start` (scikit-learn's `warm_start=True`).
 
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
+use ml_core::kernels::{LANES, centred_sq_norm, dot, reduce_lanes, sum};
 use ml_core::persist::Persist;
-use ml_core::{Fit, Predict, Result, validate};
+use ml_core::{Features, Fit, FitWeighted, Fitted, Predict, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +54,8 @@ pub struct ElasticNet {
     fit_intercept: bool,
     max_iter: usize,
     tol: f64,
+    /// The starting coefficients set by [`warm_start`](Self::warm_start).
+    init: Option<Vec<f64>>,
 }
 
 impl Default for ElasticNet {
@@ -66,6 +73,7 @@ impl ElasticNet {
             fit_intercept: true,
             max_iter: 1000,
             tol: 1e-4,
+            init: None,
         }
     }
 
@@ -99,6 +107,27 @@ impl ElasticNet {
         self
     }
 
+    /// Starts every later fit from the coefficients of `previous` instead of zeros
+    /// (scikit-learn's `warm_start=True`, which keeps `coef_` on the estimator), e.g.
+    /// along a decreasing path of `alpha`. Both [`fit`](Self::fit) and
+    /// [`fit_weighted`](Self::fit_weighted) use them. Default: none (zeros).
+    ///
+    /// ```
+    /// use faer::mat;
+    /// use ml_supervised::ElasticNet;
+    ///
+    /// let x = mat![[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 3.0], [4.0, 2.0]];
+    /// let y = [1.0, 2.0, 4.0, 7.0, 8.0];
+    /// let coarse = ElasticNet::new().alpha(0.2).fit(x.as_ref(), &y)?;
+    /// let fine = ElasticNet::new().alpha(0.1).warm_start(&coarse).fit(x.as_ref(), &y)?;
+    /// assert!(fine.converged());
+    /// # Ok::<(), ml_core::Error>(())
+    /// ```
+    pub fn warm_start(mut self, previous: &ElasticNetModel) -> Self {
+        self.init = Some(previous.coef.clone());
+        self
+    }
+
     fn check(&self) -> Result<()> {
         validate::non_negative_param("alpha", self.alpha)?;
         validate::in_closed_range("l1_ratio", self.l1_ratio, 0.0, 1.0, "in [0, 1]")?;
@@ -106,18 +135,21 @@ impl ElasticNet {
         validate::at_least("max_iter", self.max_iter, 1, ">= 1")
     }
 
-    /// Fits from zero coefficients.
+    /// Fits on dense `x`, from zero coefficients or those of
+    /// [`warm_start`](Self::warm_start).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`](ml_core::Error::InvalidParameter) for `alpha < 0`, `l1_ratio` outside [0, 1], `tol < 0`
     /// or `max_iter = 0`; [`Error::EmptyInput`](ml_core::Error::EmptyInput), [`Error::NonFinite`](ml_core::Error::NonFinite) or
-    /// [`Error::ShapeMismatch`](ml_core::Error::ShapeMismatch) for the data.
-    pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<ElasticNetModel> {
-        self.fit_from(x, y, None, None)
+    /// [`Error::ShapeMismatch`](ml_core::Error::ShapeMismatch) for the data (also
+    /// warm-start coefficients of another number of features);
+    /// [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR `x`.
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>, y: &[f64]) -> Result<ElasticNetModel> {
+        self.fit_from(x.into().dense("ElasticNet")?, y, None)
     }
 
-    /// Fits from zero coefficients with one weight per sample (scikit-learn's
-    /// `fit(X, y, sample_weight)`).
+    /// Fits with one weight per sample (scikit-learn's `fit(X, y, sample_weight)`),
+    /// from zero coefficients or those of [`warm_start`](Self::warm_start).
     ///
     /// As in scikit-learn 1.9, the weights are first rescaled to sum to `n`, and the
     /// objective becomes `(1/2n) Σ wᵢ (yᵢ − xᵢᵀw − b)² + α ρ ‖w‖₁ + (α (1 − ρ) / 2) ‖w‖²`
@@ -147,38 +179,23 @@ impl ElasticNet {
     /// [`Error::NonFinite`](ml_core::Error::NonFinite) for a NaN or infinite weight and
     /// [`Error::InvalidParameter`](ml_core::Error::InvalidParameter) for a negative
     /// weight or all weights zero.
-    pub fn fit_weighted(
+    pub fn fit_weighted<'a>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[f64],
         sample_weight: &[f64],
     ) -> Result<ElasticNetModel> {
-        self.fit_from(x, y, None, Some(sample_weight))
-    }
-
-    /// Fits starting from the coefficients of `previous` (scikit-learn's
-    /// `warm_start=True`), e.g. along a decreasing path of `alpha`.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`](ml_core::Error::ShapeMismatch) when `previous` was fitted
-    /// on another number of features.
-    pub fn fit_warm(
-        &self,
-        x: MatRef<'_, f64>,
-        y: &[f64],
-        previous: &ElasticNetModel,
-    ) -> Result<ElasticNetModel> {
-        self.fit_from(x, y, Some(&previous.coef), None)
+        self.fit_from(x.into().dense("ElasticNet")?, y, Some(sample_weight))
     }
 
     fn fit_from(
         &self,
         x: MatRef<'_, f64>,
         y: &[f64],
-        init: Option<&[f64]>,
         sample_weight: Option<&[f64]>,
     ) -> Result<ElasticNetModel> {
         self.check()?;
+        let init = self.init.as_deref();
         validate::non_empty(x, "X")?;
         let (n, d) = (x.nrows(), x.ncols());
         // On the residual path the finiteness of `x` is checked inside the set-up pass
@@ -281,8 +298,19 @@ fn descend(
 impl Fit<[f64]> for ElasticNet {
     type Model = ElasticNetModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<ElasticNetModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<ElasticNetModel> {
         ElasticNet::fit(self, x, y)
+    }
+}
+
+impl FitWeighted<[f64]> for ElasticNet {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<ElasticNetModel> {
+        ElasticNet::fit_weighted(self, x, y, sample_weight)
     }
 }
 
@@ -346,48 +374,54 @@ impl Lasso {
         self
     }
 
-    /// Fits from zero coefficients.
+    /// Starts every later fit from the coefficients of `previous` instead of zeros
+    /// (`warm_start=True`), as [`ElasticNet::warm_start`]. Default: none (zeros).
+    pub fn warm_start(mut self, previous: &LassoModel) -> Self {
+        self.inner = self.inner.warm_start(previous);
+        self
+    }
+
+    /// Fits on dense `x`, from zero coefficients or those of
+    /// [`warm_start`](Self::warm_start).
     ///
     /// # Errors
     /// As [`ElasticNet::fit`].
-    pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<LassoModel> {
-        self.inner.fit(x, y)
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>, y: &[f64]) -> Result<LassoModel> {
+        self.inner.fit_from(x.into().dense("Lasso")?, y, None)
     }
 
-    /// Fits from zero coefficients with one weight per sample, normalised to sum to
-    /// `n` as in [`ElasticNet::fit_weighted`]: the loss is
-    /// `(1/2n) Σ wᵢ (yᵢ − xᵢᵀw − b)²`.
+    /// Fits with one weight per sample, normalised to sum to `n` as in
+    /// [`ElasticNet::fit_weighted`]: the loss is `(1/2n) Σ wᵢ (yᵢ − xᵢᵀw − b)²`.
     ///
     /// # Errors
     /// As [`ElasticNet::fit_weighted`].
-    pub fn fit_weighted(
+    pub fn fit_weighted<'a>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[f64],
         sample_weight: &[f64],
     ) -> Result<LassoModel> {
-        self.inner.fit_weighted(x, y, sample_weight)
-    }
-
-    /// Fits starting from the coefficients of `previous` (`warm_start=True`).
-    ///
-    /// # Errors
-    /// As [`ElasticNet::fit_warm`].
-    pub fn fit_warm(
-        &self,
-        x: MatRef<'_, f64>,
-        y: &[f64],
-        previous: &LassoModel,
-    ) -> Result<LassoModel> {
-        self.inner.fit_warm(x, y, previous)
+        self.inner
+            .fit_from(x.into().dense("Lasso")?, y, Some(sample_weight))
     }
 }
 
 impl Fit<[f64]> for Lasso {
     type Model = LassoModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<LassoModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<LassoModel> {
         Lasso::fit(self, x, y)
+    }
+}
+
+impl FitWeighted<[f64]> for Lasso {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<LassoModel> {
+        Lasso::fit_weighted(self, x, y, sample_weight)
     }
 }
 
@@ -432,24 +466,27 @@ impl ElasticNetModel {
         self.coef.len()
     }
 
-    /// Predicts every row of `x`.
+    /// Predicts every row of `x` (dense or CSR: the fit needs dense input, the
+    /// prediction does not).
     ///
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
-        predict_single(x, &self.coef, self.intercept)
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
+        predict_single(x.into(), &self.coef, self.intercept)
+    }
+}
+
+impl Fitted for ElasticNetModel {
+    fn n_features_in(&self) -> usize {
+        self.coef.len()
     }
 }
 
 impl Predict for ElasticNetModel {
     type Output = Vec<f64>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
         ElasticNetModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.coef.len()
     }
 }
 
@@ -730,7 +767,7 @@ impl<'a> ResidualState<'a> {
             .par_iter()
             .map(|c| {
                 let mu = if centre { sum(c) / nf } else { 0.0 };
-                let norm = centred_norm2(c, mu);
+                let norm = centred_sq_norm(c, mu);
                 (mu, norm, dot(c, y) - mu * y_sum)
             })
             .collect();
@@ -815,41 +852,6 @@ impl CdState for ResidualState<'_> {
     }
 }
 
-/// Eight independent lanes, so the loops below vectorise instead of waiting on one
-/// running sum.
-const LANES: usize = 8;
-
-fn reduce(acc: [f64; LANES]) -> f64 {
-    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-}
-
-fn sum(a: &[f64]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let chunks = a.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for x in chunks {
-        for l in 0..LANES {
-            acc[l] += x[l];
-        }
-    }
-    rest.iter().fold(reduce(acc), |s, v| s + v)
-}
-
-/// `‖a − mu‖²`.
-fn centred_norm2(a: &[f64], mu: f64) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let chunks = a.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for x in chunks {
-        for l in 0..LANES {
-            let v = x[l] - mu;
-            acc[l] += v * v;
-        }
-    }
-    rest.iter()
-        .fold(reduce(acc), |s, v| s + (v - mu) * (v - mu))
-}
-
 /// `r −= delta (x − mu)`, returning the new `Σ r` from the same pass.
 fn axpy_centred_sum(r: &mut [f64], x: &[f64], mu: f64, delta: f64) -> f64 {
     let n = r.len().min(x.len());
@@ -863,7 +865,7 @@ fn axpy_centred_sum(r: &mut [f64], x: &[f64], mu: f64, delta: f64) -> f64 {
             acc[l] += rc[l];
         }
     }
-    let mut s = reduce(acc);
+    let mut s = reduce_lanes(acc);
     for (ri, &xi) in cr.into_remainder().iter_mut().zip(cx.remainder()) {
         *ri -= delta * (xi - mu);
         s += *ri;
@@ -887,7 +889,7 @@ fn axpy_centred_sum_dot(r: &mut [f64], x: &[f64], mu: f64, delta: f64, z: &[f64]
             acc_d[l] += zc[l] * v;
         }
     }
-    let (mut s, mut d) = (reduce(acc_s), reduce(acc_d));
+    let (mut s, mut d) = (reduce_lanes(acc_s), reduce_lanes(acc_d));
     let rest = cr
         .into_remainder()
         .iter_mut()
@@ -899,19 +901,4 @@ fn axpy_centred_sum_dot(r: &mut [f64], x: &[f64], mu: f64, delta: f64, z: &[f64]
         d += zi * *ri;
     }
     (d, s)
-}
-
-/// A dot product in independent lanes, so the compiler can vectorise it.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    ra.iter().zip(rb).fold(reduce(acc), |s, (x, y)| s + x * y)
 }

@@ -9,11 +9,16 @@
 //! targets at once go through `fit_multi` with one column of `Y` per target and give a
 //! [`MultiOutputLinearModel`].
 //!
-//! Sample weights (scikit-learn's `sample_weight`) go through `fit_weighted` for dense
-//! `X` and the optional last argument of `fit_csr`. As in scikit-learn, a weighted dense
-//! fit solves a copy of the data centred on the weighted means with row `i` scaled by
-//! `√wᵢ`, so the unweighted paths are untouched; sparse fits weight their normal
-//! equations instead.
+//! Every `fit`, `fit_weighted` and `predict` takes [`Features`]: a dense matrix or a
+//! CSR matrix. [`LinearRegression`] and [`Ridge`] (and [`RidgeClassifier`]) solve CSR
+//! input through normal equations formed without densifying it; [`Lasso`],
+//! [`ElasticNet`] and [`PolynomialRegression`] have no sparse path and return
+//! [`Error::Unsupported`](ml_core::Error::Unsupported) for it. Every fitted model predicts from either layout.
+//!
+//! Sample weights (scikit-learn's `sample_weight`) go through `fit_weighted`. As in
+//! scikit-learn, a weighted dense fit solves a copy of the data centred on the weighted
+//! means with row `i` scaled by `√wᵢ`, so the unweighted paths are untouched; sparse
+//! fits weight their normal equations instead.
 
 mod coordinate_descent;
 mod ols;
@@ -30,34 +35,11 @@ pub use ridge::{Ridge, RidgeClassifier, RidgeClassifierModel, RidgeModel, RidgeS
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
+use ml_core::kernels::{centred_copy, column_means};
 use ml_core::sparse::CsrRef;
-use ml_core::{Error, Result, validate};
+use ml_core::{Features, Fitted, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// The mean of every column of `x`, computed in parallel over columns.
-pub(crate) fn column_means(x: MatRef<'_, f64>) -> Vec<f64> {
-    let n = x.nrows() as f64;
-    (0..x.ncols())
-        .into_par_iter()
-        .map(|j| x.col(j).iter().sum::<f64>() / n)
-        .collect()
-}
-
-/// `x` with `means` subtracted from its columns, as a new column-major matrix.
-pub(crate) fn centered(x: MatRef<'_, f64>, means: &[f64]) -> Mat<f64> {
-    let mut out = Mat::<f64>::zeros(x.nrows(), x.ncols());
-    out.as_mut()
-        .par_col_iter_mut()
-        .enumerate()
-        .for_each(|(j, col)| {
-            let m = means[j];
-            for (o, &v) in col.iter_mut().zip(x.col(j).iter()) {
-                *o = v - m;
-            }
-        });
-    out
-}
 
 /// `x` as it enters the solver: centred (owned) when the model has an intercept,
 /// borrowed as is otherwise; with the column means (zeros without intercept).
@@ -71,7 +53,7 @@ impl<'a> Prepared<'a> {
     pub(crate) fn new(x: MatRef<'a, f64>, fit_intercept: bool) -> Self {
         if fit_intercept {
             let means = column_means(x);
-            let owned = centered(x, &means);
+            let owned = centred_copy(x, &means);
             Self {
                 owned: Some(owned),
                 raw: x,
@@ -190,13 +172,12 @@ pub(crate) fn csr_decision(x: CsrRef<'_>, coef: MatRef<'_, f64>, intercept: &[f6
     out
 }
 
-/// Validates sparse prediction input against the fitted width.
-pub(crate) fn check_csr_predict(x: CsrRef<'_>, n_features: usize) -> Result<()> {
-    if x.nrows() == 0 || x.ncols() == 0 {
-        return Err(Error::EmptyInput { what: "X" });
+/// `x · coef + intercept` for validated input of either layout.
+pub(crate) fn decision(x: Features<'_>, coef: MatRef<'_, f64>, intercept: &[f64]) -> Mat<f64> {
+    match x {
+        Features::Dense(x) => dense_decision(x, coef, intercept),
+        Features::Sparse(x) => csr_decision(x, coef, intercept),
     }
-    validate::n_features_eq(x.ncols(), n_features)?;
-    validate::csr(x)
 }
 
 /// Rows per block of [`predict_single`]: a block's outputs stay in L1 cache while
@@ -212,7 +193,17 @@ const PREDICT_BLOCK_ROWS: usize = 1024;
 /// read off the output, and `x` is scanned only when an output is not finite: to
 /// report the first offending entry, or to return an overflowed product of finite
 /// input as it is. That saves the separate pass over `x` that dominates a prediction.
-pub(crate) fn predict_single(x: MatRef<'_, f64>, coef: &[f64], intercept: f64) -> Result<Vec<f64>> {
+///
+/// Sparse `x` is validated as a whole first, then multiplied row by row.
+pub(crate) fn predict_single(x: Features<'_>, coef: &[f64], intercept: f64) -> Result<Vec<f64>> {
+    let x = match x {
+        Features::Dense(x) => x,
+        Features::Sparse(x) => {
+            validate::features_with_n(x.into(), coef.len())?;
+            let out = csr_decision(x, as_column(coef), &[intercept]);
+            return Ok(out.col(0).iter().copied().collect());
+        }
+    };
     validate::non_empty(x, "X")?;
     validate::n_features_eq(x.ncols(), coef.len())?;
     let mut out = vec![intercept; x.nrows()];
@@ -240,13 +231,6 @@ pub(crate) fn predict_single(x: MatRef<'_, f64>, coef: &[f64], intercept: f64) -
         validate::finite(x)?;
     }
     Ok(out)
-}
-
-/// [`predict_single`] for sparse `x`.
-pub(crate) fn predict_single_csr(x: CsrRef<'_>, coef: &[f64], intercept: f64) -> Result<Vec<f64>> {
-    check_csr_predict(x, coef.len())?;
-    let out = csr_decision(x, as_column(coef), &[intercept]);
-    Ok(out.col(0).iter().copied().collect())
 }
 
 /// The centred Gram matrix `X_cᵀ X_c`, the centred cross products `X_cᵀ Y_c` and the
@@ -396,22 +380,21 @@ impl MultiOutputLinearModel {
         self.n_features_in
     }
 
-    /// Predicts every target for every row: `n_samples × n_targets`.
+    /// Predicts every target for every row of `x` (dense or CSR):
+    /// `n_samples × n_targets`.
     ///
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        validate::matrix_with_features(x, self.n_features_in)?;
-        Ok(dense_decision(x, self.coef.transpose(), &self.intercept))
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into();
+        validate::features_with_n(x, self.n_features_in)?;
+        Ok(decision(x, self.coef.transpose(), &self.intercept))
     }
+}
 
-    /// Predicts every target for every row of a sparse `x`.
-    ///
-    /// # Errors
-    /// As [`predict`](Self::predict).
-    pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-        check_csr_predict(x, self.n_features_in)?;
-        Ok(csr_decision(x, self.coef.transpose(), &self.intercept))
+impl Fitted for MultiOutputLinearModel {
+    fn n_features_in(&self) -> usize {
+        self.n_features_in
     }
 }
 
@@ -422,6 +405,7 @@ impl ml_core::persist::Persist for MultiOutputLinearModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ml_core::Error;
 
     /// A non-finite entry is reported wherever it is, even in a column whose
     /// coefficient is zero, for column- and row-major `x`; an overflow of finite
@@ -431,7 +415,7 @@ mod tests {
         let (n, d) = (2 * PREDICT_BLOCK_ROWS + 5, 3);
         let coef = [1.5, 0.0, -2.0];
         let clean = Mat::from_fn(n, d, |i, j| (i + j) as f64 * 0.25);
-        let fine = predict_single(clean.as_ref(), &coef, 0.5).unwrap();
+        let fine = predict_single(clean.as_ref().into(), &coef, 0.5).unwrap();
         assert!((fine[7] - (0.5 + 1.5 * 1.75 - 2.0 * 2.25)).abs() < 1e-12);
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             for (row, col) in [(0, 1), (n - 1, 1), (PREDICT_BLOCK_ROWS + 3, 0), (9, 2)] {
@@ -439,7 +423,7 @@ mod tests {
                 x[(row, col)] = bad;
                 let row_major = x.transpose().to_owned();
                 for view in [x.as_ref(), row_major.as_ref().transpose()] {
-                    match predict_single(view, &coef, 0.5) {
+                    match predict_single(view.into(), &coef, 0.5) {
                         Err(Error::NonFinite { row: r, col: c, .. }) => {
                             assert_eq!((r, c), (row, col))
                         }
@@ -450,7 +434,7 @@ mod tests {
         }
         let mut huge = clean.clone();
         huge[(4, 0)] = f64::MAX;
-        let out = predict_single(huge.as_ref(), &coef, 0.0).unwrap();
+        let out = predict_single(huge.as_ref().into(), &coef, 0.0).unwrap();
         assert_eq!(out[4], f64::INFINITY);
     }
 }

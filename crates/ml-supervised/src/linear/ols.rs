@@ -9,17 +9,17 @@
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
+use ml_core::kernels::column_means;
 use ml_core::linalg::{DEFAULT_RCOND, eigh_desc, lstsq};
 use ml_core::sparse::CsrRef;
-use ml_core::{Error, Fit, Predict, Result, validate};
+use ml_core::{Error, Features, Fit, FitWeighted, Fitted, Predict, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    MultiOutputLinearModel, as_column, check_targets, column_means, intercepts, rescaled,
+    MultiOutputLinearModel, as_column, check_targets, intercepts, predict_single, rescaled,
     sparse_gram,
 };
-use super::{predict_single, predict_single_csr};
 
 /// Ordinary least squares, `min ‖y − X w − b‖²`, as scikit-learn's `LinearRegression`.
 ///
@@ -69,16 +69,28 @@ impl LinearRegression {
         self
     }
 
-    /// Fits one target.
+    /// Fits one target on dense or CSR `x`.
+    ///
+    /// Sparse `x` is not densified: the centred normal equations are formed from its
+    /// rows and solved through their eigendecomposition with the same relative cutoff
+    /// on the singular values (the square roots of the eigenvalues). That needs
+    /// `O(d²)` memory, and on ill-conditioned data it is less accurate than the dense
+    /// path, which never squares the condition number.
     ///
     /// # Errors
     /// [`Error::EmptyInput`] or [`Error::NonFinite`] for `x` or `y`,
-    /// [`Error::ShapeMismatch`] when `y` does not have one entry per row,
+    /// [`Error::InvalidData`] for CSR column indices that are not strictly increasing
+    /// within a row, [`Error::ShapeMismatch`] when `y` does not have one entry per row,
     /// [`Error::DecompositionFailed`] if the SVD does not converge.
-    pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<LinearRegressionModel> {
-        validate::supervised(x, y.len())?;
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>, y: &[f64]) -> Result<LinearRegressionModel> {
+        let x = x.into();
+        validate::features(x)?;
+        validate::targets_len(x.nrows(), y.len())?;
         validate::finite_slice(y)?;
-        let sol = self.solve_dense(x, as_column(y))?;
+        let sol = match x {
+            Features::Dense(x) => self.solve_dense(x, as_column(y))?,
+            Features::Sparse(x) => self.solve_sparse(x, as_column(y), None)?,
+        };
         Ok(LinearRegressionModel::from_solution(sol))
     }
 
@@ -87,7 +99,8 @@ impl LinearRegression {
     ///
     /// As in scikit-learn, `X` and `y` are centred on their weighted means and row `i`
     /// is scaled by `√wᵢ` (in a copy; the unweighted [`fit`](Self::fit) makes none)
-    /// before the same cut-off least-squares solve, so
+    /// before the same cut-off least-squares solve (CSR `x` weights its normal
+    /// equations instead), so
     /// [`rank`](LinearRegressionModel::rank) and
     /// [`singular_values`](LinearRegressionModel::singular_values) describe that
     /// rescaled `X`. An integer weight is the same as repeating the row, a zero weight
@@ -111,15 +124,24 @@ impl LinearRegression {
     /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] when `sample_weight` does
     /// not have one entry per row, [`Error::NonFinite`] for a NaN or infinite weight and
     /// [`Error::InvalidParameter`] for a negative weight or all weights zero.
-    pub fn fit_weighted(
+    pub fn fit_weighted<'a>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[f64],
         sample_weight: &[f64],
     ) -> Result<LinearRegressionModel> {
-        validate::supervised(x, y.len())?;
+        let x = x.into();
+        validate::features(x)?;
+        validate::targets_len(x.nrows(), y.len())?;
         validate::finite_slice(y)?;
         validate::sample_weight(sample_weight, x.nrows())?;
+        let x = match x {
+            Features::Dense(x) => x,
+            Features::Sparse(x) => {
+                let sol = self.solve_sparse(x, as_column(y), Some(sample_weight))?;
+                return Ok(LinearRegressionModel::from_solution(sol));
+            }
+        };
         let data = rescaled(x, as_column(y), sample_weight, self.fit_intercept);
         // The rescaled copy is already centred: solve it without an intercept.
         let mut sol = self
@@ -130,18 +152,22 @@ impl LinearRegression {
         Ok(LinearRegressionModel::from_solution(sol))
     }
 
-    /// Fits several targets at once, one column of `y` per target.
+    /// Fits several targets at once on dense or CSR `x`, one column of `y` per target.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), for `y` as a matrix.
-    pub fn fit_multi(
+    pub fn fit_multi<'a>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: MatRef<'_, f64>,
     ) -> Result<MultiOutputLinearModel> {
-        validate::matrix(x)?;
+        let x = x.into();
+        validate::features(x)?;
         check_targets(y, x.nrows())?;
-        let sol = self.solve_dense(x, y)?;
+        let sol = match x {
+            Features::Dense(x) => self.solve_dense(x, y)?,
+            Features::Sparse(x) => self.solve_sparse(x, y, None)?,
+        };
         Ok(MultiOutputLinearModel::new(
             sol.coef.as_ref(),
             sol.intercept,
@@ -150,30 +176,16 @@ impl LinearRegression {
         ))
     }
 
-    /// Fits one target on sparse `x` (CSR), without densifying it, optionally with
-    /// sample weights (as in [`fit_weighted`](Self::fit_weighted)).
-    ///
-    /// The centred (and weighted) normal equations are formed from the sparse rows and
-    /// solved through their eigendecomposition with the same relative cutoff on the
-    /// singular values (the square roots of the eigenvalues). This needs `O(d²)` memory,
-    /// and on ill-conditioned data it is less accurate than the dense path, which never
-    /// squares the condition number.
-    ///
-    /// # Errors
-    /// As [`fit_weighted`](Self::fit_weighted).
-    pub fn fit_csr(
+    /// The cut-off least-squares solve of validated sparse `x` through the centred
+    /// (and weighted) normal equations: `w = V_r Λ_r⁻¹ V_rᵀ Xᵀy` for the eigenpairs
+    /// `(Λ, V)` of the Gram matrix above the cutoff.
+    fn solve_sparse(
         &self,
         x: CsrRef<'_>,
-        y: &[f64],
+        y: MatRef<'_, f64>,
         sample_weight: Option<&[f64]>,
-    ) -> Result<LinearRegressionModel> {
-        validate::csr(x)?;
-        validate::targets_len(x.nrows(), y.len())?;
-        validate::finite_slice(y)?;
-        if let Some(sw) = sample_weight {
-            validate::sample_weight(sw, x.nrows())?;
-        }
-        let g = sparse_gram(x, as_column(y), sample_weight, self.fit_intercept);
+    ) -> Result<OlsSolution> {
+        let g = sparse_gram(x, y, sample_weight, self.fit_intercept);
         let (eigvals, v) = eigh_desc(g.gram.as_ref())?;
         let singular_values: Vec<f64> = eigvals.iter().map(|&l| l.max(0.0).sqrt()).collect();
         let s_max = singular_values.first().copied().unwrap_or(0.0);
@@ -181,9 +193,8 @@ impl LinearRegression {
             .iter()
             .take_while(|&&s| s > DEFAULT_RCOND * s_max && s > 0.0)
             .count();
-        // w = V_r Λ_r⁻¹ V_rᵀ Xᵀy
-        let d = x.ncols();
-        let mut proj = Mat::<f64>::zeros(rank, 1);
+        let (d, k) = (x.ncols(), y.ncols());
+        let mut proj = Mat::<f64>::zeros(rank, k);
         matmul(
             proj.as_mut(),
             Accum::Replace,
@@ -192,10 +203,12 @@ impl LinearRegression {
             1.0,
             Par::rayon(0),
         );
-        for i in 0..rank {
-            proj[(i, 0)] /= eigvals[i];
+        for (i, &l) in eigvals.iter().enumerate().take(rank) {
+            for t in 0..k {
+                proj[(i, t)] /= l;
+            }
         }
-        let mut coef = Mat::<f64>::zeros(d, 1);
+        let mut coef = Mat::<f64>::zeros(d, k);
         matmul(
             coef.as_mut(),
             Accum::Replace,
@@ -205,12 +218,12 @@ impl LinearRegression {
             Par::rayon(0),
         );
         let intercept = intercepts(coef.as_ref(), &g.x_mean, &g.y_mean);
-        Ok(LinearRegressionModel::from_solution(OlsSolution {
+        Ok(OlsSolution {
             coef,
             intercept,
             rank,
             singular_values,
-        }))
+        })
     }
 
     fn solve_dense(&self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<OlsSolution> {
@@ -398,8 +411,19 @@ fn svd_solve_triangle(r_all: MatRef<'_, f64>, d: usize) -> Result<(Mat<f64>, usi
 impl Fit<[f64]> for LinearRegression {
     type Model = LinearRegressionModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<LinearRegressionModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<LinearRegressionModel> {
         LinearRegression::fit(self, x, y)
+    }
+}
+
+impl FitWeighted<[f64]> for LinearRegression {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<LinearRegressionModel> {
+        LinearRegression::fit_weighted(self, x, y, sample_weight)
     }
 }
 
@@ -447,32 +471,26 @@ impl LinearRegressionModel {
         self.coef.len()
     }
 
-    /// Predicts every row of `x`.
+    /// Predicts every row of `x` (dense or CSR).
     ///
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
-        predict_single(x, &self.coef, self.intercept)
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
+        predict_single(x.into(), &self.coef, self.intercept)
     }
+}
 
-    /// Predicts every row of a sparse `x`.
-    ///
-    /// # Errors
-    /// As [`predict`](Self::predict).
-    pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<f64>> {
-        predict_single_csr(x, &self.coef, self.intercept)
+impl Fitted for LinearRegressionModel {
+    fn n_features_in(&self) -> usize {
+        self.coef.len()
     }
 }
 
 impl Predict for LinearRegressionModel {
     type Output = Vec<f64>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
         LinearRegressionModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.coef.len()
     }
 }
 
@@ -517,14 +535,12 @@ mod tests {
         let y = [1.0, 2.0, 0.5, -1.0, 3.0];
         let dense = LinearRegression::new().fit(x.as_ref(), &y).unwrap();
         let csr = ml_core::sparse::csr_from_dense(x.as_ref()).unwrap();
-        let sparse = LinearRegression::new()
-            .fit_csr(csr.as_ref(), &y, None)
-            .unwrap();
+        let sparse = LinearRegression::new().fit(&csr, &y).unwrap();
         for (a, b) in dense.coef().iter().zip(sparse.coef()) {
             assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         }
         assert!((dense.intercept() - sparse.intercept()).abs() < 1e-9);
-        let p = sparse.predict_csr(csr.as_ref()).unwrap();
+        let p = sparse.predict(&csr).unwrap();
         let q = dense.predict(x.as_ref()).unwrap();
         for (a, b) in p.iter().zip(&q) {
             assert!((a - b).abs() < 1e-9);

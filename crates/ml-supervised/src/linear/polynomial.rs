@@ -7,12 +7,16 @@
 //! Each column is computed as an earlier column (the same monomial without its first
 //! factor) times that factor, so every entry costs one multiplication and the products
 //! are rounded exactly as scikit-learn's.
+//!
+//! Both need dense input: CSR is [`Error::Unsupported`].
 
 use std::collections::HashMap;
 
 use faer::{Mat, MatRef};
 use ml_core::persist::Persist;
-use ml_core::{Error, Fit, FitUnsupervised, Predict, Result, Transform, validate};
+use ml_core::{
+    Error, Features, Fit, FitUnsupervised, Fitted, Predict, Result, Transform, validate,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{LinearRegression, LinearRegressionModel};
@@ -72,13 +76,16 @@ impl PolynomialFeatures {
         self
     }
 
-    /// Learns the number of input features and lays out the output columns.
+    /// Learns the number of input features of dense `x` and lays out the output
+    /// columns.
     ///
     /// # Errors
     /// [`Error::EmptyInput`] or [`Error::NonFinite`] for `x`;
-    /// [`Error::InvalidParameter`] for `degree = 0` without the bias (an empty output)
-    /// or an output too wide to index.
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<PolynomialFeaturesModel> {
+    /// [`Error::InvalidParameter`] for `degree = 0` without the bias (an empty output);
+    /// [`Error::LimitExceeded`] for an output too wide to index;
+    /// [`Error::Unsupported`] for CSR `x`.
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<PolynomialFeaturesModel> {
+        let x = x.into().dense("PolynomialFeatures")?;
         if self.degree == 0 && !self.include_bias {
             return Err(Error::invalid_parameter(
                 "degree",
@@ -88,14 +95,14 @@ impl PolynomialFeatures {
         }
         validate::matrix(x)?;
         let d = x.ncols();
+        let limit = isize::MAX as usize / 8;
         let width = output_width(d, self.degree, self.interaction_only, self.include_bias)
-            .filter(|&w| w <= isize::MAX as usize / 8)
-            .ok_or_else(|| {
-                Error::invalid_parameter(
-                    "degree",
-                    self.degree,
-                    "a degree whose output width fits in memory",
-                )
+            .filter(|&w| w <= limit)
+            .ok_or_else(|| Error::LimitExceeded {
+                what: "number of output features",
+                requested: output_width(d, self.degree, self.interaction_only, self.include_bias)
+                    .unwrap_or(usize::MAX),
+                limit,
             })?;
         let mut terms: Vec<Vec<usize>> = Vec::with_capacity(width);
         if self.include_bias {
@@ -170,7 +177,7 @@ fn output_width(d: usize, degree: usize, interaction_only: bool, bias: bool) -> 
 impl FitUnsupervised for PolynomialFeatures {
     type Model = PolynomialFeaturesModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<PolynomialFeaturesModel> {
+    fn fit(&self, x: Features<'_>) -> Result<PolynomialFeaturesModel> {
         PolynomialFeatures::fit(self, x)
     }
 }
@@ -253,11 +260,13 @@ impl PolynomialFeaturesModel {
         self.n_features_in
     }
 
-    /// Expands every row of `x`.
+    /// Expands every row of dense `x`.
     ///
     /// # Errors
-    /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// Empty or non-finite `x`, another number of columns than at fit time, or
+    /// [`Error::Unsupported`] for CSR `x`.
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("PolynomialFeatures")?;
         validate::matrix_with_features(x, self.n_features_in)?;
         Ok(self.expand(x))
     }
@@ -284,13 +293,17 @@ impl PolynomialFeaturesModel {
     }
 }
 
-impl Transform for PolynomialFeaturesModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        PolynomialFeaturesModel::transform(self, x)
-    }
-
+impl Fitted for PolynomialFeaturesModel {
     fn n_features_in(&self) -> usize {
         self.n_features_in
+    }
+}
+
+impl Transform for PolynomialFeaturesModel {
+    type Output = Mat<f64>;
+
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        PolynomialFeaturesModel::transform(self, x)
     }
 }
 
@@ -353,11 +366,17 @@ impl PolynomialRegression {
         self
     }
 
-    /// Expands `x` and fits least squares on the expansion.
+    /// Expands dense `x` and fits least squares on the expansion.
     ///
     /// # Errors
-    /// As [`PolynomialFeatures::fit`] and [`LinearRegression::fit`].
-    pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<PolynomialRegressionModel> {
+    /// As [`PolynomialFeatures::fit`] and [`LinearRegression::fit`];
+    /// [`Error::Unsupported`] for CSR `x`.
+    pub fn fit<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[f64],
+    ) -> Result<PolynomialRegressionModel> {
+        let x = x.into().dense("PolynomialRegression")?;
         validate::supervised(x, y.len())?;
         let features = self.features.fit(x)?;
         let expanded = features.expand(x);
@@ -369,7 +388,7 @@ impl PolynomialRegression {
 impl Fit<[f64]> for PolynomialRegression {
     type Model = PolynomialRegressionModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<PolynomialRegressionModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<PolynomialRegressionModel> {
         PolynomialRegression::fit(self, x, y)
     }
 }
@@ -397,25 +416,29 @@ impl PolynomialRegressionModel {
         self.features.n_features_in
     }
 
-    /// Predicts every row of `x`.
+    /// Predicts every row of dense `x`.
     ///
     /// # Errors
-    /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    /// Empty or non-finite `x`, another number of columns than at fit time, or
+    /// [`Error::Unsupported`] for CSR `x`.
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
+        let x = x.into().dense("PolynomialRegression")?;
         let expanded = self.features.transform(x)?;
         self.linear.predict(expanded.as_ref())
+    }
+}
+
+impl Fitted for PolynomialRegressionModel {
+    fn n_features_in(&self) -> usize {
+        self.features.n_features_in
     }
 }
 
 impl Predict for PolynomialRegressionModel {
     type Output = Vec<f64>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
         PolynomialRegressionModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.features.n_features_in
     }
 }
 

@@ -12,18 +12,18 @@ use std::fmt::Debug;
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
+use ml_core::kernels::{centred_copy, column_means};
 use ml_core::linalg::cholesky_solve;
 use ml_core::persist::Persist;
 use ml_core::sparse::CsrRef;
-use ml_core::{Error, Fit, Label, Predict, Result, validate};
+use ml_core::{Error, Features, Fit, FitWeighted, Fitted, Label, Predict, Result, validate};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    MultiOutputLinearModel, as_column, centered, check_targets, column_means, dense_decision,
-    intercepts, rescaled, sparse_gram,
+    MultiOutputLinearModel, as_column, check_targets, decision, intercepts, predict_single,
+    rescaled, sparse_gram,
 };
-use super::{predict_single, predict_single_csr};
 
 /// Which linear system produced a ridge fit (scikit-learn's `solver_`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,18 +91,19 @@ impl Ridge {
         self
     }
 
-    /// Fits one target.
+    /// Fits one target on dense or CSR `x`.
+    ///
+    /// CSR `x` is solved through the centred `d × d` normal equations, formed without
+    /// densifying it. scikit-learn uses the iterative `sparse_cg` there, which stops at
+    /// its `tol`; this is the exact solution of the same system.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for `alpha` negative or not finite; [`Error::EmptyInput`],
-    /// [`Error::NonFinite`] or [`Error::ShapeMismatch`] for the data;
-    /// [`Error::DecompositionFailed`] if the fallback SVD does not converge.
-    pub fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<RidgeModel> {
-        validate::non_negative_param("alpha", self.alpha)?;
-        validate::supervised(x, y.len())?;
-        validate::finite_slice(y)?;
-        let sol = solve_dense(x, as_column(y), self.alpha, self.fit_intercept)?;
-        Ok(RidgeModel::from_solution(sol))
+    /// [`Error::NonFinite`], [`Error::InvalidData`] (unsorted CSR rows) or
+    /// [`Error::ShapeMismatch`] for the data; [`Error::DecompositionFailed`] if the
+    /// fallback SVD does not converge.
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>, y: &[f64]) -> Result<RidgeModel> {
+        self.fit_one(x.into(), y, None)
     }
 
     /// Fits one target with one weight per sample (scikit-learn's
@@ -130,17 +131,29 @@ impl Ridge {
     /// As [`fit`](Self::fit), plus [`Error::ShapeMismatch`] when `sample_weight` does
     /// not have one entry per row, [`Error::NonFinite`] for a NaN or infinite weight and
     /// [`Error::InvalidParameter`] for a negative weight or all weights zero.
-    pub fn fit_weighted(
+    pub fn fit_weighted<'a>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[f64],
         sample_weight: &[f64],
     ) -> Result<RidgeModel> {
+        self.fit_one(x.into(), y, Some(sample_weight))
+    }
+
+    fn fit_one(
+        &self,
+        x: Features<'_>,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+    ) -> Result<RidgeModel> {
         validate::non_negative_param("alpha", self.alpha)?;
-        validate::supervised(x, y.len())?;
+        validate::features(x)?;
+        validate::targets_len(x.nrows(), y.len())?;
         validate::finite_slice(y)?;
-        validate::sample_weight(sample_weight, x.nrows())?;
-        let sol = solve_weighted(
+        if let Some(sw) = sample_weight {
+            validate::sample_weight(sw, x.nrows())?;
+        }
+        let sol = solve(
             x,
             as_column(y),
             sample_weight,
@@ -150,19 +163,20 @@ impl Ridge {
         Ok(RidgeModel::from_solution(sol))
     }
 
-    /// Fits several targets at once, one column of `y` per target.
+    /// Fits several targets at once on dense or CSR `x`, one column of `y` per target.
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn fit_multi(
+    pub fn fit_multi<'a>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: MatRef<'_, f64>,
     ) -> Result<MultiOutputLinearModel> {
+        let x = x.into();
         validate::non_negative_param("alpha", self.alpha)?;
-        validate::matrix(x)?;
+        validate::features(x)?;
         check_targets(y, x.nrows())?;
-        let sol = solve_dense(x, y, self.alpha, self.fit_intercept)?;
+        let sol = solve(x, y, None, self.alpha, self.fit_intercept)?;
         Ok(MultiOutputLinearModel::new(
             sol.coef.as_ref(),
             sol.intercept,
@@ -170,48 +184,53 @@ impl Ridge {
             Vec::new(),
         ))
     }
+}
 
-    /// Fits one target on sparse `x` (CSR) through the centred `d × d` normal
-    /// equations, formed without densifying `x`, optionally with sample weights (as in
-    /// [`fit_weighted`](Self::fit_weighted)).
-    ///
-    /// scikit-learn uses the iterative `sparse_cg` here, which stops at its `tol`; this
-    /// is the exact solution of the same system.
-    ///
-    /// # Errors
-    /// As [`fit_weighted`](Self::fit_weighted).
-    pub fn fit_csr(
-        &self,
-        x: CsrRef<'_>,
-        y: &[f64],
-        sample_weight: Option<&[f64]>,
-    ) -> Result<RidgeModel> {
-        validate::non_negative_param("alpha", self.alpha)?;
-        validate::csr(x)?;
-        validate::targets_len(x.nrows(), y.len())?;
-        validate::finite_slice(y)?;
-        if let Some(sw) = sample_weight {
-            validate::sample_weight(sw, x.nrows())?;
-        }
-        let mut g = sparse_gram(x, as_column(y), sample_weight, self.fit_intercept);
-        for i in 0..x.ncols() {
-            g.gram[(i, i)] += self.alpha;
-        }
-        let (coef, solver) = match cholesky_solve(g.gram.as_ref(), g.xty.as_ref()) {
-            Ok(c) => (c, RidgeSolver::Cholesky),
-            Err(Error::NotPositiveDefinite { .. }) => {
-                let sol = ml_core::linalg::solve_spd_or_lstsq(g.gram.as_ref(), g.xty.as_ref())?;
-                (sol.x, RidgeSolver::Svd)
-            }
-            Err(e) => return Err(e),
-        };
-        let intercept = intercepts(coef.as_ref(), &g.x_mean, &g.y_mean);
-        Ok(RidgeModel::from_solution(RidgeSolution {
-            coef,
-            intercept,
-            solver,
-        }))
+/// A ridge solve of validated data of either layout, optionally weighted: the dense
+/// paths ([`solve_dense`], or [`solve_weighted`]) or the sparse normal equations
+/// ([`solve_sparse`]).
+fn solve(
+    x: Features<'_>,
+    y: MatRef<'_, f64>,
+    sample_weight: Option<&[f64]>,
+    alpha: f64,
+    fit_intercept: bool,
+) -> Result<RidgeSolution> {
+    match (x, sample_weight) {
+        (Features::Dense(x), None) => solve_dense(x, y, alpha, fit_intercept),
+        (Features::Dense(x), Some(sw)) => solve_weighted(x, y, sw, alpha, fit_intercept),
+        (Features::Sparse(x), sw) => solve_sparse(x, y, sw, alpha, fit_intercept),
     }
+}
+
+/// Ridge on sparse `x` through the centred (and weighted) `d × d` normal equations,
+/// formed without densifying `x`; the SVD-based least squares of that system when it
+/// is not positive definite.
+fn solve_sparse(
+    x: CsrRef<'_>,
+    y: MatRef<'_, f64>,
+    sample_weight: Option<&[f64]>,
+    alpha: f64,
+    fit_intercept: bool,
+) -> Result<RidgeSolution> {
+    let mut g = sparse_gram(x, y, sample_weight, fit_intercept);
+    for i in 0..x.ncols() {
+        g.gram[(i, i)] += alpha;
+    }
+    let (coef, solver) = match cholesky_solve(g.gram.as_ref(), g.xty.as_ref()) {
+        Ok(c) => (c, RidgeSolver::Cholesky),
+        Err(Error::NotPositiveDefinite { .. }) => {
+            let sol = ml_core::linalg::solve_spd_or_lstsq(g.gram.as_ref(), g.xty.as_ref())?;
+            (sol.x, RidgeSolver::Svd)
+        }
+        Err(e) => return Err(e),
+    };
+    let intercept = intercepts(coef.as_ref(), &g.x_mean, &g.y_mean);
+    Ok(RidgeSolution {
+        coef,
+        intercept,
+        solver,
+    })
 }
 
 /// Entries per centred panel in [`primal_system`] (16 MB, half this machine class's L3
@@ -315,7 +334,7 @@ fn solve_dense(
     };
     let yc = Mat::from_fn(n, k, |i, t| y[(i, t)] - y_mean[t]);
     // The dual and the SVD fallback work on the centred matrix itself.
-    let centred = || fit_intercept.then(|| centered(x, &x_mean));
+    let centred = || fit_intercept.then(|| centred_copy(x, &x_mean));
     let attempt = if n >= d {
         let (gram, xty) = primal_system(x, &x_mean, yc.as_ref(), alpha);
         cholesky_solve(gram.as_ref(), xty.as_ref()).map(|c| (c, RidgeSolver::Cholesky))
@@ -410,8 +429,19 @@ fn svd_solve(x: MatRef<'_, f64>, y: MatRef<'_, f64>, alpha: f64) -> Result<Mat<f
 impl Fit<[f64]> for Ridge {
     type Model = RidgeModel;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[f64]) -> Result<RidgeModel> {
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<RidgeModel> {
         Ridge::fit(self, x, y)
+    }
+}
+
+impl FitWeighted<[f64]> for Ridge {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<RidgeModel> {
+        Ridge::fit_weighted(self, x, y, sample_weight)
     }
 }
 
@@ -452,32 +482,26 @@ impl RidgeModel {
         self.coef.len()
     }
 
-    /// Predicts every row of `x`.
+    /// Predicts every row of `x` (dense or CSR).
     ///
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
-        predict_single(x, &self.coef, self.intercept)
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
+        predict_single(x.into(), &self.coef, self.intercept)
     }
+}
 
-    /// Predicts every row of a sparse `x`.
-    ///
-    /// # Errors
-    /// As [`predict`](Self::predict).
-    pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<f64>> {
-        predict_single_csr(x, &self.coef, self.intercept)
+impl Fitted for RidgeModel {
+    fn n_features_in(&self) -> usize {
+        self.coef.len()
     }
 }
 
 impl Predict for RidgeModel {
     type Output = Vec<f64>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
         RidgeModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.coef.len()
     }
 }
 
@@ -529,12 +553,17 @@ impl RidgeClassifier {
         self
     }
 
-    /// Fits the classifier.
+    /// Fits the classifier on dense or CSR `x` (CSR through the normal equations, as
+    /// [`Ridge::fit`]).
     ///
     /// # Errors
     /// As [`Ridge::fit`], plus [`Error::TooFewClasses`] for fewer than two classes.
-    pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<RidgeClassifierModel<L>> {
-        self.fit_design(x, y, None)
+    pub fn fit<'a, L: Label>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[L],
+    ) -> Result<RidgeClassifierModel<L>> {
+        self.fit_design(x.into(), y, None)
     }
 
     /// Fits the classifier with one weight per sample: every one of its regressions is
@@ -543,23 +572,24 @@ impl RidgeClassifier {
     /// # Errors
     /// As [`fit`](Self::fit), plus the `sample_weight` errors of
     /// [`Ridge::fit_weighted`].
-    pub fn fit_weighted<L: Label>(
+    pub fn fit_weighted<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         sample_weight: &[f64],
     ) -> Result<RidgeClassifierModel<L>> {
-        self.fit_design(x, y, Some(sample_weight))
+        self.fit_design(x.into(), y, Some(sample_weight))
     }
 
     fn fit_design<L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: Features<'_>,
         y: &[L],
         sample_weight: Option<&[f64]>,
     ) -> Result<RidgeClassifierModel<L>> {
         validate::non_negative_param("alpha", self.ridge.alpha)?;
-        validate::supervised(x, y.len())?;
+        validate::features(x)?;
+        validate::targets_len(x.nrows(), y.len())?;
         if let Some(sw) = sample_weight {
             validate::sample_weight(sw, x.nrows())?;
         }
@@ -575,10 +605,7 @@ impl RidgeClassifier {
             if hit { 1.0 } else { -1.0 }
         });
         let (alpha, fit_intercept) = (self.ridge.alpha, self.ridge.fit_intercept);
-        let sol = match sample_weight {
-            None => solve_dense(x, targets.as_ref(), alpha, fit_intercept)?,
-            Some(sw) => solve_weighted(x, targets.as_ref(), sw, alpha, fit_intercept)?,
-        };
+        let sol = solve(x, targets.as_ref(), sample_weight, alpha, fit_intercept)?;
         Ok(RidgeClassifierModel {
             classes: enc.classes,
             coef: sol.coef,
@@ -590,8 +617,19 @@ impl RidgeClassifier {
 impl<L: Label> Fit<[L]> for RidgeClassifier {
     type Model = RidgeClassifierModel<L>;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<RidgeClassifierModel<L>> {
+    fn fit(&self, x: Features<'_>, y: &[L]) -> Result<RidgeClassifierModel<L>> {
         RidgeClassifier::fit(self, x, y)
+    }
+}
+
+impl<L: Label> FitWeighted<[L]> for RidgeClassifier {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[L],
+        sample_weight: &[f64],
+    ) -> Result<RidgeClassifierModel<L>> {
+        RidgeClassifier::fit_weighted(self, x, y, sample_weight)
     }
 }
 
@@ -626,21 +664,22 @@ impl<L: Label> RidgeClassifierModel<L> {
         self.coef.nrows()
     }
 
-    /// The decision values: `n × 1` for two classes (positive means `classes()[1]`),
-    /// else `n × k`.
+    /// The decision values of `x` (dense or CSR): `n × 1` for two classes (positive
+    /// means `classes()[1]`), else `n × k`.
     ///
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn decision_function(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        validate::matrix_with_features(x, self.coef.nrows())?;
-        Ok(dense_decision(x, self.coef.as_ref(), &self.intercept))
+    pub fn decision_function<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into();
+        validate::features_with_n(x, self.coef.nrows())?;
+        Ok(decision(x, self.coef.as_ref(), &self.intercept))
     }
 
     /// Predicts the class of every row.
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<L>> {
         let scores = self.decision_function(x)?;
         Ok((0..scores.nrows())
             .map(|i| {
@@ -666,15 +705,17 @@ pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {
     best.0
 }
 
+impl<L: Label> Fitted for RidgeClassifierModel<L> {
+    fn n_features_in(&self) -> usize {
+        self.coef.nrows()
+    }
+}
+
 impl<L: Label> Predict for RidgeClassifierModel<L> {
     type Output = Vec<L>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<L>> {
         RidgeClassifierModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.coef.nrows()
     }
 }
 
@@ -696,7 +737,7 @@ mod tests {
         let y = Mat::from_fn(n, 2, |i, t| ((i * 7 + t) % 11) as f64);
         let means = column_means(x.as_ref());
         let (gram, xty) = primal_system(x.as_ref(), &means, y.as_ref(), 0.5);
-        let xc = centered(x.as_ref(), &means);
+        let xc = centred_copy(x.as_ref(), &means);
         let want_gram = xc.transpose() * &xc;
         let want_xty = xc.transpose() * &y;
         for a in 0..6 {

@@ -18,20 +18,26 @@
 //! and residuals, in parallel, the block's logits kept in cache), once over features
 //! (`Xᵀ R`, in parallel, each feature summing its blocks in order). Results therefore do
 //! not depend on the number of threads.
+//!
+//! `fit`, `fit_weighted` and every prediction take dense or CSR input alike; a CSR
+//! fit streams the rows for the logits and a transposed copy for `Xᵀ R`.
 
 mod optim;
 
 use std::fmt::Debug;
 
 use faer::{Mat, MatRef};
+use ml_core::kernels::dot;
 use ml_core::persist::Persist;
-use ml_core::sparse::{self, Csr, CsrRef};
-use ml_core::{Error, Fit, Label, Predict, PredictProba, Result, validate};
+use ml_core::sparse::{self, Csr};
+use ml_core::{
+    Error, Features, Fit, FitWeighted, Fitted, Label, Predict, PredictProba, Result, validate,
+};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::linear::{check_csr_predict, csr_decision, dense_decision};
+use crate::linear::decision;
 use optim::{Objective, StopRule, fista, lbfgs};
 
 /// Samples per parallel block of the loss; fixed so sums are thread-count independent,
@@ -80,10 +86,11 @@ impl Default for LogisticRegression {
     }
 }
 
-/// The design matrix: dense with contiguous columns, or sparse with its transpose.
-enum Design<'a> {
-    Dense(MatRef<'a, f64>),
-    Sparse { x: CsrRef<'a>, xt: Csr },
+/// The design matrix: dense with contiguous columns, or CSR with its transpose
+/// (`xt`, `None` for dense input).
+struct Design<'a> {
+    x: Features<'a>,
+    xt: Option<Csr>,
 }
 
 fn col_slice<'a>(x: MatRef<'a, f64>, j: usize) -> &'a [f64] {
@@ -93,47 +100,23 @@ fn col_slice<'a>(x: MatRef<'a, f64>, j: usize) -> &'a [f64] {
         .as_slice()
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
-}
-
 impl Design<'_> {
     fn nrows(&self) -> usize {
-        match self {
-            Design::Dense(x) => x.nrows(),
-            Design::Sparse { x, .. } => x.nrows(),
-        }
+        self.x.nrows()
     }
 
     fn ncols(&self) -> usize {
-        match self {
-            Design::Dense(x) => x.ncols(),
-            Design::Sparse { x, .. } => x.ncols(),
-        }
+        self.x.ncols()
     }
 
     /// The logits `X W` of rows `r0..r0 + len` into `out`, class-major
     /// (`out[c · len + t]` for sample `r0 + t`).
     fn block_logits(&self, r0: usize, len: usize, w: MatRef<'_, f64>, out: &mut [f64]) {
         out.iter_mut().for_each(|v| *v = 0.0);
-        match self {
-            Design::Dense(x) => {
+        match self.x {
+            Features::Dense(x) => {
                 for j in 0..x.ncols() {
-                    let xj = &col_slice(*x, j)[r0..r0 + len];
+                    let xj = &col_slice(x, j)[r0..r0 + len];
                     for c in 0..w.ncols() {
                         let wjc = w[(j, c)];
                         if wjc != 0.0 {
@@ -144,7 +127,7 @@ impl Design<'_> {
                     }
                 }
             }
-            Design::Sparse { x, .. } => {
+            Features::Sparse(x) => {
                 for t in 0..len {
                     let i = r0 + t;
                     for (&j, &v) in x.col_idx_of_row_raw(i).iter().zip(x.val_of_row(i)) {
@@ -163,11 +146,11 @@ impl Design<'_> {
     fn gradient(&self, resid: &[Vec<f64>], k: usize, g: &mut [f64]) {
         let n = self.nrows();
         let d = self.ncols();
-        let per_feature: Vec<Vec<f64>> = match self {
-            Design::Dense(x) => (0..d)
+        let per_feature: Vec<Vec<f64>> = match (self.x, &self.xt) {
+            (Features::Dense(x), _) => (0..d)
                 .into_par_iter()
                 .map(|j| {
-                    let xj = col_slice(*x, j);
+                    let xj = col_slice(x, j);
                     (0..k)
                         .map(|c| {
                             resid
@@ -183,7 +166,8 @@ impl Design<'_> {
                         .collect()
                 })
                 .collect(),
-            Design::Sparse { xt, .. } => (0..d)
+            (Features::Sparse(_), None) => unreachable!("a CSR design carries its transpose"),
+            (Features::Sparse(_), Some(xt)) => (0..d)
                 .into_par_iter()
                 .map(|j| {
                     let mut out = vec![0.0; k];
@@ -374,64 +358,72 @@ impl LogisticRegression {
 
     fn check(&self) -> Result<()> {
         if self.c.is_nan() || self.c <= 0.0 {
-            return Err(Error::invalid_parameter("C", self.c, "> 0 (or infinity)"));
+            return Err(Error::invalid_parameter("c", self.c, "> 0 (or infinity)"));
         }
         validate::in_closed_range("l1_ratio", self.l1_ratio, 0.0, 1.0, "in [0, 1]")?;
         validate::non_negative_param("tol", self.tol)?;
         validate::at_least("max_iter", self.max_iter, 1, ">= 1")
     }
 
-    /// Fits on dense `x` with unit sample weights.
+    /// Fits on dense or CSR `x` with unit sample weights.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `C ≤ 0`, `l1_ratio` outside [0, 1], `tol < 0`,
-    /// `max_iter = 0` or bad class weights; [`Error::EmptyInput`], [`Error::NonFinite`]
-    /// or [`Error::ShapeMismatch`] for the data; [`Error::TooFewClasses`] for one class.
-    pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<LogisticRegressionModel<L>> {
-        self.check()?;
-        validate::supervised(x, y.len())?;
-        let mut owned = None;
-        let x = contiguous(x, &mut owned);
-        self.fit_design(&Design::Dense(x), y, None)
+    /// [`Error::InvalidParameter`] for `c ≤ 0`, `l1_ratio` outside [0, 1], `tol < 0`,
+    /// `max_iter = 0` or bad class weights; [`Error::EmptyInput`], [`Error::NonFinite`],
+    /// [`Error::InvalidData`] (unsorted CSR rows) or [`Error::ShapeMismatch`] for the
+    /// data; [`Error::TooFewClasses`] for one class.
+    pub fn fit<'a, L: Label>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[L],
+    ) -> Result<LogisticRegressionModel<L>> {
+        self.fit_input(x.into(), y, None)
     }
 
-    /// Fits on dense `x` with one weight per sample.
+    /// Fits on dense or CSR `x` with one weight per sample.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), plus invalid `sample_weight` (wrong length, negative,
     /// non-finite, all zero).
-    pub fn fit_weighted<L: Label>(
+    pub fn fit_weighted<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         sample_weight: &[f64],
     ) -> Result<LogisticRegressionModel<L>> {
-        self.check()?;
-        validate::supervised(x, y.len())?;
-        validate::sample_weight(sample_weight, x.nrows())?;
-        let mut owned = None;
-        let x = contiguous(x, &mut owned);
-        self.fit_design(&Design::Dense(x), y, Some(sample_weight))
+        self.fit_input(x.into(), y, Some(sample_weight))
     }
 
-    /// Fits on sparse `x` (CSR), optionally with sample weights.
-    ///
-    /// # Errors
-    /// As [`fit_weighted`](Self::fit_weighted).
-    pub fn fit_csr<L: Label>(
+    fn fit_input<L: Label>(
         &self,
-        x: CsrRef<'_>,
+        x: Features<'_>,
         y: &[L],
         sample_weight: Option<&[f64]>,
     ) -> Result<LogisticRegressionModel<L>> {
         self.check()?;
-        validate::csr(x)?;
+        validate::features(x)?;
         validate::targets_len(x.nrows(), y.len())?;
         if let Some(sw) = sample_weight {
             validate::sample_weight(sw, x.nrows())?;
         }
-        let xt = sparse::csr_transpose(x)?;
-        self.fit_design(&Design::Sparse { x, xt }, y, sample_weight)
+        match x {
+            Features::Dense(x) => {
+                let mut owned = None;
+                let x = contiguous(x, &mut owned);
+                let design = Design {
+                    x: Features::Dense(x),
+                    xt: None,
+                };
+                self.fit_design(&design, y, sample_weight)
+            }
+            Features::Sparse(x) => {
+                let design = Design {
+                    x: Features::Sparse(x),
+                    xt: Some(sparse::csr_transpose(x)?),
+                };
+                self.fit_design(&design, y, sample_weight)
+            }
+        }
     }
 
     fn fit_design<L: Label>(
@@ -551,8 +543,19 @@ fn contiguous<'a>(x: MatRef<'a, f64>, slot: &'a mut Option<Mat<f64>>) -> MatRef<
 impl<L: Label> Fit<[L]> for LogisticRegression {
     type Model = LogisticRegressionModel<L>;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<LogisticRegressionModel<L>> {
+    fn fit(&self, x: Features<'_>, y: &[L]) -> Result<LogisticRegressionModel<L>> {
         LogisticRegression::fit(self, x, y)
+    }
+}
+
+impl<L: Label> FitWeighted<[L]> for LogisticRegression {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[L],
+        sample_weight: &[f64],
+    ) -> Result<LogisticRegressionModel<L>> {
+        LogisticRegression::fit_weighted(self, x, y, sample_weight)
     }
 }
 
@@ -600,29 +603,22 @@ impl<L: Label> LogisticRegressionModel<L> {
         self.coef.nrows()
     }
 
-    /// The logits: `n × 1` for two classes (log-odds of `classes()[1]`), else `n × k`.
+    /// The logits of `x` (dense or CSR): `n × 1` for two classes (log-odds of
+    /// `classes()[1]`), else `n × k`.
     ///
     /// # Errors
     /// Empty or non-finite `x`, or another number of columns than at fit time.
-    pub fn decision_function(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        validate::matrix_with_features(x, self.coef.nrows())?;
-        Ok(dense_decision(x, self.coef.as_ref(), &self.intercept))
-    }
-
-    /// The logits of a sparse `x`.
-    ///
-    /// # Errors
-    /// As [`decision_function`](Self::decision_function).
-    pub fn decision_function_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-        check_csr_predict(x, self.coef.nrows())?;
-        Ok(csr_decision(x, self.coef.as_ref(), &self.intercept))
+    pub fn decision_function<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into();
+        validate::features_with_n(x, self.coef.nrows())?;
+        Ok(decision(x, self.coef.as_ref(), &self.intercept))
     }
 
     /// Log-probabilities, one column per class, computed in log space (no underflow).
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    pub fn predict_log_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
         let z = self.decision_function(x)?;
         Ok(self.log_proba_from(&z))
     }
@@ -631,17 +627,8 @@ impl<L: Label> LogisticRegressionModel<L> {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    pub fn predict_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
         let z = self.decision_function(x)?;
-        Ok(self.proba_from(&z))
-    }
-
-    /// Class probabilities of a sparse `x`.
-    ///
-    /// # Errors
-    /// As [`decision_function`](Self::decision_function).
-    pub fn predict_proba_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-        let z = self.decision_function_csr(x)?;
         Ok(self.proba_from(&z))
     }
 
@@ -649,17 +636,8 @@ impl<L: Label> LogisticRegressionModel<L> {
     ///
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<L>> {
         let z = self.decision_function(x)?;
-        Ok(self.labels_from(&z))
-    }
-
-    /// The most probable class of every row of a sparse `x`.
-    ///
-    /// # Errors
-    /// As [`decision_function`](Self::decision_function).
-    pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<L>> {
-        let z = self.decision_function_csr(x)?;
         Ok(self.labels_from(&z))
     }
 
@@ -722,15 +700,17 @@ impl<L: Label> LogisticRegressionModel<L> {
     }
 }
 
+impl<L: Label> Fitted for LogisticRegressionModel<L> {
+    fn n_features_in(&self) -> usize {
+        self.coef.nrows()
+    }
+}
+
 impl<L: Label> Predict for LogisticRegressionModel<L> {
     type Output = Vec<L>;
 
-    fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+    fn predict(&self, x: Features<'_>) -> Result<Vec<L>> {
         LogisticRegressionModel::predict(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.coef.nrows()
     }
 }
 
@@ -741,7 +721,7 @@ impl<L: Label> PredictProba for LogisticRegressionModel<L> {
         &self.classes
     }
 
-    fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    fn predict_proba(&self, x: Features<'_>) -> Result<Mat<f64>> {
         LogisticRegressionModel::predict_proba(self, x)
     }
 }

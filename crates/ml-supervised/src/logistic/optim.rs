@@ -8,6 +8,8 @@
 //! limit of floating-point precision). FISTA, which is not monotone, stops on the largest entry
 //! of the gradient mapping `L (y − prox(y − ∇f(y)/L))` alone.
 
+use ml_core::kernels::dot;
+
 /// A smooth objective: fills the gradient and returns the value.
 pub(crate) trait Objective {
     /// `f(x)`, with `∇f(x)` written into `grad`.
@@ -30,10 +32,6 @@ pub(crate) struct StopRule {
 
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Memory of L-BFGS (scipy's default `maxcor`).

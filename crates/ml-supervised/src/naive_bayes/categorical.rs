@@ -1,4 +1,4 @@
-//! [`CategoricalNB`]: every feature is a category code `0, 1, 2, ...` with its own
+//! [`CategoricalNb`]: every feature is a category code `0, 1, 2, ...` with its own
 //! categorical distribution per class.
 //!
 //! The counts of every (feature, category, class) are kept raw, category-major, so a
@@ -6,7 +6,7 @@
 //! order (in parallel over features), so chunked `partial_fit` equals `fit` exactly.
 
 use faer::{Mat, MatRef};
-use ml_core::{Error, Fit, Label, Result, validate};
+use ml_core::{Error, Features, Fit, FitWeighted, Label, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -27,18 +27,19 @@ const MAX_CATEGORY: f64 = 16_777_215.0;
 ///
 /// ```
 /// use faer::mat;
-/// use ml_supervised::CategoricalNB;
+/// use ml_supervised::CategoricalNb;
 ///
 /// // Weather (0 sunny, 1 rainy, 2 overcast) and wind (0 calm, 1 windy) -> play?
 /// let x = mat![[0.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 0.0], [1.0, 0.0], [2.0, 1.0]];
 /// let y = ["yes", "yes", "no", "yes", "no", "yes"];
-/// let model = CategoricalNB::new().fit(x.as_ref(), &y)?;
+/// let model = CategoricalNb::new().fit(x.as_ref(), &y)?;
 /// assert_eq!(model.n_categories(), &[3, 2]);
 /// assert_eq!(model.predict(mat![[1.0, 1.0], [0.0, 0.0]].as_ref())?, vec!["no", "yes"]);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "CategoricalNB")]
 #[derive(Debug, Clone, PartialEq)]
-pub struct CategoricalNB {
+pub struct CategoricalNb {
     params: DiscreteParams,
     min_categories: Option<MinCategories>,
 }
@@ -50,13 +51,13 @@ enum MinCategories {
     PerFeature(Vec<usize>),
 }
 
-impl Default for CategoricalNB {
+impl Default for CategoricalNb {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl CategoricalNB {
+impl CategoricalNb {
     /// Categorical naive Bayes with scikit-learn's defaults (`alpha = 1`,
     /// `force_alpha`, `fit_prior`, no fixed prior, no minimum number of categories).
     pub fn new() -> Self {
@@ -108,59 +109,74 @@ impl CategoricalNB {
         self
     }
 
-    /// Fits on `x` (category codes, one row per sample).
+    /// Fits on dense `x` (category codes, one row per sample).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `alpha < 0`, a bad `class_prior`, or an entry
-    /// that is not an integer code at most 2²⁴ − 1; [`Error::NegativeValue`] for a
-    /// negative code; [`Error::ShapeMismatch`] for `y`, `class_prior` or
-    /// `min_categories` of the wrong length; [`Error::EmptyInput`] or
-    /// [`Error::NonFinite`] for `x`.
-    pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<CategoricalNBModel<L>> {
-        self.fit_impl(x, y, None, None)
+    /// [`Error::InvalidParameter`] for `alpha < 0` or a bad `class_prior`;
+    /// [`Error::InvalidData`] for an entry that is not an integer code at most
+    /// 2²⁴ − 1; [`Error::NegativeValue`] for a negative code; [`Error::ShapeMismatch`]
+    /// for `y`, `class_prior` or `min_categories` of the wrong length;
+    /// [`Error::EmptyInput`] or [`Error::NonFinite`] for `x`; [`Error::Unsupported`]
+    /// for CSR `x`.
+    pub fn fit<'a, L: Label>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[L],
+    ) -> Result<CategoricalNbModel<L>> {
+        self.fit_impl(x.into().dense("CategoricalNb")?, y, None, None)
     }
 
-    /// Fits on `x` with one non-negative weight per sample.
+    /// Fits on dense `x` with one non-negative weight per sample.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), plus invalid `sample_weight`.
-    pub fn fit_weighted<L: Label>(
+    pub fn fit_weighted<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         sample_weight: &[f64],
-    ) -> Result<CategoricalNBModel<L>> {
-        self.fit_impl(x, y, None, Some(sample_weight))
+    ) -> Result<CategoricalNbModel<L>> {
+        self.fit_impl(
+            x.into().dense("CategoricalNb")?,
+            y,
+            None,
+            Some(sample_weight),
+        )
     }
 
     /// Starts online learning: declares every class any batch may hold (`classes`, in
     /// any order) and fits the first batch; later batches go to
-    /// [`CategoricalNBModel::partial_fit`].
+    /// [`CategoricalNbModel::partial_fit`].
     ///
     /// # Errors
     /// As [`fit`](Self::fit), plus [`Error::EmptyInput`] for no classes and
     /// [`Error::UnknownLabel`] for a label of `y` not in `classes`.
-    pub fn partial_fit<L: Label>(
+    pub fn partial_fit<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         classes: &[L],
-    ) -> Result<CategoricalNBModel<L>> {
-        self.fit_impl(x, y, Some(classes), None)
+    ) -> Result<CategoricalNbModel<L>> {
+        self.fit_impl(x.into().dense("CategoricalNb")?, y, Some(classes), None)
     }
 
     /// [`partial_fit`](Self::partial_fit) with one weight per sample.
     ///
     /// # Errors
     /// As [`partial_fit`](Self::partial_fit) and [`fit_weighted`](Self::fit_weighted).
-    pub fn partial_fit_weighted<L: Label>(
+    pub fn partial_fit_weighted<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         classes: &[L],
         sample_weight: &[f64],
-    ) -> Result<CategoricalNBModel<L>> {
-        self.fit_impl(x, y, Some(classes), Some(sample_weight))
+    ) -> Result<CategoricalNbModel<L>> {
+        self.fit_impl(
+            x.into().dense("CategoricalNb")?,
+            y,
+            Some(classes),
+            Some(sample_weight),
+        )
     }
 
     /// `fit` (`declared` is `None`) or the first `partial_fit`.
@@ -170,7 +186,7 @@ impl CategoricalNB {
         y: &[L],
         declared: Option<&[L]>,
         sw: Option<&[f64]>,
-    ) -> Result<CategoricalNBModel<L>> {
+    ) -> Result<CategoricalNbModel<L>> {
         self.params.check()?;
         check_batch(x, y.len(), sw)?;
         let (classes, codes) = classes_and_codes(y, declared)?;
@@ -179,7 +195,7 @@ impl CategoricalNB {
         Ok(model)
     }
 
-    fn start<L: Label>(&self, classes: Vec<L>, d: usize) -> Result<CategoricalNBModel<L>> {
+    fn start<L: Label>(&self, classes: Vec<L>, d: usize) -> Result<CategoricalNbModel<L>> {
         let k = classes.len();
         if let Some(p) = &self.params.class_prior {
             check_priors("class_prior", p, k)?;
@@ -205,7 +221,7 @@ impl CategoricalNB {
                 "at most 2^24 categories per feature",
             ));
         }
-        Ok(CategoricalNBModel {
+        Ok(CategoricalNbModel {
             alpha: self.params.effective_alpha(),
             fit_prior: self.params.fit_prior,
             class_prior: self.params.class_prior.clone(),
@@ -234,18 +250,20 @@ fn check_codes(x: MatRef<'_, f64>) -> Result<()> {
         for (row, &value) in x.col(j).iter().enumerate() {
             if value < 0.0 {
                 return Err(Error::NegativeValue {
-                    what: "CategoricalNB",
+                    what: "CategoricalNb",
                     row,
                     col: j,
                     value,
                 });
             }
             if value.fract() != 0.0 || value > MAX_CATEGORY {
-                return Err(Error::InvalidParameter {
-                    name: "X",
-                    value: format!("{value} at row {row}, column {j}"),
-                    expected: "category codes: integers 0, 1, 2, ... below 2^24 \
-                               (encode categories as ordinal codes)",
+                return Err(Error::InvalidData {
+                    what: "X",
+                    location: format!("row {row}, column {j}"),
+                    reason: format!(
+                        "{value} is not a category code: integers 0, 1, 2, ... below 2^24 \
+                         (encode categories as ordinal codes)"
+                    ),
                 });
             }
         }
@@ -253,17 +271,28 @@ fn check_codes(x: MatRef<'_, f64>) -> Result<()> {
     Ok(())
 }
 
-impl<L: Label> Fit<[L]> for CategoricalNB {
-    type Model = CategoricalNBModel<L>;
+impl<L: Label> Fit<[L]> for CategoricalNb {
+    type Model = CategoricalNbModel<L>;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<CategoricalNBModel<L>> {
-        CategoricalNB::fit(self, x, y)
+    fn fit(&self, x: Features<'_>, y: &[L]) -> Result<CategoricalNbModel<L>> {
+        CategoricalNb::fit(self, x, y)
     }
 }
 
-/// A fitted [`CategoricalNB`].
+impl<L: Label> FitWeighted<[L]> for CategoricalNb {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[L],
+        sample_weight: &[f64],
+    ) -> Result<CategoricalNbModel<L>> {
+        CategoricalNb::fit_weighted(self, x, y, sample_weight)
+    }
+}
+
+/// A fitted [`CategoricalNb`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CategoricalNBModel<L> {
+pub struct CategoricalNbModel<L> {
     alpha: f64,
     fit_prior: bool,
     class_prior: Option<Vec<f64>>,
@@ -276,7 +305,7 @@ pub struct CategoricalNBModel<L> {
     class_log_prior: Vec<f64>,
 }
 
-impl<L: Label> CategoricalNBModel<L> {
+impl<L: Label> CategoricalNbModel<L> {
     fn add(&mut self, x: MatRef<'_, f64>, codes: &[usize], sw: Option<&[f64]>) {
         let k = self.classes.len();
         match sw {
@@ -326,23 +355,23 @@ impl<L: Label> CategoricalNBModel<L> {
     /// classes declared at the start. New (larger) categories are welcome.
     ///
     /// # Errors
-    /// The data errors of [`CategoricalNB::fit`], [`Error::ShapeMismatch`] for a number
+    /// The data errors of [`CategoricalNb::fit`], [`Error::ShapeMismatch`] for a number
     /// of features other than before, [`Error::UnknownLabel`] for an undeclared label.
-    pub fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
-        self.partial_fit_impl(x, y, None)
+    pub fn partial_fit<'a>(&mut self, x: impl Into<Features<'a>>, y: &[L]) -> Result<()> {
+        self.partial_fit_impl(x.into().dense("CategoricalNb")?, y, None)
     }
 
     /// [`partial_fit`](Self::partial_fit) with one weight per sample.
     ///
     /// # Errors
     /// As [`partial_fit`](Self::partial_fit), plus invalid `sample_weight`.
-    pub fn partial_fit_weighted(
+    pub fn partial_fit_weighted<'a>(
         &mut self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         sample_weight: &[f64],
     ) -> Result<()> {
-        self.partial_fit_impl(x, y, Some(sample_weight))
+        self.partial_fit_impl(x.into().dense("CategoricalNb")?, y, Some(sample_weight))
     }
 
     fn partial_fit_impl(&mut self, x: MatRef<'_, f64>, y: &[L], sw: Option<&[f64]>) -> Result<()> {
@@ -402,10 +431,12 @@ impl<L: Label> CategoricalNBModel<L> {
     /// (`predict_joint_log_proba`).
     ///
     /// # Errors
-    /// Empty or non-finite `x`, another number of columns than at fit time, an entry
-    /// that is not an integer code, or a code the model has no category for
-    /// ([`Error::InvalidParameter`]: fit with more data or raise `min_categories`).
-    pub fn predict_joint_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// Empty or non-finite `x`, another number of columns than at fit time, CSR `x`
+    /// ([`Error::Unsupported`]), an entry that is not an integer code, or a code the
+    /// model has no category for ([`Error::InvalidData`]: fit with more data or raise
+    /// `min_categories`).
+    pub fn predict_joint_log_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("CategoricalNb")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         check_codes(x)?;
         let k = self.classes.len();
@@ -417,11 +448,13 @@ impl<L: Label> CategoricalNBModel<L> {
                 .enumerate()
                 .find(|&(_, &v)| v as usize >= n_cat)
             {
-                return Err(Error::InvalidParameter {
-                    name: "X",
-                    value: format!("category {v} at row {row}, column {j} (fitted with {n_cat})"),
-                    expected: "a category code below the feature's number of categories \
-                               (fit on data with it, or raise min_categories)",
+                return Err(Error::InvalidData {
+                    what: "X",
+                    location: format!("row {row}, column {j}"),
+                    reason: format!(
+                        "category {v} is unknown: the feature was fitted with {n_cat} \
+                         categories (fit on data with it, or raise min_categories)"
+                    ),
                 });
             }
         }
@@ -449,4 +482,4 @@ impl<L: Label> CategoricalNBModel<L> {
     }
 }
 
-jll_model!(CategoricalNBModel, "ml_supervised::CategoricalNBModel");
+jll_model!(CategoricalNbModel, "ml_supervised::CategoricalNbModel");

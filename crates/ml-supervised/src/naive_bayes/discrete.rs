@@ -1,4 +1,4 @@
-//! The count models [`MultinomialNB`], [`ComplementNB`] and [`BernoulliNB`], and the
+//! The count models [`MultinomialNb`], [`ComplementNb`] and [`BernoulliNb`], and the
 //! one core they share.
 //!
 //! All three keep the same sufficient statistics — the (weighted) number of samples of
@@ -15,15 +15,12 @@
 
 use faer::{Mat, MatRef};
 use ml_core::sparse::CsrRef;
-use ml_core::{Error, Fit, Label, Result, validate};
+use ml_core::{Error, Features, Fit, FitWeighted, Label, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ROW_BLOCK, argmax_classes, check_priors, classes_and_codes, codes_of, jll_model,
-    log_proba_from, proba_from,
-};
-use crate::linear::{check_csr_predict, dense_decision};
+use super::{ROW_BLOCK, check_priors, classes_and_codes, codes_of, jll_model};
+use crate::linear::dense_decision;
 
 /// The smallest `alpha` used when `force_alpha` is false (scikit-learn's bound).
 const ALPHA_MIN: f64 = 1e-10;
@@ -99,29 +96,6 @@ impl Rule {
     }
 }
 
-/// Dense or CSR input.
-#[derive(Clone, Copy)]
-pub(crate) enum Input<'a> {
-    Dense(MatRef<'a, f64>),
-    Sparse(CsrRef<'a>),
-}
-
-impl Input<'_> {
-    fn nrows(&self) -> usize {
-        match self {
-            Input::Dense(x) => x.nrows(),
-            Input::Sparse(x) => x.nrows(),
-        }
-    }
-
-    fn ncols(&self) -> usize {
-        match self {
-            Input::Dense(x) => x.ncols(),
-            Input::Sparse(x) => x.ncols(),
-        }
-    }
-}
-
 /// `v > t` as 1 or 0 (scikit-learn's `binarize`), or `v` itself.
 #[inline]
 fn transform(v: f64, binarize: Option<f64>) -> f64 {
@@ -129,23 +103,6 @@ fn transform(v: f64, binarize: Option<f64>) -> f64 {
         Some(t) => f64::from(u8::from(v > t)),
         None => v,
     }
-}
-
-/// The first negative stored value of a CSR matrix.
-fn csr_non_negative(x: CsrRef<'_>, what: &'static str) -> Result<()> {
-    for row in 0..x.nrows() {
-        for (&col, &value) in x.col_idx_of_row_raw(row).iter().zip(x.val_of_row(row)) {
-            if value < 0.0 {
-                return Err(Error::NegativeValue {
-                    what,
-                    row,
-                    col,
-                    value,
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The fitted state of a count model.
@@ -200,23 +157,14 @@ impl<L: Label> LinearCore<L> {
 
     /// The fit-time checks of a batch: non-empty, finite, non-negative for the models
     /// that need counts, a CSR threshold that keeps zeros at zero.
-    fn check_batch(rule: Rule, x: Input<'_>, y_len: usize, sw: Option<&[f64]>) -> Result<()> {
+    fn check_batch(rule: Rule, x: Features<'_>, y_len: usize, sw: Option<&[f64]>) -> Result<()> {
         rule.check()?;
-        let needs_counts = !matches!(rule, Rule::Bernoulli { .. });
-        match x {
-            Input::Dense(x) => {
-                validate::matrix(x)?;
-                if needs_counts {
-                    validate::non_negative(x, rule.name())?;
-                }
-            }
-            Input::Sparse(x) => {
-                validate::csr(x)?;
-                if needs_counts {
-                    csr_non_negative(x, rule.name())?;
-                }
-                check_sparse_threshold(rule)?;
-            }
+        validate::features(x)?;
+        if !matches!(rule, Rule::Bernoulli { .. }) {
+            validate::features_non_negative(x, rule.name())?;
+        }
+        if x.is_sparse() {
+            check_sparse_threshold(rule)?;
         }
         validate::targets_len(x.nrows(), y_len)?;
         if let Some(w) = sw {
@@ -230,7 +178,7 @@ impl<L: Label> LinearCore<L> {
     pub(crate) fn fit(
         params: &DiscreteParams,
         rule: Rule,
-        x: Input<'_>,
+        x: Features<'_>,
         y: &[L],
         declared: Option<&[L]>,
         sw: Option<&[f64]>,
@@ -244,7 +192,12 @@ impl<L: Label> LinearCore<L> {
     }
 
     /// A later `partial_fit`: adds the batch to the counts.
-    pub(crate) fn next_batch(&mut self, x: Input<'_>, y: &[L], sw: Option<&[f64]>) -> Result<()> {
+    pub(crate) fn next_batch(
+        &mut self,
+        x: Features<'_>,
+        y: &[L],
+        sw: Option<&[f64]>,
+    ) -> Result<()> {
         Self::check_batch(self.rule, x, y.len(), sw)?;
         validate::n_features_eq(x.ncols(), self.n_features())?;
         let codes = codes_of(&self.classes, y)?;
@@ -253,7 +206,7 @@ impl<L: Label> LinearCore<L> {
     }
 
     /// Adds a validated batch to the counts, then recomputes the weights.
-    fn add(&mut self, x: Input<'_>, codes: &[usize], sw: Option<&[f64]>) {
+    fn add(&mut self, x: Features<'_>, codes: &[usize], sw: Option<&[f64]>) {
         let k = self.classes.len();
         match sw {
             Some(w) => codes
@@ -264,7 +217,7 @@ impl<L: Label> LinearCore<L> {
         }
         let binarize = self.rule.binarize();
         match x {
-            Input::Dense(x) => {
+            Features::Dense(x) => {
                 self.feature_count
                     .par_chunks_mut(k)
                     .enumerate()
@@ -284,7 +237,7 @@ impl<L: Label> LinearCore<L> {
                         }
                     });
             }
-            Input::Sparse(x) => {
+            Features::Sparse(x) => {
                 for (i, &c) in codes.iter().enumerate() {
                     let wi = sw.map(|w| w[i]);
                     for (&j, &v) in x.col_idx_of_row_raw(i).iter().zip(x.val_of_row(i)) {
@@ -367,10 +320,10 @@ impl<L: Label> LinearCore<L> {
     }
 
     /// The joint log-likelihood of validated-here input.
-    pub(crate) fn jll(&self, x: Input<'_>) -> Result<Mat<f64>> {
+    pub(crate) fn jll(&self, x: Features<'_>) -> Result<Mat<f64>> {
         let binarize = self.rule.binarize();
         match x {
-            Input::Dense(x) => {
+            Features::Dense(x) => {
                 validate::matrix_with_features(x, self.n_features())?;
                 match binarize {
                     None => Ok(dense_decision(x, self.weights.as_ref(), &self.bias)),
@@ -386,8 +339,8 @@ impl<L: Label> LinearCore<L> {
                     }
                 }
             }
-            Input::Sparse(x) => {
-                check_csr_predict(x, self.n_features())?;
+            Features::Sparse(x) => {
+                validate::features_with_n(x.into(), self.n_features())?;
                 check_sparse_threshold(self.rule)?;
                 Ok(csr_linear(x, self.weights.as_ref(), &self.bias, binarize))
             }
@@ -502,93 +455,71 @@ macro_rules! count_model {
                 self
             }
 
-            /// Fits on dense `x` (one row per sample).
+            /// Fits on dense or CSR `x` (one row per sample, e.g. word counts).
             ///
             /// # Errors
             /// [`Error::InvalidParameter`] for `alpha < 0` (or not finite), a bad
             /// `class_prior` (wrong length: [`Error::ShapeMismatch`]) or threshold;
-            /// [`Error::EmptyInput`], [`Error::NonFinite`] or [`Error::ShapeMismatch`]
-            /// for the data; [`Error::NegativeValue`] for a negative count (multinomial
-            /// and complement models).
-            pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<$model<L>> {
-                self.fit_input(Input::Dense(x), y, None, None)
+            /// [`Error::EmptyInput`], [`Error::NonFinite`], [`Error::InvalidData`]
+            /// (unsorted CSR rows) or [`Error::ShapeMismatch`] for the data;
+            /// [`Error::NegativeValue`] for a negative count (multinomial and
+            /// complement models).
+            pub fn fit<'a, L: Label>(
+                &self,
+                x: impl Into<Features<'a>>,
+                y: &[L],
+            ) -> Result<$model<L>> {
+                self.fit_input(x.into(), y, None, None)
             }
 
-            /// Fits on dense `x` with one non-negative weight per sample.
+            /// Fits on dense or CSR `x` with one non-negative weight per sample.
             ///
             /// # Errors
             /// As [`fit`](Self::fit), plus invalid `sample_weight` (wrong length,
             /// negative, non-finite, all zero).
-            pub fn fit_weighted<L: Label>(
+            pub fn fit_weighted<'a, L: Label>(
                 &self,
-                x: MatRef<'_, f64>,
+                x: impl Into<Features<'a>>,
                 y: &[L],
                 sample_weight: &[f64],
             ) -> Result<$model<L>> {
-                self.fit_input(Input::Dense(x), y, None, Some(sample_weight))
-            }
-
-            /// Fits on sparse `x` (CSR, e.g. word counts), optionally with sample weights.
-            ///
-            /// # Errors
-            /// As [`fit_weighted`](Self::fit_weighted).
-            pub fn fit_csr<L: Label>(
-                &self,
-                x: CsrRef<'_>,
-                y: &[L],
-                sample_weight: Option<&[f64]>,
-            ) -> Result<$model<L>> {
-                self.fit_input(Input::Sparse(x), y, None, sample_weight)
+                self.fit_input(x.into(), y, None, Some(sample_weight))
             }
 
             /// Starts online learning: declares every class that any batch may hold
-            /// (`classes`, in any order) and fits the first batch. Later batches go to
-            /// the model's `partial_fit`.
+            /// (`classes`, in any order) and fits the first batch (dense or CSR).
+            /// Later batches go to the model's `partial_fit`.
             ///
             /// # Errors
             /// As [`fit`](Self::fit), plus [`Error::EmptyInput`] for no classes and
             /// [`Error::UnknownLabel`] for a label of `y` not in `classes`.
-            pub fn partial_fit<L: Label>(
+            pub fn partial_fit<'a, L: Label>(
                 &self,
-                x: MatRef<'_, f64>,
+                x: impl Into<Features<'a>>,
                 y: &[L],
                 classes: &[L],
             ) -> Result<$model<L>> {
-                self.fit_input(Input::Dense(x), y, Some(classes), None)
+                self.fit_input(x.into(), y, Some(classes), None)
             }
 
             /// [`partial_fit`](Self::partial_fit) with one weight per sample.
             ///
             /// # Errors
             /// As [`partial_fit`](Self::partial_fit) and [`fit_weighted`](Self::fit_weighted).
-            pub fn partial_fit_weighted<L: Label>(
+            pub fn partial_fit_weighted<'a, L: Label>(
                 &self,
-                x: MatRef<'_, f64>,
+                x: impl Into<Features<'a>>,
                 y: &[L],
                 classes: &[L],
                 sample_weight: &[f64],
             ) -> Result<$model<L>> {
-                self.fit_input(Input::Dense(x), y, Some(classes), Some(sample_weight))
-            }
-
-            /// [`partial_fit`](Self::partial_fit) on sparse `x`, optionally weighted.
-            ///
-            /// # Errors
-            /// As [`partial_fit`](Self::partial_fit) and [`fit_weighted`](Self::fit_weighted).
-            pub fn partial_fit_csr<L: Label>(
-                &self,
-                x: CsrRef<'_>,
-                y: &[L],
-                classes: &[L],
-                sample_weight: Option<&[f64]>,
-            ) -> Result<$model<L>> {
-                self.fit_input(Input::Sparse(x), y, Some(classes), sample_weight)
+                self.fit_input(x.into(), y, Some(classes), Some(sample_weight))
             }
 
             /// `fit` (`declared` is `None`) or the first `partial_fit`, on either input.
             fn fit_input<L: Label>(
                 &self,
-                x: Input<'_>,
+                x: Features<'_>,
                 y: &[L],
                 declared: Option<&[L]>,
                 sw: Option<&[f64]>,
@@ -601,48 +532,45 @@ macro_rules! count_model {
         impl<L: Label> Fit<[L]> for $est {
             type Model = $model<L>;
 
-            fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<$model<L>> {
+            fn fit(&self, x: Features<'_>, y: &[L]) -> Result<$model<L>> {
                 $est::fit(self, x, y)
             }
         }
 
+        impl<L: Label> FitWeighted<[L]> for $est {
+            fn fit_weighted(
+                &self,
+                x: Features<'_>,
+                y: &[L],
+                sample_weight: &[f64],
+            ) -> Result<$model<L>> {
+                $est::fit_weighted(self, x, y, sample_weight)
+            }
+        }
+
         impl<L: Label> $model<L> {
-            /// Adds one batch of samples (online learning); every label must be one of
-            /// the classes declared at the start.
+            /// Adds one batch of samples (dense or CSR; online learning); every label
+            /// must be one of the classes declared at the start.
             ///
             /// # Errors
             /// The data errors of the estimator's `fit`, [`Error::ShapeMismatch`] for a
             /// number of features other than the first batch's, [`Error::UnknownLabel`]
             /// for an undeclared label.
-            pub fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
-                self.core.next_batch(Input::Dense(x), y, None)
+            pub fn partial_fit<'a>(&mut self, x: impl Into<Features<'a>>, y: &[L]) -> Result<()> {
+                self.core.next_batch(x.into(), y, None)
             }
 
             /// [`partial_fit`](Self::partial_fit) with one weight per sample.
             ///
             /// # Errors
             /// As [`partial_fit`](Self::partial_fit), plus invalid `sample_weight`.
-            pub fn partial_fit_weighted(
+            pub fn partial_fit_weighted<'a>(
                 &mut self,
-                x: MatRef<'_, f64>,
+                x: impl Into<Features<'a>>,
                 y: &[L],
                 sample_weight: &[f64],
             ) -> Result<()> {
-                self.core
-                    .next_batch(Input::Dense(x), y, Some(sample_weight))
-            }
-
-            /// [`partial_fit`](Self::partial_fit) on sparse `x`, optionally weighted.
-            ///
-            /// # Errors
-            /// As [`partial_fit_weighted`](Self::partial_fit_weighted).
-            pub fn partial_fit_csr(
-                &mut self,
-                x: CsrRef<'_>,
-                y: &[L],
-                sample_weight: Option<&[f64]>,
-            ) -> Result<()> {
-                self.core.next_batch(Input::Sparse(x), y, sample_weight)
+                self.core.next_batch(x.into(), y, Some(sample_weight))
             }
 
             /// The sorted classes (`classes_`).
@@ -678,45 +606,15 @@ macro_rules! count_model {
             }
 
             /// The joint log-likelihood `log P(c) + log P(x | c)` of every row and
-            /// class (`predict_joint_log_proba`).
+            /// class of dense or CSR `x` (`predict_joint_log_proba`).
             ///
             /// # Errors
             /// Empty or non-finite `x`, or another number of columns than at fit time.
-            pub fn predict_joint_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-                self.core.jll(Input::Dense(x))
-            }
-
-            /// [`predict_joint_log_proba`](Self::predict_joint_log_proba) of sparse `x`.
-            ///
-            /// # Errors
-            /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-            pub fn predict_joint_log_proba_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-                self.core.jll(Input::Sparse(x))
-            }
-
-            /// [`predict_log_proba`](Self::predict_log_proba) of sparse `x`.
-            ///
-            /// # Errors
-            /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-            pub fn predict_log_proba_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-                self.core.jll(Input::Sparse(x)).map(log_proba_from)
-            }
-
-            /// [`predict_proba`](Self::predict_proba) of sparse `x`.
-            ///
-            /// # Errors
-            /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-            pub fn predict_proba_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-                self.core.jll(Input::Sparse(x)).map(proba_from)
-            }
-
-            /// [`predict`](Self::predict) of sparse `x`.
-            ///
-            /// # Errors
-            /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-            pub fn predict_csr(&self, x: CsrRef<'_>) -> Result<Vec<L>> {
-                let jll = self.core.jll(Input::Sparse(x))?;
-                Ok(argmax_classes(&jll, self.core.classes()))
+            pub fn predict_joint_log_proba<'a>(
+                &self,
+                x: impl Into<Features<'a>>,
+            ) -> Result<Mat<f64>> {
+                self.core.jll(x.into())
             }
         }
 
@@ -733,7 +631,7 @@ macro_rules! count_model {
 ///
 /// ```
 /// use faer::mat;
-/// use ml_supervised::MultinomialNB;
+/// use ml_supervised::MultinomialNb;
 ///
 /// // Word counts of ["money", "free", "meeting", "lunch"] in six messages.
 /// let x = mat![
@@ -745,7 +643,7 @@ macro_rules! count_model {
 ///     [0.0, 0.0, 1.0, 1.0],
 /// ];
 /// let y = ["spam", "spam", "spam", "ham", "ham", "ham"];
-/// let model = MultinomialNB::new().fit(x.as_ref(), &y)?;
+/// let model = MultinomialNb::new().fit(x.as_ref(), &y)?;
 /// assert_eq!(model.classes(), &["ham", "spam"]);
 /// let new = mat![[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]];
 /// assert_eq!(model.predict(new.as_ref())?, vec!["spam", "ham"]);
@@ -753,12 +651,13 @@ macro_rules! count_model {
 /// assert!((p[(0, 0)] + p[(0, 1)] - 1.0).abs() < 1e-12);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "MultinomialNB")]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MultinomialNB {
+pub struct MultinomialNb {
     params: DiscreteParams,
 }
 
-impl MultinomialNB {
+impl MultinomialNb {
     /// Multinomial naive Bayes with scikit-learn's defaults (`alpha = 1`,
     /// `force_alpha`, `fit_prior`, no fixed prior).
     pub fn new() -> Self {
@@ -772,16 +671,16 @@ impl MultinomialNB {
     }
 }
 
-/// A fitted [`MultinomialNB`].
+/// A fitted [`MultinomialNb`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MultinomialNBModel<L> {
+pub struct MultinomialNbModel<L> {
     core: LinearCore<L>,
 }
 
 count_model!(
-    MultinomialNB,
-    MultinomialNBModel,
-    "ml_supervised::MultinomialNBModel"
+    MultinomialNb,
+    MultinomialNbModel,
+    "ml_supervised::MultinomialNbModel"
 );
 
 /// Complement naive Bayes, as scikit-learn 1.9's `ComplementNB` (Rennie et al., 2003):
@@ -795,20 +694,21 @@ count_model!(
 ///
 /// ```
 /// use faer::mat;
-/// use ml_supervised::ComplementNB;
+/// use ml_supervised::ComplementNb;
 ///
 /// let x = mat![[3.0, 0.0, 1.0], [2.0, 1.0, 0.0], [0.0, 2.0, 3.0], [1.0, 3.0, 2.0]];
-/// let model = ComplementNB::new().fit(x.as_ref(), &[0, 0, 1, 1])?;
+/// let model = ComplementNb::new().fit(x.as_ref(), &[0, 0, 1, 1])?;
 /// assert_eq!(model.predict(mat![[4.0, 0.0, 0.0], [0.0, 1.0, 4.0]].as_ref())?, vec![0, 1]);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "ComplementNB")]
 #[derive(Debug, Clone, PartialEq)]
-pub struct ComplementNB {
+pub struct ComplementNb {
     params: DiscreteParams,
     norm: bool,
 }
 
-impl ComplementNB {
+impl ComplementNb {
     /// Complement naive Bayes with scikit-learn's defaults (`alpha = 1`, `norm = false`).
     pub fn new() -> Self {
         Self {
@@ -829,16 +729,16 @@ impl ComplementNB {
     }
 }
 
-/// A fitted [`ComplementNB`].
+/// A fitted [`ComplementNb`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ComplementNBModel<L> {
+pub struct ComplementNbModel<L> {
     core: LinearCore<L>,
 }
 
 count_model!(
-    ComplementNB,
-    ComplementNBModel,
-    "ml_supervised::ComplementNBModel"
+    ComplementNb,
+    ComplementNbModel,
+    "ml_supervised::ComplementNbModel"
 );
 
 /// Bernoulli naive Bayes, as scikit-learn 1.9's `BernoulliNB`: for binary features
@@ -850,20 +750,21 @@ count_model!(
 ///
 /// ```
 /// use faer::mat;
-/// use ml_supervised::BernoulliNB;
+/// use ml_supervised::BernoulliNb;
 ///
 /// let x = mat![[1.0, 0.0, 3.0], [2.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 4.0, 0.0]];
-/// let model = BernoulliNB::new().fit(x.as_ref(), &["a", "a", "b", "b"])?;
+/// let model = BernoulliNb::new().fit(x.as_ref(), &["a", "a", "b", "b"])?;
 /// assert_eq!(model.predict(mat![[5.0, 0.0, 1.0], [0.0, 1.0, 0.0]].as_ref())?, vec!["a", "b"]);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "BernoulliNB")]
 #[derive(Debug, Clone, PartialEq)]
-pub struct BernoulliNB {
+pub struct BernoulliNb {
     params: DiscreteParams,
     binarize: Option<f64>,
 }
 
-impl BernoulliNB {
+impl BernoulliNb {
     /// Bernoulli naive Bayes with scikit-learn's defaults (`alpha = 1`,
     /// `binarize = Some(0.0)`).
     pub fn new() -> Self {
@@ -888,14 +789,14 @@ impl BernoulliNB {
     }
 }
 
-/// A fitted [`BernoulliNB`].
+/// A fitted [`BernoulliNb`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BernoulliNBModel<L> {
+pub struct BernoulliNbModel<L> {
     core: LinearCore<L>,
 }
 
 count_model!(
-    BernoulliNB,
-    BernoulliNBModel,
-    "ml_supervised::BernoulliNBModel"
+    BernoulliNb,
+    BernoulliNbModel,
+    "ml_supervised::BernoulliNbModel"
 );

@@ -1,4 +1,4 @@
-//! [`GaussianNB`]: one normal distribution per class and feature.
+//! [`GaussianNb`]: one normal distribution per class and feature.
 //!
 //! Fitting computes, per class, the (weighted) mean `theta` and the population
 //! variance of every feature in two passes over the data (in parallel over features),
@@ -12,7 +12,7 @@
 //! with `fit` up to rounding (about 1e-12 relative) instead of by about `epsilon`.
 
 use faer::{Mat, MatRef};
-use ml_core::{Error, Fit, Label, Result, validate};
+use ml_core::{Error, Features, Fit, FitWeighted, Label, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -22,33 +22,34 @@ use super::{ROW_BLOCK, check_priors, classes_and_codes, codes_of, jll_model};
 ///
 /// ```
 /// use faer::mat;
-/// use ml_supervised::GaussianNB;
+/// use ml_supervised::GaussianNb;
 ///
 /// let x = mat![[-1.0, -1.0], [-2.0, -1.0], [-3.0, -2.0], [1.0, 1.0], [2.0, 1.0], [3.0, 2.0]];
 /// let y = [1, 1, 1, 2, 2, 2];
-/// let model = GaussianNB::new().fit(x.as_ref(), &y)?;
+/// let model = GaussianNb::new().fit(x.as_ref(), &y)?;
 /// assert_eq!(model.predict(mat![[-0.8, -1.0]].as_ref())?, vec![1]);
 /// assert_eq!(model.theta()[(1, 0)], 2.0);
 ///
 /// // The same model, learnt online in two batches.
-/// let mut online = GaussianNB::new().partial_fit(x.subrows(0, 4), &y[..4], &[1, 2])?;
+/// let mut online = GaussianNb::new().partial_fit(x.subrows(0, 4), &y[..4], &[1, 2])?;
 /// online.partial_fit(x.subrows(4, 2), &y[4..])?;
 /// assert!((online.theta()[(1, 0)] - 2.0).abs() < 1e-12);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "GaussianNB")]
 #[derive(Debug, Clone, PartialEq)]
-pub struct GaussianNB {
+pub struct GaussianNb {
     priors: Option<Vec<f64>>,
     var_smoothing: f64,
 }
 
-impl Default for GaussianNB {
+impl Default for GaussianNb {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl GaussianNB {
+impl GaussianNb {
     /// Gaussian naive Bayes with scikit-learn's defaults (`var_smoothing = 1e-9`, priors
     /// learnt from the data).
     pub fn new() -> Self {
@@ -76,59 +77,70 @@ impl GaussianNB {
         validate::non_negative_param("var_smoothing", self.var_smoothing)
     }
 
-    /// Fits on `x` (one row per sample).
+    /// Fits on dense `x` (one row per sample).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `var_smoothing < 0`, priors that are negative or
-    /// do not sum to 1, or a zero variance (only possible when every feature is
-    /// constant, or with `var_smoothing = 0`); [`Error::ShapeMismatch`] for priors of the wrong length or `y`
-    /// of the wrong length; [`Error::EmptyInput`] or [`Error::NonFinite`] for `x`.
-    pub fn fit<L: Label>(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<GaussianNBModel<L>> {
-        self.fit_impl(x, y, None, None)
+    /// [`Error::InvalidParameter`] for `var_smoothing < 0` or priors that are negative
+    /// or do not sum to 1; [`Error::InvalidData`] for a zero variance (only possible
+    /// when every feature is constant, or with `var_smoothing = 0`);
+    /// [`Error::ShapeMismatch`] for priors of the wrong length or `y` of the wrong
+    /// length; [`Error::EmptyInput`] or [`Error::NonFinite`] for `x`;
+    /// [`Error::Unsupported`] for CSR `x`.
+    pub fn fit<'a, L: Label>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[L],
+    ) -> Result<GaussianNbModel<L>> {
+        self.fit_impl(x.into().dense("GaussianNb")?, y, None, None)
     }
 
-    /// Fits on `x` with one non-negative weight per sample.
+    /// Fits on dense `x` with one non-negative weight per sample.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), plus invalid `sample_weight` (wrong length, negative,
     /// non-finite, all zero).
-    pub fn fit_weighted<L: Label>(
+    pub fn fit_weighted<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         sample_weight: &[f64],
-    ) -> Result<GaussianNBModel<L>> {
-        self.fit_impl(x, y, None, Some(sample_weight))
+    ) -> Result<GaussianNbModel<L>> {
+        self.fit_impl(x.into().dense("GaussianNb")?, y, None, Some(sample_weight))
     }
 
     /// Starts online learning: declares every class any batch may hold (`classes`, in
     /// any order) and fits the first batch; later batches go to
-    /// [`GaussianNBModel::partial_fit`].
+    /// [`GaussianNbModel::partial_fit`].
     ///
     /// # Errors
     /// As [`fit`](Self::fit), plus [`Error::EmptyInput`] for no classes and
     /// [`Error::UnknownLabel`] for a label of `y` not in `classes`.
-    pub fn partial_fit<L: Label>(
+    pub fn partial_fit<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         classes: &[L],
-    ) -> Result<GaussianNBModel<L>> {
-        self.fit_impl(x, y, Some(classes), None)
+    ) -> Result<GaussianNbModel<L>> {
+        self.fit_impl(x.into().dense("GaussianNb")?, y, Some(classes), None)
     }
 
     /// [`partial_fit`](Self::partial_fit) with one weight per sample.
     ///
     /// # Errors
     /// As [`partial_fit`](Self::partial_fit) and [`fit_weighted`](Self::fit_weighted).
-    pub fn partial_fit_weighted<L: Label>(
+    pub fn partial_fit_weighted<'a, L: Label>(
         &self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         classes: &[L],
         sample_weight: &[f64],
-    ) -> Result<GaussianNBModel<L>> {
-        self.fit_impl(x, y, Some(classes), Some(sample_weight))
+    ) -> Result<GaussianNbModel<L>> {
+        self.fit_impl(
+            x.into().dense("GaussianNb")?,
+            y,
+            Some(classes),
+            Some(sample_weight),
+        )
     }
 
     /// `fit` (`declared` is `None`) or the first `partial_fit`.
@@ -138,7 +150,7 @@ impl GaussianNB {
         y: &[L],
         declared: Option<&[L]>,
         sw: Option<&[f64]>,
-    ) -> Result<GaussianNBModel<L>> {
+    ) -> Result<GaussianNbModel<L>> {
         self.check()?;
         check_batch(x, y.len(), sw)?;
         let (classes, codes) = classes_and_codes(y, declared)?;
@@ -152,12 +164,12 @@ impl GaussianNB {
         Ok(model)
     }
 
-    fn start<L: Label>(&self, classes: Vec<L>, d: usize) -> Result<GaussianNBModel<L>> {
+    fn start<L: Label>(&self, classes: Vec<L>, d: usize) -> Result<GaussianNbModel<L>> {
         let k = classes.len();
         if let Some(p) = &self.priors {
             check_priors("priors", p, k)?;
         }
-        Ok(GaussianNBModel {
+        Ok(GaussianNbModel {
             priors: self.priors.clone(),
             var_smoothing: self.var_smoothing,
             classes,
@@ -183,17 +195,28 @@ fn check_batch(x: MatRef<'_, f64>, y_len: usize, sw: Option<&[f64]>) -> Result<(
     Ok(())
 }
 
-impl<L: Label> Fit<[L]> for GaussianNB {
-    type Model = GaussianNBModel<L>;
+impl<L: Label> Fit<[L]> for GaussianNb {
+    type Model = GaussianNbModel<L>;
 
-    fn fit(&self, x: MatRef<'_, f64>, y: &[L]) -> Result<GaussianNBModel<L>> {
-        GaussianNB::fit(self, x, y)
+    fn fit(&self, x: Features<'_>, y: &[L]) -> Result<GaussianNbModel<L>> {
+        GaussianNb::fit(self, x, y)
     }
 }
 
-/// A fitted [`GaussianNB`].
+impl<L: Label> FitWeighted<[L]> for GaussianNb {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[L],
+        sample_weight: &[f64],
+    ) -> Result<GaussianNbModel<L>> {
+        GaussianNb::fit_weighted(self, x, y, sample_weight)
+    }
+}
+
+/// A fitted [`GaussianNb`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GaussianNBModel<L> {
+pub struct GaussianNbModel<L> {
     priors: Option<Vec<f64>>,
     var_smoothing: f64,
     classes: Vec<L>,
@@ -297,7 +320,7 @@ fn merge(n_past: f64, mu: f64, var: f64, n_new: f64, mu_new: f64, var_new: f64) 
     (total_mu, total_ssd / n_total)
 }
 
-impl<L: Label> GaussianNBModel<L> {
+impl<L: Label> GaussianNbModel<L> {
     /// Merges a validated batch into the statistics, then recomputes the derived values.
     fn add(&mut self, x: MatRef<'_, f64>, codes: &[usize], sw: Option<&[f64]>) {
         let k = self.classes.len();
@@ -367,14 +390,15 @@ impl<L: Label> GaussianNBModel<L> {
             .flat_map(|c| (0..d).map(move |j| (c, j)))
             .find(|&(c, j)| self.var[(c, j)] <= 0.0 || self.var[(c, j)].is_nan())
         {
-            return Err(Error::invalid_parameter(
-                "var_smoothing",
-                format!(
-                    "{} (variance of feature {j} for class {:?} is 0)",
-                    self.var_smoothing, self.classes[c]
+            return Err(Error::InvalidData {
+                what: "X",
+                location: format!("column {j}"),
+                reason: format!(
+                    "feature {j} has variance 0 for class {:?} and var_smoothing = {} adds \
+                     none (every feature is constant, or var_smoothing is 0)",
+                    self.classes[c], self.var_smoothing
                 ),
-                "a value > 0 with data that is not constant in every feature",
-            ));
+            });
         }
         Ok(())
     }
@@ -409,21 +433,21 @@ impl<L: Label> GaussianNBModel<L> {
     /// [`Error::EmptyInput`], [`Error::NonFinite`] or [`Error::ShapeMismatch`] for the
     /// data (also a number of features other than before), [`Error::UnknownLabel`] for
     /// an undeclared label.
-    pub fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
-        self.partial_fit_impl(x, y, None)
+    pub fn partial_fit<'a>(&mut self, x: impl Into<Features<'a>>, y: &[L]) -> Result<()> {
+        self.partial_fit_impl(x.into().dense("GaussianNb")?, y, None)
     }
 
     /// [`partial_fit`](Self::partial_fit) with one weight per sample.
     ///
     /// # Errors
     /// As [`partial_fit`](Self::partial_fit), plus invalid `sample_weight`.
-    pub fn partial_fit_weighted(
+    pub fn partial_fit_weighted<'a>(
         &mut self,
-        x: MatRef<'_, f64>,
+        x: impl Into<Features<'a>>,
         y: &[L],
         sample_weight: &[f64],
     ) -> Result<()> {
-        self.partial_fit_impl(x, y, Some(sample_weight))
+        self.partial_fit_impl(x.into().dense("GaussianNb")?, y, Some(sample_weight))
     }
 
     fn partial_fit_impl(&mut self, x: MatRef<'_, f64>, y: &[L], sw: Option<&[f64]>) -> Result<()> {
@@ -473,10 +497,11 @@ impl<L: Label> GaussianNBModel<L> {
     /// (`predict_joint_log_proba`).
     ///
     /// # Errors
-    /// Empty or non-finite `x`, or another number of columns than at fit time;
-    /// [`Error::InvalidParameter`] when a variance is 0 (online learning that has seen
-    /// only constant features so far, without `var_smoothing`).
-    pub fn predict_joint_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// Empty or non-finite `x`, another number of columns than at fit time, or CSR `x`
+    /// ([`Error::Unsupported`]); [`Error::InvalidData`] when a variance is 0 (online
+    /// learning that has seen only constant features so far, without `var_smoothing`).
+    pub fn predict_joint_log_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("GaussianNb")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         self.check_variances()?;
         let (n, k, d) = (x.nrows(), self.classes.len(), x.ncols());
@@ -517,4 +542,4 @@ impl<L: Label> GaussianNBModel<L> {
     }
 }
 
-jll_model!(GaussianNBModel, "ml_supervised::GaussianNBModel");
+jll_model!(GaussianNbModel, "ml_supervised::GaussianNbModel");

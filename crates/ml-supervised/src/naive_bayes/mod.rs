@@ -1,19 +1,21 @@
 //! Naive Bayes classifiers, as scikit-learn 1.9's `sklearn.naive_bayes`.
 //!
-//! - [`GaussianNB`]: continuous features, one normal distribution per class and feature.
-//! - [`MultinomialNB`]: counts (word counts of documents), smoothed by `alpha`.
-//! - [`ComplementNB`]: the multinomial model fitted on the complement of each class,
+//! - [`GaussianNb`]: continuous features, one normal distribution per class and feature.
+//! - [`MultinomialNb`]: counts (word counts of documents), smoothed by `alpha`.
+//! - [`ComplementNb`]: the multinomial model fitted on the complement of each class,
 //!   steadier on imbalanced classes.
-//! - [`BernoulliNB`]: binary features (present/absent), binarising at a threshold.
-//! - [`CategoricalNB`]: features that are category codes `0, 1, 2, ...`.
+//! - [`BernoulliNb`]: binary features (present/absent), binarising at a threshold.
+//! - [`CategoricalNb`]: features that are category codes `0, 1, 2, ...`.
 //!
-//! Every estimator fits from scratch with `fit` (dense `MatRef<f64>`; the count models
-//! also take CSR with `fit_csr`) or online, batch by batch: the estimator's
+//! Every estimator fits from scratch with `fit` (or `fit_weighted`) on
+//! [`Features`](ml_core::Features): the count models take dense or CSR input, while
+//! [`GaussianNb`] and [`CategoricalNb`] need dense input and return
+//! [`Error::Unsupported`] for CSR. Or they learn online, batch by batch: the estimator's
 //! `partial_fit` declares every class on the first batch and returns a model, whose own
 //! `partial_fit` adds the next batches; a label that was not declared is
 //! [`Error::UnknownLabel`]. The discrete models keep their
 //! raw counts and add each sample to them in order, so any chunking gives the model
-//! `fit` gives, bit for bit. [`GaussianNB`] merges batches with the Chan–Golub–LeVeque
+//! `fit` gives, bit for bit. [`GaussianNb`] merges batches with the Chan–Golub–LeVeque
 //! update of means and variances.
 //!
 //! Prediction works on the joint log-likelihood `log P(c) + log P(x | c)`
@@ -25,8 +27,8 @@
 //!
 //! # The spam filter
 //!
-//! Word counts of the SMS spam collection ([`CountVectorizer`](ml_core::text::CountVectorizer)
-//! fitted on the training messages) and [`MultinomialNB`]. The test
+//! Word counts of the SMS spam collection (`ml_text::CountVectorizer`
+//! fitted on the training messages) and [`MultinomialNb`]. The test
 //! `naive_bayes_spam.rs` runs it on scikit-learn's own split and checks identical
 //! predictions (accuracy 0.984); here on this library's stratified split:
 //!
@@ -34,8 +36,8 @@
 //! use ml_core::datasets::load_sms_spam;
 //! use ml_core::metrics::accuracy_score;
 //! use ml_core::model_selection::train_test_split;
-//! use ml_core::text::CountVectorizer;
-//! use ml_supervised::MultinomialNB;
+//! use ml_text::CountVectorizer;
+//! use ml_supervised::MultinomialNb;
 //!
 //! let sms = load_sms_spam()?;
 //! let (train, test) = train_test_split(sms.texts.len(), 0.25, 0, Some(sms.target.as_slice()), true)?;
@@ -43,14 +45,14 @@
 //! let labels = |idx: &[usize]| idx.iter().map(|&i| sms.target_names[sms.target[i]].as_str()).collect::<Vec<_>>();
 //!
 //! let (vectorizer, counts) = CountVectorizer::new().fit_transform(&texts(&train))?;
-//! let filter = MultinomialNB::new().fit_csr(counts.as_ref(), &labels(&train), None)?;
+//! let filter = MultinomialNb::new().fit(&counts, &labels(&train))?;
 //!
-//! let predicted = filter.predict_csr(vectorizer.transform(&texts(&test))?.as_ref())?;
+//! let predicted = filter.predict(&vectorizer.transform(&texts(&test))?)?;
 //! let accuracy = accuracy_score(&labels(&test), &predicted)?;
 //! assert!(accuracy > 0.97, "accuracy {accuracy}");
 //!
 //! let new = vectorizer.transform(&["WINNER!! Claim your free prize now, call 0800", "See you at lunch?"])?;
-//! assert_eq!(filter.predict_csr(new.as_ref())?, ["spam", "ham"]);
+//! assert_eq!(filter.predict(&new)?, ["spam", "ham"]);
 //! # Ok::<(), ml_core::Error>(())
 //! ```
 
@@ -58,12 +60,12 @@ mod categorical;
 mod discrete;
 mod gaussian;
 
-pub use categorical::{CategoricalNB, CategoricalNBModel};
+pub use categorical::{CategoricalNb, CategoricalNbModel};
 pub use discrete::{
-    BernoulliNB, BernoulliNBModel, ComplementNB, ComplementNBModel, MultinomialNB,
-    MultinomialNBModel,
+    BernoulliNb, BernoulliNbModel, ComplementNb, ComplementNbModel, MultinomialNb,
+    MultinomialNbModel,
 };
-pub use gaussian::{GaussianNB, GaussianNBModel};
+pub use gaussian::{GaussianNb, GaussianNbModel};
 
 use faer::Mat;
 use ml_core::{Error, Label, Result};
@@ -259,18 +261,19 @@ pub(crate) fn proba_from(jll: Mat<f64>) -> Mat<f64> {
     p
 }
 
-/// The dense `predict_log_proba`, `predict_proba` and `predict` that every model
-/// derives from its joint log-likelihood, and the `ml_core` trait impls built on them.
+/// The `predict_log_proba`, `predict_proba` and `predict` that every model derives
+/// from its joint log-likelihood, and the `ml_core` trait impls built on them.
 /// `$model<L>` must have inherent `predict_joint_log_proba`, `classes`,
-/// `n_features_in` and `partial_fit` methods; `$name` is its persisted model name.
+/// `n_features_in` and `partial_fit` methods taking `impl Into<Features>`; `$name` is
+/// its persisted model name.
 macro_rules! jll_model {
     ($model:ident, $name:literal) => {
         // The anonymous const scopes these imports to the stamped items, so a caller
         // needs none of them.
         const _: () = {
-            use faer::{Mat, MatRef};
+            use faer::Mat;
             use ml_core::persist::Persist;
-            use ml_core::{Label, PartialFit, Predict, PredictProba, Result};
+            use ml_core::{Features, Fitted, Label, PartialFit, Predict, PredictProba, Result};
             use serde::Serialize;
             use serde::de::DeserializeOwned;
             use $crate::naive_bayes::{argmax_classes, log_proba_from, proba_from};
@@ -280,7 +283,10 @@ macro_rules! jll_model {
                 ///
                 /// # Errors
                 /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-                pub fn predict_log_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+                pub fn predict_log_proba<'a>(
+                    &self,
+                    x: impl Into<Features<'a>>,
+                ) -> Result<Mat<f64>> {
                     self.predict_joint_log_proba(x).map(log_proba_from)
                 }
 
@@ -288,7 +294,7 @@ macro_rules! jll_model {
                 ///
                 /// # Errors
                 /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-                pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+                pub fn predict_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
                     self.predict_joint_log_proba(x).map(proba_from)
                 }
 
@@ -296,21 +302,23 @@ macro_rules! jll_model {
                 ///
                 /// # Errors
                 /// As [`predict_joint_log_proba`](Self::predict_joint_log_proba).
-                pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+                pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<L>> {
                     let jll = self.predict_joint_log_proba(x)?;
                     Ok(argmax_classes(&jll, self.classes()))
+                }
+            }
+
+            impl<L: Label> Fitted for $model<L> {
+                fn n_features_in(&self) -> usize {
+                    $model::n_features_in(self)
                 }
             }
 
             impl<L: Label> Predict for $model<L> {
                 type Output = Vec<L>;
 
-                fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<L>> {
+                fn predict(&self, x: Features<'_>) -> Result<Vec<L>> {
                     $model::predict(self, x)
-                }
-
-                fn n_features_in(&self) -> usize {
-                    $model::n_features_in(self)
                 }
             }
 
@@ -321,13 +329,13 @@ macro_rules! jll_model {
                     $model::classes(self)
                 }
 
-                fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+                fn predict_proba(&self, x: Features<'_>) -> Result<Mat<f64>> {
                     $model::predict_proba(self, x)
                 }
             }
 
             impl<L: Label> PartialFit<[L]> for $model<L> {
-                fn partial_fit(&mut self, x: MatRef<'_, f64>, y: &[L]) -> Result<()> {
+                fn partial_fit(&mut self, x: Features<'_>, y: &[L]) -> Result<()> {
                     $model::partial_fit(self, x, y)
                 }
             }

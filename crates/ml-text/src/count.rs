@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::engine::{self, BATCH_DOCS, Counts, Discovery, Fitted, Limits, Weights};
 use super::intern::Interner;
 use super::{Analysis, DocFrequency, StopWords, validate_doc_frequency};
-use crate::persist::Persist;
-use crate::sparse::Csr;
-use crate::{Error, Result};
+use ml_core::persist::Persist;
+use ml_core::sparse::Csr;
+use ml_core::{Error, Result};
 
 /// Turns documents into term counts: learns a vocabulary, then counts how often each
 /// vocabulary term occurs in each document.
@@ -20,7 +20,7 @@ use crate::{Error, Result};
 /// `max_df = Fraction(1.0)`, no `max_features`, raw counts (not binary).
 ///
 /// ```
-/// use ml_core::text::{CountVectorizer, DocFrequency, StopWords};
+/// use ml_text::{CountVectorizer, DocFrequency, StopWords};
 ///
 /// let docs = ["free prize, call now", "call me later", "free free entry"];
 /// let (model, x) = CountVectorizer::new()
@@ -255,7 +255,7 @@ where
 
 /// A fitted [`CountVectorizer`]: the vocabulary and the analysis settings.
 ///
-/// Saved and loaded with [`crate::persist`]; a file whose vocabulary is not strictly
+/// Saved and loaded with [`ml_core::persist`]; a file whose vocabulary is not strictly
 /// sorted or whose settings are invalid is refused as corrupt.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "CountModelData", into = "CountModelData")]
@@ -321,7 +321,7 @@ impl fmt::Debug for CountVectorizerModel {
 }
 
 impl Persist for CountVectorizerModel {
-    const MODEL_NAME: &'static str = "ml_core::text::CountVectorizerModel";
+    const MODEL_NAME: &'static str = "ml_text::CountVectorizerModel";
 }
 
 impl CountVectorizerModel {
@@ -385,7 +385,7 @@ impl CountVectorizerModel {
     }
 
     /// Number of columns (vocabulary terms).
-    pub fn n_features(&self) -> usize {
+    pub fn n_features_in(&self) -> usize {
         self.vocabulary.len()
     }
 

@@ -1,40 +1,25 @@
-//! Non-negative matrix factorisation: [`Nmf`], as scikit-learn 1.9's `NMF`.
+//! The numerical side of [`Nmf`](super::Nmf): the NNDSVD and random initialisations,
+//! coordinate descent, the multiplicative updates, the reconstruction error, and the
+//! per-row solvers of `transform`.
 //!
-//! Finds non-negative `W` (samples × k) and `H` (k × features) with `X ≈ W H`,
-//! minimising
-//! `D(X, W H) + α_W (ρ d ‖W‖₁ + (1 − ρ)/2 d ‖W‖²) + α_H (ρ n ‖H‖₁ + (1 − ρ)/2 n ‖H‖²)`
-//! for an `n × d` matrix `X`, with `ρ = l1_ratio` and `D` half the squared Frobenius
-//! distance or the generalised Kullback-Leibler divergence.
-//!
-//! - **Initialisation** (`init`): NNDSVD (Boutsidis & Gallopoulos, 2008) from a
-//!   randomized truncated SVD, with zeros left (`Nndsvd`), filled with the mean of `X`
-//!   (`Nndsvda`, the default when `k ≤ min(n, d)`) or with small random values
-//!   (`Nndsvdar`); or `√(mean(X)/k) |N(0, 1)|` draws (`Random`, the default otherwise).
-//! - **Coordinate descent** (`Cd`, Frobenius only): cyclic updates of one coordinate at
-//!   a time (Cichocki & Phan, 2009), stopping when the sum of the projected gradients
-//!   falls below `tol` times its first value. The rows of `W` (columns of `H`) are
-//!   independent given the other factor, so each half-step runs in parallel over fixed
-//!   blocks of rows, with results identical to a sequential sweep.
-//! - **Multiplicative updates** (`Mu`, Frobenius and Kullback-Leibler): Lee & Seung's
-//!   updates, with the error checked every 10 iterations and the fit stopped when it
-//!   fell by less than `tol` times the initial error.
-//!
-//! The random SVD and draws come from this library's generator, so only the
-//! deterministic initialisations (`Nndsvd`, `Nndsvda` when the sketch of the
-//! randomized SVD covers the matrix) reproduce scikit-learn's exactly; fits reach the
-//! same reconstruction error (within 1% on the digits and the SMS counts).
-//! Dense and sparse (CSR) inputs are accepted; the Kullback-Leibler updates only ever
-//! touch the non-zero entries of `X`.
+//! The factors are kept row-major (`W` as `n × k`, `H` as `Hᵀ`, `d × k`), so that a
+//! row of a factor is a contiguous `k`-slice: every kernel below walks rows. The
+//! products with `X` are this module's own ([`sparse_times`] beside
+//! [`ml_core::sparse::csr_times_dense`]): ml-core's takes and returns column-major
+//! matrices, which would cost two layout copies of the `n × k` and `d × k` factors per
+//! product, twice per iteration, and read a strided `k`-row of the factor per stored
+//! entry; here the factor row is contiguous. All parallel loops use fixed row blocks,
+//! so results do not depend on the number of threads.
 
-use faer::{Mat, MatRef};
+use faer::Mat;
 use ml_core::linalg::RandomizedSvd;
-use ml_core::persist::Persist;
 use ml_core::sparse::{self, Csr, CsrRef};
-use ml_core::{Error, FitUnsupervised, Result, Transform, rng, validate};
+use ml_core::{Features, Result, rng};
 use rand::seq::SliceRandom;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+
+use super::{NmfBetaLoss, NmfInit, NmfSolver, Settings};
 
 /// scikit-learn's `EPSILON` of the multiplicative updates (single-precision epsilon).
 const EPSILON: f64 = f32::EPSILON as f64;
@@ -42,124 +27,43 @@ const EPSILON: f64 = f32::EPSILON as f64;
 /// Rows per parallel task; fixed so sums do not depend on the thread count.
 const ROW_BLOCK: usize = 256;
 
-/// How `W` and `H` start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum NmfInit {
-    /// `√(mean(X)/k) · |N(0, 1)|` entries.
-    Random,
-    /// Non-negative double SVD; zeros stay (best for sparse factors).
-    Nndsvd,
-    /// NNDSVD with zeros replaced by the mean of `X`.
-    Nndsvda,
-    /// NNDSVD with zeros replaced by `|mean(X) · N(0, 1) / 100|` draws.
-    Nndsvdar,
+/// The input of a fit: the features, and for CSR input its transpose (built once,
+/// for the products `Xᵀ·B`).
+pub(super) struct Data<'a> {
+    x: Features<'a>,
+    xt: Option<Csr>,
 }
 
-/// The optimisation method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum NmfSolver {
-    /// Coordinate descent (scikit-learn's `'cd'`, the default); Frobenius loss only.
-    Cd,
-    /// Multiplicative updates (scikit-learn's `'mu'`).
-    Mu,
-}
-
-/// The divergence between `X` and `W H`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum BetaLoss {
-    /// Half the squared Frobenius norm of `X − W H` (β = 2, the default).
-    Frobenius,
-    /// The generalised Kullback-Leibler divergence (β = 1); needs [`NmfSolver::Mu`].
-    KullbackLeibler,
-}
-
-/// Non-negative matrix factorisation, as scikit-learn 1.9's `NMF`.
-///
-/// ```
-/// use faer::Mat;
-/// use ml_decomp::nmf::{Nmf, NmfSolver};
-///
-/// // An exactly rank-2 non-negative matrix.
-/// let x = Mat::from_fn(6, 5, |i, j| (1 + i % 3) as f64 * (j as f64) + (i % 2) as f64);
-/// let (model, w) = Nmf::new(2).max_iter(1000).tol(1e-8).fit_transform(x.as_ref())?;
-/// assert!(model.reconstruction_err() < 1e-3);
-/// assert!((0..6).all(|i| (0..2).all(|t| w[(i, t)] >= 0.0)));
-/// let back = model.inverse_transform(w.as_ref())?;
-/// assert!((&back - &x).norm_max() < 1e-3);
-/// let mu = Nmf::new(2).solver(NmfSolver::Mu).fit(x.as_ref())?;
-/// assert!(mu.components().nrows() == 2);
-/// # Ok::<(), ml_core::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Nmf {
-    n_components: Option<usize>,
-    init: Option<NmfInit>,
-    settings: Settings,
-}
-
-/// What the solvers need, kept by the model for `transform`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-struct Settings {
-    solver: NmfSolver,
-    beta_loss: BetaLoss,
-    tol: f64,
-    max_iter: usize,
-    alpha_w: f64,
-    alpha_h: Option<f64>,
-    l1_ratio: f64,
-    shuffle: bool,
-    seed: u64,
-}
-
-impl Default for Nmf {
-    /// `n_components` as many as features (scikit-learn's `'auto'`).
-    fn default() -> Self {
-        Self {
-            n_components: None,
-            init: None,
-            settings: Settings {
-                solver: NmfSolver::Cd,
-                beta_loss: BetaLoss::Frobenius,
-                tol: 1e-4,
-                max_iter: 200,
-                alpha_w: 0.0,
-                alpha_h: None,
-                l1_ratio: 0.0,
-                shuffle: false,
-                seed: 0,
-            },
-        }
+impl<'a> Data<'a> {
+    /// Wraps validated input, transposing a CSR matrix.
+    pub(super) fn new(x: Features<'a>) -> Result<Self> {
+        let xt = match x {
+            Features::Dense(_) => None,
+            Features::Sparse(x) => Some(sparse::csr_transpose(x)?),
+        };
+        Ok(Self { x, xt })
     }
-}
 
-/// The input: dense, or sparse with its transpose (built once).
-enum Data<'a> {
-    Dense(MatRef<'a, f64>),
-    Sparse { x: CsrRef<'a>, xt: Csr },
-}
-
-impl Data<'_> {
-    fn nrows(&self) -> usize {
-        match self {
-            Data::Dense(x) => x.nrows(),
-            Data::Sparse { x, .. } => x.nrows(),
+    /// The transpose of a CSR input.
+    fn xt(&self) -> &Csr {
+        match &self.xt {
+            Some(xt) => xt,
+            None => unreachable!("Data::new transposes every CSR input"),
         }
     }
 
-    fn ncols(&self) -> usize {
-        match self {
-            Data::Dense(x) => x.ncols(),
-            Data::Sparse { x, .. } => x.ncols(),
-        }
+    pub(super) fn nrows(&self) -> usize {
+        self.x.nrows()
+    }
+
+    pub(super) fn ncols(&self) -> usize {
+        self.x.ncols()
     }
 
     fn sum(&self) -> f64 {
-        match self {
-            Data::Dense(x) => (0..x.ncols()).map(|j| x.col(j).iter().sum::<f64>()).sum(),
-            Data::Sparse { x, .. } => (0..x.nrows())
+        match self.x {
+            Features::Dense(x) => (0..x.ncols()).map(|j| x.col(j).iter().sum::<f64>()).sum(),
+            Features::Sparse(x) => (0..x.nrows())
                 .map(|i| x.val_of_row(i).iter().sum::<f64>())
                 .sum(),
         }
@@ -171,34 +75,39 @@ impl Data<'_> {
 
     /// `X · B` for `B` row-major (`d × k`), row-major `n × k` out.
     fn times(&self, b: &[f64], k: usize) -> Vec<f64> {
-        match self {
-            Data::Dense(x) => to_rm(&(x * from_rm(b, x.ncols(), k))),
-            Data::Sparse { x, .. } => sparse_times(*x, b, k),
+        match self.x {
+            Features::Dense(x) => to_rm(&(x * from_rm(b, x.ncols(), k))),
+            Features::Sparse(x) => sparse_times(x, b, k),
         }
     }
 
     /// `Xᵀ · B` for `B` row-major (`n × k`), row-major `d × k` out.
     fn t_times(&self, b: &[f64], k: usize) -> Vec<f64> {
-        match self {
-            Data::Dense(x) => to_rm(&(x.transpose() * from_rm(b, x.nrows(), k))),
-            Data::Sparse { xt, .. } => sparse_times(xt.as_ref(), b, k),
+        match self.x {
+            Features::Dense(x) => to_rm(&(x.transpose() * from_rm(b, x.nrows(), k))),
+            Features::Sparse(_) => sparse_times(self.xt().as_ref(), b, k),
         }
     }
 
     /// The CSR form (for the Kullback-Leibler updates, which touch only non-zeros).
     fn to_csr(&self) -> Result<(Csr, Csr)> {
-        match self {
-            Data::Dense(x) => {
-                let c = sparse::csr_from_dense(*x)?;
+        match self.x {
+            Features::Dense(x) => {
+                let c = sparse::csr_from_dense(x)?;
                 let t = sparse::csr_transpose(c.as_ref())?;
                 Ok((c, t))
             }
-            Data::Sparse { xt, .. } => Ok((sparse::csr_transpose(xt.as_ref())?, xt.clone())),
+            Features::Sparse(_) => {
+                let xt = self.xt();
+                Ok((sparse::csr_transpose(xt.as_ref())?, xt.clone()))
+            }
         }
     }
 }
 
 /// `A · B` for CSR `A` and row-major `B`, row-major out; parallel over row blocks.
+/// Kept beside [`ml_core::sparse::csr_times_dense`], which works on column-major
+/// matrices: see the module documentation.
 fn sparse_times(a: CsrRef<'_>, b: &[f64], k: usize) -> Vec<f64> {
     let mut out = vec![0.0; a.nrows() * k];
     out.par_chunks_mut(ROW_BLOCK * k)
@@ -216,11 +125,13 @@ fn sparse_times(a: CsrRef<'_>, b: &[f64], k: usize) -> Vec<f64> {
     out
 }
 
-fn from_rm(b: &[f64], rows: usize, k: usize) -> Mat<f64> {
+/// A row-major `rows × k` buffer as a matrix.
+pub(super) fn from_rm(b: &[f64], rows: usize, k: usize) -> Mat<f64> {
     Mat::from_fn(rows, k, |i, t| b[i * k + t])
 }
 
-fn to_rm(m: &Mat<f64>) -> Vec<f64> {
+/// A matrix as a row-major buffer.
+pub(super) fn to_rm(m: &Mat<f64>) -> Vec<f64> {
     let (r, c) = (m.nrows(), m.ncols());
     let mut out = vec![0.0; r * c];
     for j in 0..c {
@@ -232,7 +143,7 @@ fn to_rm(m: &Mat<f64>) -> Vec<f64> {
 }
 
 /// `AᵀA` (`k × k`, row-major) of a row-major `rows × k` matrix.
-fn gram(a: &[f64], k: usize) -> Vec<f64> {
+pub(super) fn gram(a: &[f64], k: usize) -> Vec<f64> {
     let parts: Vec<Vec<f64>> = a
         .par_chunks(ROW_BLOCK * k)
         .map(|chunk| {
@@ -278,212 +189,13 @@ fn times_small(a: &[f64], g: &[f64], k: usize) -> Vec<f64> {
     out
 }
 
-impl Nmf {
-    /// An estimator with `n_components` components and scikit-learn's defaults for
-    /// everything else.
-    pub fn new(n_components: usize) -> Self {
-        Self {
-            n_components: Some(n_components),
-            ..Self::default()
-        }
-    }
-
-    /// The number of components `k`; `None` means one per feature (scikit-learn's
-    /// `'auto'`). Default: `None` (through [`Default`]).
-    pub fn n_components(mut self, n_components: Option<usize>) -> Self {
-        self.n_components = n_components;
-        self
-    }
-
-    /// The initialisation; `None` picks [`NmfInit::Nndsvda`] when
-    /// `k ≤ min(n, d)` and [`NmfInit::Random`] otherwise. Default: `None`.
-    pub fn init(mut self, init: Option<NmfInit>) -> Self {
-        self.init = init;
-        self
-    }
-
-    /// The solver. Default: [`NmfSolver::Cd`].
-    pub fn solver(mut self, solver: NmfSolver) -> Self {
-        self.settings.solver = solver;
-        self
-    }
-
-    /// The divergence to minimise. Default: [`BetaLoss::Frobenius`].
-    pub fn beta_loss(mut self, beta_loss: BetaLoss) -> Self {
-        self.settings.beta_loss = beta_loss;
-        self
-    }
-
-    /// The stopping tolerance (relative, see the module doc). Default: 1e-4.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.settings.tol = tol;
-        self
-    }
-
-    /// The most iterations. Default: 200.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.settings.max_iter = max_iter;
-        self
-    }
-
-    /// The regularisation strength `α_W` of `W` (scaled by the number of features).
-    /// Default: 0.
-    pub fn alpha_w(mut self, alpha: f64) -> Self {
-        self.settings.alpha_w = alpha;
-        self
-    }
-
-    /// The regularisation strength `α_H` of `H` (scaled by the number of samples);
-    /// `None` means the same as `α_W` (scikit-learn's `'same'`). Default: `None`.
-    pub fn alpha_h(mut self, alpha: Option<f64>) -> Self {
-        self.settings.alpha_h = alpha;
-        self
-    }
-
-    /// The share `ρ ∈ [0, 1]` of L1 in the regularisation. Default: 0.
-    pub fn l1_ratio(mut self, l1_ratio: f64) -> Self {
-        self.settings.l1_ratio = l1_ratio;
-        self
-    }
-
-    /// Whether coordinate descent visits the components in a random order each sweep.
-    /// Default: false.
-    pub fn shuffle(mut self, shuffle: bool) -> Self {
-        self.settings.shuffle = shuffle;
-        self
-    }
-
-    /// The seed of the random initialisations, the randomized SVD and the shuffling.
-    /// Default: 0.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.settings.seed = seed;
-        self
-    }
-
-    fn check(&self, n: usize, d: usize) -> Result<(usize, NmfInit)> {
-        let s = &self.settings;
-        let k = self.n_components.unwrap_or(d);
-        validate::at_least("n_components", k, 1, ">= 1")?;
-        validate::non_negative_param("tol", s.tol)?;
-        validate::at_least("max_iter", s.max_iter, 1, ">= 1")?;
-        validate::non_negative_param("alpha_W", s.alpha_w)?;
-        if let Some(a) = s.alpha_h {
-            validate::non_negative_param("alpha_H", a)?;
-        }
-        validate::in_closed_range("l1_ratio", s.l1_ratio, 0.0, 1.0, "in [0, 1]")?;
-        if s.solver == NmfSolver::Cd && s.beta_loss != BetaLoss::Frobenius {
-            return Err(Error::invalid_parameter(
-                "beta_loss",
-                s.beta_loss,
-                "Frobenius with the coordinate-descent solver",
-            ));
-        }
-        let init = match self.init {
-            Some(i) => i,
-            None if k <= n.min(d) => NmfInit::Nndsvda,
-            None => NmfInit::Random,
-        };
-        if init != NmfInit::Random && k > n.min(d) {
-            return Err(Error::invalid_parameter(
-                "n_components",
-                k,
-                "at most min(n_samples, n_features) with an NNDSVD initialisation",
-            ));
-        }
-        Ok((k, init))
-    }
-
-    /// Fits `W` and `H` to dense non-negative `x`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] for hyper-parameters out of range (including
-    /// `n_components` above `min(n, d)` with an NNDSVD initialisation, and the
-    /// Kullback-Leibler loss with coordinate descent), [`Error::EmptyInput`],
-    /// [`Error::NonFinite`] or [`Error::NegativeValue`].
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<NmfModel> {
-        Ok(self.fit_transform(x)?.0)
-    }
-
-    /// Fits and returns the model with `W` (samples × k).
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn fit_transform(&self, x: MatRef<'_, f64>) -> Result<(NmfModel, Mat<f64>)> {
-        validate::matrix(x)?;
-        validate::non_negative(x, "NMF")?;
-        self.fit_data(&Data::Dense(x))
-    }
-
-    /// Fits `W` and `H` to sparse non-negative `x`.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn fit_csr(&self, x: CsrRef<'_>) -> Result<NmfModel> {
-        Ok(self.fit_transform_csr(x)?.0)
-    }
-
-    /// As [`fit_transform`](Self::fit_transform), on sparse `x`.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit).
-    pub fn fit_transform_csr(&self, x: CsrRef<'_>) -> Result<(NmfModel, Mat<f64>)> {
-        check_csr(x)?;
-        let xt = sparse::csr_transpose(x)?;
-        self.fit_data(&Data::Sparse { x, xt })
-    }
-
-    /// The initial `W` and `H` of this estimator's `init` for dense `x` (scikit-learn's
-    /// `_initialize_nmf`), as `(W, H)`.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), and [`Error::DecompositionFailed`] if the SVD fails.
-    pub fn initialize(&self, x: MatRef<'_, f64>) -> Result<(Mat<f64>, Mat<f64>)> {
-        validate::matrix(x)?;
-        validate::non_negative(x, "NMF")?;
-        let data = Data::Dense(x);
-        let (k, init) = self.check(x.nrows(), x.ncols())?;
-        let (w, ht) = initialize(&data, k, init, self.settings.seed)?;
-        Ok((
-            from_rm(&w, x.nrows(), k),
-            from_rm(&ht, x.ncols(), k).transpose().to_owned(),
-        ))
-    }
-
-    fn fit_data(&self, data: &Data<'_>) -> Result<(NmfModel, Mat<f64>)> {
-        let (n, d) = (data.nrows(), data.ncols());
-        let (k, init) = self.check(n, d)?;
-        let (mut w, mut ht) = initialize(data, k, init, self.settings.seed)?;
-        let n_iter = solve(data, &mut w, &mut ht, k, &self.settings, true)?;
-        let err = reconstruction_error(data, None, &w, &ht, k, self.settings.beta_loss)?;
-        let model = NmfModel {
-            components: from_rm(&ht, d, k).transpose().to_owned(),
-            reconstruction_err: err,
-            n_iter,
-            settings: self.settings,
-        };
-        Ok((model, from_rm(&w, n, k)))
-    }
-}
-
-fn check_csr(x: CsrRef<'_>) -> Result<()> {
-    validate::csr(x)?;
-    for row in 0..x.nrows() {
-        for (&col, &value) in x.col_idx_of_row_raw(row).iter().zip(x.val_of_row(row)) {
-            if value < 0.0 {
-                return Err(Error::NegativeValue {
-                    what: "NMF",
-                    row,
-                    col,
-                    value,
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The initial `W` (`n × k`) and `Hᵀ` (`d × k`), row-major.
-fn initialize(data: &Data<'_>, k: usize, init: NmfInit, seed: u64) -> Result<(Vec<f64>, Vec<f64>)> {
+pub(super) fn initialize(
+    data: &Data<'_>,
+    k: usize,
+    init: NmfInit,
+    seed: u64,
+) -> Result<(Vec<f64>, Vec<f64>)> {
     let (n, d) = (data.nrows(), data.ncols());
     let mut r = rng::seeded(seed);
     if init == NmfInit::Random {
@@ -508,9 +220,9 @@ fn initialize(data: &Data<'_>, k: usize, init: NmfInit, seed: u64) -> Result<(Ve
         return Ok((w, ht));
     }
     let rsvd = RandomizedSvd::new(k).seed(seed);
-    let svd = match data {
-        Data::Dense(x) => rsvd.compute(*x)?,
-        Data::Sparse { x, .. } => rsvd.compute_csr(*x)?,
+    let svd = match data.x {
+        Features::Dense(x) => rsvd.compute(x)?,
+        Features::Sparse(x) => rsvd.compute_csr(x)?,
     };
     let mut w = vec![0.0; n * k];
     let mut ht = vec![0.0; d * k];
@@ -582,7 +294,7 @@ fn initialize(data: &Data<'_>, k: usize, init: NmfInit, seed: u64) -> Result<(Ve
 }
 
 /// Regularisation amounts `(l1_W, l1_H, l2_W, l2_H)` for an `n × d` input.
-fn regularization(s: &Settings, n: usize, d: usize) -> (f64, f64, f64, f64) {
+pub(super) fn regularization(s: &Settings, n: usize, d: usize) -> (f64, f64, f64, f64) {
     let alpha_h = s.alpha_h.unwrap_or(s.alpha_w);
     let (n, d) = (n as f64, d as f64);
     (
@@ -595,7 +307,7 @@ fn regularization(s: &Settings, n: usize, d: usize) -> (f64, f64, f64, f64) {
 
 /// Runs the solver from `(w, ht)`; `update_h` false solves for `W` only. Returns the
 /// number of iterations.
-fn solve(
+pub(super) fn solve(
     data: &Data<'_>,
     w: &mut [f64],
     ht: &mut [f64],
@@ -728,7 +440,7 @@ fn kl_numerator(x: CsrRef<'_>, a: &[f64], b: &[f64], k: usize) -> Vec<f64> {
     out
 }
 
-fn column_sums(a: &[f64], k: usize) -> Vec<f64> {
+pub(super) fn column_sums(a: &[f64], k: usize) -> Vec<f64> {
     let mut s = vec![0.0; k];
     for row in a.chunks_exact(k) {
         for (s, &v) in s.iter_mut().zip(row) {
@@ -743,7 +455,7 @@ fn mu_half(
     a: &mut [f64],
     b: &[f64],
     k: usize,
-    beta: BetaLoss,
+    beta: NmfBetaLoss,
     frob_num: impl FnOnce() -> Vec<f64>,
     kl_x: Option<CsrRef<'_>>,
     l1: f64,
@@ -751,7 +463,7 @@ fn mu_half(
     b_sum_zero_to_one: bool,
 ) {
     let (num, mut den) = match (beta, kl_x) {
-        (BetaLoss::KullbackLeibler, Some(x)) => {
+        (NmfBetaLoss::KullbackLeibler, Some(x)) => {
             let num = kl_numerator(x, a, b, k);
             let mut sums = column_sums(b, k);
             if b_sum_zero_to_one {
@@ -790,8 +502,8 @@ fn solve_mu(
     update_h: bool,
 ) -> Result<usize> {
     let csr = match s.beta_loss {
-        BetaLoss::KullbackLeibler => Some(data.to_csr()?),
-        BetaLoss::Frobenius => None,
+        NmfBetaLoss::KullbackLeibler => Some(data.to_csr()?),
+        NmfBetaLoss::Frobenius => None,
     };
     let kl_x = csr.as_ref().map(|(c, _)| c.as_ref());
     let error_at_init = reconstruction_error(data, kl_x, w, ht, k, s.beta_loss)?;
@@ -823,7 +535,7 @@ fn solve_mu(
                 l2_h,
                 true,
             );
-            if s.beta_loss == BetaLoss::KullbackLeibler {
+            if s.beta_loss == NmfBetaLoss::KullbackLeibler {
                 ht.iter_mut()
                     .filter(|v| **v < f64::EPSILON)
                     .for_each(|v| *v = 0.0);
@@ -842,18 +554,18 @@ fn solve_mu(
 
 /// `√(2 D(X, W H))`: the Frobenius norm of `X − W H`, or √(2 KL) (scikit-learn's
 /// `reconstruction_err_`).
-fn reconstruction_error(
+pub(super) fn reconstruction_error(
     data: &Data<'_>,
     kl_x: Option<CsrRef<'_>>,
     w: &[f64],
     ht: &[f64],
     k: usize,
-    beta: BetaLoss,
+    beta: NmfBetaLoss,
 ) -> Result<f64> {
     let n = data.nrows();
     let res = match beta {
-        BetaLoss::Frobenius => match data {
-            Data::Dense(x) => {
+        NmfBetaLoss::Frobenius => match data.x {
+            Features::Dense(x) => {
                 let wh = from_rm(w, n, k) * from_rm(ht, x.ncols(), k).transpose();
                 let parts: Vec<f64> = (0..x.ncols())
                     .into_par_iter()
@@ -867,7 +579,7 @@ fn reconstruction_error(
                     .collect();
                 parts.iter().sum::<f64>() / 2.0
             }
-            Data::Sparse { x, .. } => {
+            Features::Sparse(x) => {
                 let norm_x: f64 = (0..n)
                     .map(|i| x.val_of_row(i).iter().map(|v| v * v).sum::<f64>())
                     .sum();
@@ -878,7 +590,7 @@ fn reconstruction_error(
                 (norm_x + norm_wh - 2.0 * cross) / 2.0
             }
         },
-        BetaLoss::KullbackLeibler => {
+        NmfBetaLoss::KullbackLeibler => {
             let owned;
             let x = match kl_x {
                 Some(x) => x,
@@ -916,25 +628,23 @@ fn reconstruction_error(
     Ok((2.0 * res.max(0.0)).sqrt())
 }
 
-impl Data<'_> {
-    /// The non-zero entries of row `i` into `ids` and `vals`.
-    fn row_nonzeros(&self, i: usize, ids: &mut Vec<usize>, vals: &mut Vec<f64>) {
-        ids.clear();
-        vals.clear();
-        match self {
-            Data::Dense(x) => {
-                for j in 0..x.ncols() {
-                    let v = x[(i, j)];
-                    if v != 0.0 {
-                        ids.push(j);
-                        vals.push(v);
-                    }
+/// The non-zero entries of row `i` of `x` into `ids` and `vals`.
+fn row_nonzeros(x: Features<'_>, i: usize, ids: &mut Vec<usize>, vals: &mut Vec<f64>) {
+    ids.clear();
+    vals.clear();
+    match x {
+        Features::Dense(x) => {
+            for j in 0..x.ncols() {
+                let v = x[(i, j)];
+                if v != 0.0 {
+                    ids.push(j);
+                    vals.push(v);
                 }
             }
-            Data::Sparse { x, .. } => {
-                ids.extend_from_slice(x.col_idx_of_row_raw(i));
-                vals.extend_from_slice(x.val_of_row(i));
-            }
+        }
+        Features::Sparse(x) => {
+            ids.extend_from_slice(x.col_idx_of_row_raw(i));
+            vals.extend_from_slice(x.val_of_row(i));
         }
     }
 }
@@ -1047,144 +757,34 @@ fn row_kl_mu(
     }
 }
 
-/// A fitted NMF: the components `H` and what `transform` needs to solve for `W`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NmfModel {
-    #[serde(with = "ml_core::persist::mat")]
-    components: Mat<f64>,
-    reconstruction_err: f64,
-    n_iter: usize,
-    settings: Settings,
-}
-
-impl Persist for NmfModel {
-    const MODEL_NAME: &'static str = "ml_decomp::NmfModel";
-}
-
-impl NmfModel {
-    /// The factor `H` (components × features), scikit-learn's `components_`.
-    pub fn components(&self) -> MatRef<'_, f64> {
-        self.components.as_ref()
+/// `W` (`n × k`) for validated input `x` with `Hᵀ` (`ht`, row-major `d × k`) fixed,
+/// every row solved on its own (see [`NmfModel::transform`](super::NmfModel::transform)).
+pub(super) fn transform_rows(x: Features<'_>, ht: &[f64], k: usize, s: &Settings) -> Mat<f64> {
+    let (n, d) = (x.nrows(), x.ncols());
+    let (l1, _, l2, _) = regularization(s, n, d);
+    let mut hht = gram(ht, k);
+    for t in 0..k {
+        hht[t * k + t] += l2;
     }
-
-    /// `√(2 D(X, W H))` on the training data: the Frobenius norm of `X − W H`, or the
-    /// square root of twice the Kullback-Leibler divergence (scikit-learn's
-    /// `reconstruction_err_`).
-    pub fn reconstruction_err(&self) -> f64 {
-        self.reconstruction_err
-    }
-
-    /// The number of iterations the fit ran.
-    pub fn n_iter(&self) -> usize {
-        self.n_iter
-    }
-
-    /// The number of components `k`.
-    pub fn n_components(&self) -> usize {
-        self.components.nrows()
-    }
-
-    fn ht(&self) -> Vec<f64> {
-        to_rm(&self.components.transpose().to_owned())
-    }
-
-    /// Solves every row of `W` on its own (see [`transform`](Self::transform)).
-    fn transform_data(&self, data: &Data<'_>) -> Result<Mat<f64>> {
-        let (n, d, k) = (data.nrows(), data.ncols(), self.n_components());
-        let ht = self.ht();
-        let s = &self.settings;
-        let (l1, _, l2, _) = regularization(s, n, d);
-        let mut hht = gram(&ht, k);
-        for t in 0..k {
-            hht[t * k + t] += l2;
-        }
-        let h_sum = column_sums(&ht, k);
-        let mut w = vec![0.0; n * k];
-        w.par_chunks_mut(ROW_BLOCK * k)
-            .enumerate()
-            .for_each(|(blk, chunk)| {
-                let mut ids = Vec::new();
-                let mut vals = Vec::new();
-                for (r, wr) in chunk.chunks_exact_mut(k).enumerate() {
-                    let i = blk * ROW_BLOCK + r;
-                    data.row_nonzeros(i, &mut ids, &mut vals);
-                    match s.beta_loss {
-                        BetaLoss::Frobenius => {
-                            row_nnls_cd(&ids, &vals, &ht, &hht, k, l1, s, wr);
-                        }
-                        BetaLoss::KullbackLeibler => {
-                            row_kl_mu(&ids, &vals, d, &ht, &h_sum, k, l1, l2, s, wr);
-                        }
+    let h_sum = column_sums(ht, k);
+    let mut w = vec![0.0; n * k];
+    w.par_chunks_mut(ROW_BLOCK * k)
+        .enumerate()
+        .for_each(|(blk, chunk)| {
+            let mut ids = Vec::new();
+            let mut vals = Vec::new();
+            for (r, wr) in chunk.chunks_exact_mut(k).enumerate() {
+                let i = blk * ROW_BLOCK + r;
+                row_nonzeros(x, i, &mut ids, &mut vals);
+                match s.beta_loss {
+                    NmfBetaLoss::Frobenius => {
+                        row_nnls_cd(&ids, &vals, ht, &hht, k, l1, s, wr);
+                    }
+                    NmfBetaLoss::KullbackLeibler => {
+                        row_kl_mu(&ids, &vals, d, ht, &h_sum, k, l1, l2, s, wr);
                     }
                 }
-            });
-        Ok(from_rm(&w, n, k))
-    }
-
-    /// Solves for `W` (samples × k) with `H` fixed.
-    ///
-    /// Each row is solved on its own, so a sample's result never depends on the other
-    /// rows of the batch: for the Frobenius loss by coordinate descent on its
-    /// non-negative least-squares problem (from zeros, stopping when the row's
-    /// projected-gradient sum falls below `tol` times its first value), for the
-    /// Kullback-Leibler loss by multiplicative updates (from `√(mean(xᵢ)/k)`, stopping
-    /// as the fit does, on the row's own error). scikit-learn's `transform` runs the
-    /// fitted solver on all rows together with one stopping test; both approximate the
-    /// same per-row optimum.
-    ///
-    /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`], [`Error::NonFinite`] or
-    /// [`Error::NegativeValue`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        validate::matrix_with_features(x, self.components.ncols())?;
-        validate::non_negative(x, "NMF")?;
-        self.transform_data(&Data::Dense(x))
-    }
-
-    /// As [`transform`](Self::transform), on sparse `x`.
-    ///
-    /// # Errors
-    /// As [`transform`](Self::transform).
-    pub fn transform_csr(&self, x: CsrRef<'_>) -> Result<Mat<f64>> {
-        check_csr(x)?;
-        validate::n_features_eq(x.ncols(), self.components.ncols())?;
-        let xt = sparse::csr_transpose(x)?;
-        self.transform_data(&Data::Sparse { x, xt })
-    }
-
-    /// `W H`: the data reconstructed from its transform `w` (samples × k).
-    ///
-    /// # Errors
-    /// [`Error::EmptyInput`], [`Error::NonFinite`], or [`Error::ShapeMismatch`] when
-    /// `w` does not have `k` columns.
-    pub fn inverse_transform(&self, w: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        validate::non_empty(w, "W")?;
-        if w.ncols() != self.n_components() {
-            return Err(Error::ShapeMismatch {
-                what: "number of components",
-                expected: self.n_components(),
-                got: w.ncols(),
-            });
-        }
-        validate::finite(w)?;
-        Ok(w * &self.components)
-    }
-}
-
-impl FitUnsupervised for Nmf {
-    type Model = NmfModel;
-
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<Self::Model> {
-        Nmf::fit(self, x)
-    }
-}
-
-impl Transform for NmfModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        NmfModel::transform(self, x)
-    }
-
-    fn n_features_in(&self) -> usize {
-        self.components.ncols()
-    }
+            }
+        });
+    from_rm(&w, n, k)
 }

@@ -15,7 +15,7 @@
 use ml_core::Error;
 use ml_core::persist;
 use ml_core::sparse::Csr;
-use ml_core::text::{
+use ml_text::{
     CountVectorizer, DocFrequency, Norm, StopWords, TfidfTransformer, TfidfVectorizer,
     TfidfVectorizerModel,
 };
@@ -367,7 +367,7 @@ fn save_load_round_trip() {
     );
     let counts = CountVectorizer::new().fit(docs).unwrap();
     let bytes = persist::to_bytes(&counts).unwrap();
-    let back: ml_core::text::CountVectorizerModel = persist::from_bytes(&bytes).unwrap();
+    let back: ml_text::CountVectorizerModel = persist::from_bytes(&bytes).unwrap();
     assert_eq!(back, counts);
     // The wrong model type is refused.
     assert!(matches!(

@@ -1,4 +1,5 @@
-//! The special functions of variational LDA: the digamma function ψ and ln Γ.
+//! Special functions: the digamma function ψ and ln Γ (variational LDA's bound and
+//! E-step, log-likelihoods).
 //!
 //! [`digamma`] follows Bernardo's Algorithm AS 103 (1976): the recurrence
 //! ψ(x) = ψ(x + 1) − 1/x up to x ≥ 6, then the asymptotic series
@@ -19,7 +20,7 @@ const EULER: f64 = 0.577_215_664_901_532_9;
 
 /// ψ(x) for x > 0 by AS 103 (see the module doc); absolute error < 3·10⁻⁹.
 #[inline]
-pub(crate) fn digamma(x: f64) -> f64 {
+pub fn digamma(x: f64) -> f64 {
     if x <= 1e-6 {
         // ψ(x) = −γ − 1/x + O(x)
         return -EULER - 1.0 / x;
@@ -38,9 +39,16 @@ pub(crate) fn digamma(x: f64) -> f64 {
     series - num / den
 }
 
-/// ln Γ(x) for x > 0 (see the module doc for its accuracy).
-pub(crate) fn ln_gamma(x: f64) -> f64 {
+/// ln Γ(x) for x > 0 (see the module doc for its accuracy); NaN for x ≤ 0 or NaN, and
+/// +∞ for x = +∞, so no input can make the recurrence below loop.
+pub fn ln_gamma(x: f64) -> f64 {
     const HALF_LN_2PI: f64 = 0.918_938_533_204_672_7;
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    if x == f64::INFINITY {
+        return x;
+    }
     if x < 10.0 {
         // Γ(x) = Γ(x + n) / (x (x + 1) ... (x + n − 1)).
         let mut prod = 1.0f64;

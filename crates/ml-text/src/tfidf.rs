@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::count::{CountVectorizer, CountVectorizerModel};
 use super::engine::{Fitted, Weights};
 use super::{DocFrequency, Norm, StopWords};
-use crate::persist::Persist;
-use crate::sparse::{Csr, CsrRef};
-use crate::{Error, Result, validate};
+use ml_core::persist::Persist;
+use ml_core::sparse::{self, Csr, CsrRef};
+use ml_core::{Error, Features, FitUnsupervised, Result, Transform, validate};
 
 /// The TF-IDF settings shared by [`TfidfTransformer`] and [`TfidfVectorizer`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -72,7 +72,7 @@ fn idf_of(df: &[u64], n_docs: usize, smooth: bool) -> Result<Vec<f64>> {
 ///
 /// ```
 /// use ml_core::sparse::csr_from_triplets;
-/// use ml_core::text::TfidfTransformer;
+/// use ml_text::TfidfTransformer;
 ///
 /// let counts = csr_from_triplets(3, 2, &[(0, 0, 3.0), (1, 0, 2.0), (1, 1, 1.0), (2, 0, 1.0)])?;
 /// let (model, x) = TfidfTransformer::new().fit_transform(counts.as_ref())?;
@@ -122,7 +122,15 @@ impl TfidfTransformer {
     /// [`Error::EmptyInput`], [`Error::NonFinite`] or [`Error::NegativeValue`] for `x`;
     /// [`Error::InvalidParameter`] naming `smooth_idf` when, without smoothing, a column
     /// has no stored entry.
-    pub fn fit(&self, x: CsrRef<'_>) -> Result<TfidfTransformerModel> {
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<TfidfTransformerModel> {
+        let owned;
+        let x = match x.into() {
+            Features::Sparse(x) => x,
+            Features::Dense(x) => {
+                owned = sparse::csr_from_dense(x)?;
+                owned.as_ref()
+            }
+        };
         check_counts(x)?;
         let idf = if self.settings.use_idf {
             let mut df = vec![0u64; x.ncols()];
@@ -146,34 +154,48 @@ impl TfidfTransformer {
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn fit_transform(&self, x: CsrRef<'_>) -> Result<(TfidfTransformerModel, Csr)> {
+    pub fn fit_transform<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+    ) -> Result<(TfidfTransformerModel, Csr)> {
+        let x = x.into();
         let model = self.fit(x)?;
         let out = model.transform(x)?;
         Ok((model, out))
     }
 }
 
-/// Checks a count matrix: non-empty, finite, non-negative.
+/// Checks a count matrix: non-empty, sorted, finite, non-negative.
 fn check_counts(x: CsrRef<'_>) -> Result<()> {
     validate::csr(x)?;
-    for i in 0..x.nrows() {
-        for (&j, &v) in x.col_idx_of_row_raw(i).iter().zip(x.val_of_row(i)) {
-            if v < 0.0 {
-                return Err(Error::NegativeValue {
-                    what: "TfidfTransformer",
-                    row: i,
-                    col: j,
-                    value: v,
-                });
-            }
-        }
+    validate::csr_non_negative(x, "TfidfTransformer")
+}
+
+impl FitUnsupervised for TfidfTransformer {
+    type Model = TfidfTransformerModel;
+
+    fn fit(&self, x: Features<'_>) -> Result<TfidfTransformerModel> {
+        TfidfTransformer::fit(self, x)
     }
-    Ok(())
+}
+
+impl ml_core::Fitted for TfidfTransformerModel {
+    fn n_features_in(&self) -> usize {
+        self.n_features
+    }
+}
+
+impl Transform for TfidfTransformerModel {
+    type Output = Csr;
+
+    fn transform(&self, x: Features<'_>) -> Result<Csr> {
+        TfidfTransformerModel::transform(self, x)
+    }
 }
 
 /// A fitted [`TfidfTransformer`]: the idf of every column and the weighting settings.
 ///
-/// Saved and loaded with [`crate::persist`]; a file whose idf does not have one finite
+/// Saved and loaded with [`ml_core::persist`]; a file whose idf does not have one finite
 /// value per feature is refused as corrupt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "TransformerData", into = "TransformerData")]
@@ -222,7 +244,7 @@ impl From<TfidfTransformerModel> for TransformerData {
 }
 
 impl Persist for TfidfTransformerModel {
-    const MODEL_NAME: &'static str = "ml_core::text::TfidfTransformerModel";
+    const MODEL_NAME: &'static str = "ml_text::TfidfTransformerModel";
 }
 
 impl TfidfTransformerModel {
@@ -230,9 +252,17 @@ impl TfidfTransformerModel {
     ///
     /// # Errors
     /// [`Error::EmptyInput`], [`Error::NonFinite`] or [`Error::NegativeValue`] for `x`;
-    /// [`Error::ShapeMismatch`] when `x` does not have [`n_features`](Self::n_features)
+    /// [`Error::ShapeMismatch`] when `x` does not have [`n_features_in`](Self::n_features_in)
     /// columns.
-    pub fn transform(&self, x: CsrRef<'_>) -> Result<Csr> {
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Csr> {
+        let owned;
+        let x = match x.into() {
+            Features::Sparse(x) => x,
+            Features::Dense(x) => {
+                owned = sparse::csr_from_dense(x)?;
+                owned.as_ref()
+            }
+        };
         check_counts(x)?;
         if x.ncols() != self.n_features {
             return Err(Error::ShapeMismatch {
@@ -286,7 +316,7 @@ impl TfidfTransformerModel {
     }
 
     /// Number of columns the model was fitted on.
-    pub fn n_features(&self) -> usize {
+    pub fn n_features_in(&self) -> usize {
         self.n_features
     }
 
@@ -307,7 +337,7 @@ impl TfidfTransformerModel {
 /// `norm = Some(Norm::L2)`, `use_idf = true`, `smooth_idf = true`, `sublinear_tf = false`.
 ///
 /// ```
-/// use ml_core::text::{Norm, TfidfVectorizer};
+/// use ml_text::{Norm, TfidfVectorizer};
 ///
 /// let docs = ["spam spam eggs", "eggs and ham", "ham"];
 /// let (model, x) = TfidfVectorizer::new().norm(Some(Norm::L1)).fit_transform(&docs)?;
@@ -492,7 +522,7 @@ impl TfidfVectorizer {
 
 /// A fitted [`TfidfVectorizer`]: vocabulary, idf and settings.
 ///
-/// Saved and loaded with [`crate::persist`]; a file whose parts disagree on the number
+/// Saved and loaded with [`ml_core::persist`]; a file whose parts disagree on the number
 /// of features is refused as corrupt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "VectorizerData", into = "VectorizerData")]
@@ -512,10 +542,10 @@ impl TryFrom<VectorizerData> for TfidfVectorizerModel {
     type Error = String;
 
     fn try_from(data: VectorizerData) -> std::result::Result<Self, String> {
-        if data.counts.n_features() != data.tfidf.n_features {
+        if data.counts.n_features_in() != data.tfidf.n_features {
             return Err(format!(
                 "{} vocabulary terms but {} idf features",
-                data.counts.n_features(),
+                data.counts.n_features_in(),
                 data.tfidf.n_features
             ));
         }
@@ -536,7 +566,7 @@ impl From<TfidfVectorizerModel> for VectorizerData {
 }
 
 impl Persist for TfidfVectorizerModel {
-    const MODEL_NAME: &'static str = "ml_core::text::TfidfVectorizerModel";
+    const MODEL_NAME: &'static str = "ml_text::TfidfVectorizerModel";
 }
 
 impl TfidfVectorizerModel {
@@ -576,8 +606,8 @@ impl TfidfVectorizerModel {
     }
 
     /// Number of columns (vocabulary terms).
-    pub fn n_features(&self) -> usize {
-        self.counts.n_features()
+    pub fn n_features_in(&self) -> usize {
+        self.counts.n_features_in()
     }
 
     /// The idf of every column; empty when fitted with `use_idf(false)`.

@@ -25,25 +25,26 @@
 //! `u_based_decision=False`, every solver): the entry of largest absolute value of
 //! each component is positive.
 
-use faer::dyn_stack::{MemBuffer, MemStack};
+mod shared;
+mod solvers;
+
+pub(crate) use shared::{covariance, inverse_project, precision, project};
+
 use faer::linalg::matmul::matmul;
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::linalg::qr;
-use faer::linalg::solvers::DenseSolveCore;
-use faer::reborrow::ReborrowMut;
-use faer::{Accum, Mat, MatRef, Par, Side};
-use ml_core::linalg::{
-    PowerIterationNormalizer, RandomizedSvd, SignConvention, eigh_desc, svd_flip, thin_svd_with,
-};
+use faer::{Accum, Mat, MatRef, Par};
+use ml_core::kernels::column_means;
+use ml_core::linalg::{PowerIterationNormalizer, RandomizedSvd};
 use ml_core::persist::Persist;
-use ml_core::{Error, FitUnsupervised, Result, Transform, validate};
-use rayon::prelude::*;
+use ml_core::{Error, Features, FitUnsupervised, Fitted, Result, Transform, validate};
 use serde::{Deserialize, Serialize};
+
+use shared::log_det_spd;
+use solvers::{covariance_eigh, full_svd, infer_dimension};
 
 /// How many components to keep (scikit-learn's `n_components`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
-pub enum NComponents {
+pub enum PcaNComponents {
     /// All of them: `min(n_samples, n_features)` (scikit-learn's `None`, the default).
     #[default]
     All,
@@ -93,9 +94,10 @@ pub enum PcaSolver {
 /// assert!((z[(0, 0)] - 2.0).abs() < 1e-12);
 /// # Ok::<(), ml_core::Error>(())
 /// ```
+#[doc(alias = "PCA")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pca {
-    n_components: NComponents,
+    n_components: PcaNComponents,
     whiten: bool,
     solver: PcaSolver,
     iterated_power: Option<usize>,
@@ -107,7 +109,7 @@ pub struct Pca {
 impl Default for Pca {
     fn default() -> Self {
         Self {
-            n_components: NComponents::All,
+            n_components: PcaNComponents::All,
             whiten: false,
             solver: PcaSolver::Auto,
             iterated_power: None,
@@ -121,11 +123,11 @@ impl Default for Pca {
 impl Pca {
     /// A PCA keeping `n_components` components (a count); everything else default.
     pub fn new(n_components: usize) -> Self {
-        Self::default().n_components(NComponents::Count(n_components))
+        Self::default().n_components(PcaNComponents::Count(n_components))
     }
 
-    /// How many components to keep. Default: [`NComponents::All`].
-    pub fn n_components(mut self, n_components: NComponents) -> Self {
+    /// How many components to keep. Default: [`PcaNComponents::All`].
+    pub fn n_components(mut self, n_components: PcaNComponents) -> Self {
         self.n_components = n_components;
         self
     }
@@ -173,6 +175,8 @@ impl Pca {
 
     /// The solver that `fit` would use on an `n_samples × n_features` matrix
     /// (scikit-learn's `_fit_svd_solver`).
+    // Public for the crate's tests of the `Auto` rule, not part of the API.
+    #[doc(hidden)]
     pub fn resolved_solver(&self, n_samples: usize, n_features: usize) -> PcaSolver {
         if self.solver != PcaSolver::Auto {
             return self.solver;
@@ -181,14 +185,14 @@ impl Pca {
         let min = n.min(d);
         if d <= 1000 && n >= 10 * d {
             PcaSolver::CovarianceEigh
-        } else if n.max(d) <= 500 || self.n_components == NComponents::Mle {
+        } else if n.max(d) <= 500 || self.n_components == PcaNComponents::Mle {
             PcaSolver::Full
         } else {
             let k = match self.n_components {
-                NComponents::All => min,
-                NComponents::Count(k) => k,
+                PcaNComponents::All => min,
+                PcaNComponents::Count(k) => k,
                 // A fraction is below 1: never randomized.
-                NComponents::VarianceFraction(_) | NComponents::Mle => 0,
+                PcaNComponents::VarianceFraction(_) | PcaNComponents::Mle => 0,
             };
             if k >= 1 && (k as f64) < 0.8 * min as f64 {
                 PcaSolver::Randomized
@@ -198,16 +202,18 @@ impl Pca {
         }
     }
 
-    /// Fits the principal components of `x` (one row per sample).
+    /// Fits the principal components of `x` (one row per sample, dense).
     ///
     /// # Errors
+    /// [`Error::Unsupported`] for CSR input (PCA centres the data, which would make a
+    /// sparse matrix dense: use [`TruncatedSvd`](crate::truncated_svd::TruncatedSvd));
     /// [`Error::EmptyInput`], [`Error::NonFinite`]; [`Error::TooFewSamples`] for a
     /// single row; [`Error::InvalidParameter`] for a count of 0 or above
     /// `min(n_samples, n_features)`, a fraction outside `(0, 1)`, a fraction or `Mle`
     /// with the randomized solver, or `Mle` with fewer samples than features;
     /// [`Error::DecompositionFailed`] if the SVD or eigensolver does not converge.
-    pub fn fit(&self, x: MatRef<'_, f64>) -> Result<PcaModel> {
-        self.fit_inner(x)
+    pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<PcaModel> {
+        self.fit_inner(x.into().dense("Pca")?)
     }
 
     /// Fits the model and returns it with the projection of `x` (scikit-learn's
@@ -215,7 +221,8 @@ impl Pca {
     ///
     /// # Errors
     /// As [`fit`](Self::fit).
-    pub fn fit_transform(&self, x: MatRef<'_, f64>) -> Result<(PcaModel, Mat<f64>)> {
+    pub fn fit_transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<(PcaModel, Mat<f64>)> {
+        let x = x.into().dense("Pca")?;
         let model = self.fit_inner(x)?;
         let z = model.project(x);
         Ok((model, z))
@@ -234,10 +241,10 @@ impl Pca {
             PcaSolver::CovarianceEigh => covariance_eigh(x, &mean)?,
             PcaSolver::Randomized | PcaSolver::Auto => {
                 let k = match self.n_components {
-                    NComponents::Count(k) => k,
+                    PcaNComponents::Count(k) => k,
                     _ => min,
                 };
-                self.randomized(x, &mean, k)?
+                solvers::randomized(x, &mean, &self.randomized_svd(k))?
             }
         };
         let n_f = n as f64;
@@ -254,9 +261,9 @@ impl Pca {
             (explained_all, ratio, total)
         };
         let k = match self.n_components {
-            NComponents::All => min,
-            NComponents::Count(k) => k,
-            NComponents::VarianceFraction(f) => {
+            PcaNComponents::All => min,
+            PcaNComponents::Count(k) => k,
+            PcaNComponents::VarianceFraction(f) => {
                 // searchsorted(cumsum, f, side='right') + 1
                 let mut cum = 0.0;
                 let mut below = 0;
@@ -270,7 +277,7 @@ impl Pca {
                 }
                 (below + 1).min(explained_all.len())
             }
-            NComponents::Mle => infer_dimension(&explained_all, n).max(1),
+            PcaNComponents::Mle => infer_dimension(&explained_all, n).max(1),
         };
         let noise_variance = if k < min {
             if dec.full_spectrum {
@@ -296,48 +303,34 @@ impl Pca {
         Ok(model)
     }
 
-    fn randomized(&self, x: MatRef<'_, f64>, mean: &[f64], k: usize) -> Result<Decomposition> {
-        let xc = centred_copy(x, mean);
-        let mut rsvd = RandomizedSvd::new(k)
+    /// The randomized SVD of `k` components this estimator configures.
+    fn randomized_svd(&self, k: usize) -> RandomizedSvd {
+        let rsvd = RandomizedSvd::new(k)
             .n_oversamples(self.n_oversamples)
             .power_iteration_normalizer(self.normalizer)
             .flip_sign(false)
             .seed(self.seed);
-        if let Some(q) = self.iterated_power {
-            rsvd = rsvd.n_iter(q);
+        match self.iterated_power {
+            Some(q) => rsvd.n_iter(q),
+            None => rsvd,
         }
-        let mut svd = rsvd.compute(xc.as_ref())?;
-        svd_flip(svd.u.as_mut(), svd.vt.as_mut(), SignConvention::VBased)?;
-        let total_sq: f64 = (0..xc.ncols())
-            .into_par_iter()
-            .map(|j| xc.col(j).iter().map(|v| v * v).sum::<f64>())
-            .collect::<Vec<_>>()
-            .iter()
-            .sum();
-        Ok(Decomposition {
-            vt: svd.vt,
-            s: svd.s,
-            eigenvalues: None,
-            total_var: total_sq / (x.nrows() as f64 - 1.0),
-            full_spectrum: false,
-        })
     }
 }
 
 impl FitUnsupervised for Pca {
     type Model = PcaModel;
 
-    fn fit(&self, x: MatRef<'_, f64>) -> Result<PcaModel> {
+    fn fit(&self, x: Features<'_>) -> Result<PcaModel> {
         Pca::fit(self, x)
     }
 }
 
 /// Validates `n_components` against the shape and the solver, as scikit-learn does.
-fn check_n_components(nc: NComponents, n: usize, d: usize, solver: PcaSolver) -> Result<()> {
+fn check_n_components(nc: PcaNComponents, n: usize, d: usize, solver: PcaSolver) -> Result<()> {
     let min = n.min(d);
     match nc {
-        NComponents::All => Ok(()),
-        NComponents::Count(k) => {
+        PcaNComponents::All => Ok(()),
+        PcaNComponents::Count(k) => {
             if k == 0 || k > min {
                 Err(Error::invalid_parameter(
                     "n_components",
@@ -348,7 +341,7 @@ fn check_n_components(nc: NComponents, n: usize, d: usize, solver: PcaSolver) ->
                 Ok(())
             }
         }
-        NComponents::VarianceFraction(f) => {
+        PcaNComponents::VarianceFraction(f) => {
             if !(f > 0.0 && f < 1.0) {
                 Err(Error::invalid_parameter(
                     "n_components",
@@ -365,7 +358,7 @@ fn check_n_components(nc: NComponents, n: usize, d: usize, solver: PcaSolver) ->
                 Ok(())
             }
         }
-        NComponents::Mle => {
+        PcaNComponents::Mle => {
             if solver == PcaSolver::Randomized {
                 Err(Error::invalid_parameter(
                     "n_components",
@@ -383,232 +376,6 @@ fn check_n_components(nc: NComponents, n: usize, d: usize, solver: PcaSolver) ->
             }
         }
     }
-}
-
-/// What a solver returns: components (rows), singular values, and what the variance
-/// ratio divides by.
-struct Decomposition {
-    vt: Mat<f64>,
-    s: Vec<f64>,
-    /// The covariance eigenvalues (clipped at 0), when the solver computed them.
-    eigenvalues: Option<Vec<f64>>,
-    /// Total variance (ddof 1) for truncated solvers.
-    total_var: f64,
-    /// Whether `s` holds the whole spectrum (full and covariance solvers).
-    full_spectrum: bool,
-}
-
-/// Column means of `x`, one parallel task per column (column-major storage).
-pub(crate) fn column_means(x: MatRef<'_, f64>) -> Vec<f64> {
-    let n = x.nrows() as f64;
-    (0..x.ncols())
-        .into_par_iter()
-        .map(|j| x.col(j).iter().sum::<f64>() / n)
-        .collect()
-}
-
-/// `x − mean` (the one copy of the data the full-SVD-on-wide and randomized solvers
-/// make), filled one column per task.
-fn centred_copy(x: MatRef<'_, f64>, mean: &[f64]) -> Mat<f64> {
-    let mut xc = Mat::<f64>::zeros(x.nrows(), x.ncols());
-    let cols: Vec<Vec<f64>> = (0..x.ncols())
-        .into_par_iter()
-        .map(|j| x.col(j).iter().map(|v| v - mean[j]).collect())
-        .collect();
-    for (j, c) in cols.into_iter().enumerate() {
-        for (dst, v) in xc.col_mut(j).iter_mut().zip(c) {
-            *dst = v;
-        }
-    }
-    xc
-}
-
-/// Rows per block of the blocked solvers (large enough for GEMM efficiency, small
-/// enough to fit in cache-sized buffers and give both cores work).
-const ROW_BLOCK: usize = 4096;
-
-/// Fixed row blocks `[start, end)` of an `n`-row matrix, each at least `min_rows`
-/// long (the remainder joins the last block): independent of the thread count.
-fn row_blocks(n: usize, min_rows: usize) -> Vec<(usize, usize)> {
-    let size = ROW_BLOCK.max(min_rows).max(1);
-    let count = (n / size).max(1);
-    (0..count)
-        .map(|i| (i * size, if i + 1 == count { n } else { (i + 1) * size }))
-        .collect()
-}
-
-/// The centred copy of rows `start..end` of `x`.
-fn centred_block(x: MatRef<'_, f64>, mean: &[f64], start: usize, end: usize) -> Mat<f64> {
-    Mat::from_fn(end - start, x.ncols(), |i, j| x[(start + i, j)] - mean[j])
-}
-
-/// The `R` factor (`l × l`, upper triangular) of a Householder QR of `y`
-/// (`m × l`, `m ≥ l`), on the calling thread.
-fn qr_r(mut y: Mat<f64>) -> Mat<f64> {
-    let (m, l) = (y.nrows(), y.ncols());
-    let block = qr::no_pivoting::factor::recommended_block_size::<f64>(m, l);
-    let mut coeff = Mat::<f64>::zeros(block, l);
-    let scratch = qr::no_pivoting::factor::qr_in_place_scratch::<f64>(
-        m,
-        l,
-        block,
-        Par::Seq,
-        Default::default(),
-    );
-    let mut mem = MemBuffer::new(scratch);
-    qr::no_pivoting::factor::qr_in_place(
-        y.as_mut(),
-        coeff.as_mut(),
-        Par::Seq,
-        MemStack::new(&mut mem),
-        Default::default(),
-    );
-    Mat::from_fn(l, l, |i, j| if i <= j { y[(i, j)] } else { 0.0 })
-}
-
-/// Full solver: exact SVD of the centred `x`.
-fn full_svd(x: MatRef<'_, f64>, mean: &[f64]) -> Result<Decomposition> {
-    let (n, d) = (x.nrows(), x.ncols());
-    let svd = if n >= d {
-        // Tall: TSQR of the centred rows (each block centred on the fly), then the SVD
-        // of the d × d factor R: same singular values and right vectors as X_c.
-        let blocks = row_blocks(n, d);
-        let rs: Vec<Mat<f64>> = blocks
-            .par_iter()
-            .map(|&(s, e)| qr_r(centred_block(x, mean, s, e)))
-            .collect();
-        let r = if rs.len() == 1 {
-            rs.into_iter().next().unwrap_or_else(|| Mat::zeros(d, d))
-        } else {
-            let mut stacked = Mat::<f64>::zeros(rs.len() * d, d);
-            for (b, r) in rs.iter().enumerate() {
-                stacked.get_mut(b * d..(b + 1) * d, ..).copy_from(r);
-            }
-            qr_r(stacked)
-        };
-        thin_svd_with(r.as_ref(), SignConvention::VBased)?
-    } else {
-        let xc = centred_copy(x, mean);
-        thin_svd_with(xc.as_ref(), SignConvention::VBased)?
-    };
-    Ok(Decomposition {
-        vt: svd.vt,
-        s: svd.s,
-        eigenvalues: None,
-        total_var: 0.0,
-        full_spectrum: true,
-    })
-}
-
-/// Covariance solver: `C = X_cᵀX_c / (n − 1)` by blocks, then its eigendecomposition.
-fn covariance_eigh(x: MatRef<'_, f64>, mean: &[f64]) -> Result<Decomposition> {
-    let (n, d) = (x.nrows(), x.ncols());
-    let blocks = row_blocks(n, 1);
-    let partials: Vec<Mat<f64>> = blocks
-        .par_iter()
-        .map(|&(s, e)| {
-            let b = centred_block(x, mean, s, e);
-            let mut g = Mat::<f64>::zeros(d, d);
-            triangular::matmul(
-                g.as_mut(),
-                BlockStructure::TriangularLower,
-                Accum::Replace,
-                b.transpose(),
-                BlockStructure::Rectangular,
-                b.as_ref(),
-                BlockStructure::Rectangular,
-                1.0,
-                Par::Seq,
-            );
-            g
-        })
-        .collect();
-    let mut c = Mat::<f64>::zeros(d, d);
-    for p in &partials {
-        c += p;
-    }
-    let scale = 1.0 / (n as f64 - 1.0);
-    for j in 0..d {
-        for i in j..d {
-            c[(i, j)] *= scale;
-        }
-    }
-    // eigh_desc reads the lower triangle and makes each vector's largest entry positive
-    // (svd_flip with u_based_decision=False).
-    let (values, vectors) = eigh_desc(c.as_ref())?;
-    let eigenvalues: Vec<f64> = values.iter().map(|&v| v.max(0.0)).collect();
-    let s = eigenvalues
-        .iter()
-        .map(|v| (v * (n as f64 - 1.0)).sqrt())
-        .collect();
-    Ok(Decomposition {
-        vt: vectors.transpose().to_owned(),
-        s,
-        eigenvalues: Some(eigenvalues),
-        total_var: 0.0,
-        full_spectrum: true,
-    })
-}
-
-/// `ln Γ(k / 2)` for an integer `k ≥ 1`, exactly by the recurrences of the gamma
-/// function at integers and half-integers.
-fn ln_gamma_half(k: usize) -> f64 {
-    if k.is_multiple_of(2) {
-        // Γ(m) = (m − 1)!
-        (1..k / 2).map(|j| (j as f64).ln()).sum()
-    } else {
-        // Γ(m + 1/2) = √π · Π_{j<m} (j + 1/2)
-        0.5 * std::f64::consts::PI.ln() + (0..k / 2).map(|j| (j as f64 + 0.5).ln()).sum::<f64>()
-    }
-}
-
-/// Minka's log-likelihood of rank `rank` for the spectrum (scikit-learn's
-/// `_assess_dimension`).
-fn assess_dimension(spectrum: &[f64], rank: usize, n_samples: usize) -> f64 {
-    let d = spectrum.len();
-    let n = n_samples as f64;
-    let eps = 1e-15;
-    if spectrum[rank - 1] < eps {
-        return f64::NEG_INFINITY;
-    }
-    let ln2 = 2.0f64.ln();
-    let lnpi = std::f64::consts::PI.ln();
-    let mut pu = -(rank as f64) * ln2;
-    for i in 1..=rank {
-        let m = d - i + 1;
-        pu += ln_gamma_half(m) - lnpi * m as f64 / 2.0;
-    }
-    let pl = -spectrum[..rank].iter().map(|v| v.ln()).sum::<f64>() * n / 2.0;
-    let v = (spectrum[rank..].iter().sum::<f64>() / (d - rank) as f64).max(eps);
-    let pv = -v.ln() * n * (d - rank) as f64 / 2.0;
-    let r = rank as f64;
-    let m = d as f64 * r - r * (r + 1.0) / 2.0;
-    let pp = (2.0 * std::f64::consts::PI).ln() * (m + r) / 2.0;
-    let mut pa = 0.0;
-    let ln_n = n.ln();
-    let tail = |j: usize| if j >= rank { v } else { spectrum[j] };
-    for i in 0..rank {
-        for j in i + 1..d {
-            pa += ((spectrum[i] - spectrum[j]) * (1.0 / tail(j) - 1.0 / tail(i))).ln() + ln_n;
-        }
-    }
-    pu + pl + pv + pp - pa / 2.0 - r * ln_n / 2.0
-}
-
-/// The rank in `[1, d − 1]` of largest Minka log-likelihood (0 when every rank is
-/// impossible, as scikit-learn's `_infer_dimension`; the caller keeps at least one).
-fn infer_dimension(spectrum: &[f64], n_samples: usize) -> usize {
-    let mut best = 0;
-    let mut best_ll = f64::NEG_INFINITY;
-    for rank in 1..spectrum.len() {
-        let ll = assess_dimension(spectrum, rank, n_samples);
-        // Strict `>`: the first maximum, as argmax.
-        if ll > best_ll {
-            best_ll = ll;
-            best = rank;
-        }
-    }
-    best
 }
 
 /// A fitted [`Pca`]: scikit-learn's `PCA` attributes and methods.
@@ -703,8 +470,10 @@ impl PcaModel {
     /// Projects `x` on the components (scikit-learn's `transform`).
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] or [`Error::NonFinite`].
-    pub fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// [`Error::Unsupported`] for CSR input; [`Error::EmptyInput`],
+    /// [`Error::ShapeMismatch`] or [`Error::NonFinite`].
+    pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let x = x.into().dense("PcaModel")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         Ok(self.project(x))
     }
@@ -713,9 +482,11 @@ impl PcaModel {
     /// the whitening first when it is on).
     ///
     /// # Errors
-    /// [`Error::EmptyInput`], [`Error::ShapeMismatch`] (columns other than
-    /// `n_components`) or [`Error::NonFinite`].
-    pub fn inverse_transform(&self, z: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    /// [`Error::Unsupported`] for CSR input; [`Error::EmptyInput`],
+    /// [`Error::ShapeMismatch`] (columns other than `n_components`) or
+    /// [`Error::NonFinite`].
+    pub fn inverse_transform<'a>(&self, z: impl Into<Features<'a>>) -> Result<Mat<f64>> {
+        let z = z.into().dense("PcaModel")?;
         validate::non_empty(z, "X")?;
         validate::n_features_eq(z.ncols(), self.n_components())?;
         validate::finite(z)?;
@@ -760,7 +531,8 @@ impl PcaModel {
     /// # Errors
     /// As [`transform`](Self::transform), plus those of
     /// [`get_precision`](Self::get_precision).
-    pub fn score_samples(&self, x: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    pub fn score_samples<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
+        let x = x.into().dense("PcaModel")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         let p = self.get_precision()?;
         let d = x.ncols();
@@ -788,236 +560,29 @@ impl PcaModel {
     ///
     /// # Errors
     /// As [`score_samples`](Self::score_samples).
-    pub fn score(&self, x: MatRef<'_, f64>) -> Result<f64> {
+    pub fn score<'a>(&self, x: impl Into<Features<'a>>) -> Result<f64> {
         let s = self.score_samples(x)?;
         Ok(s.iter().sum::<f64>() / s.len() as f64)
     }
 }
 
-impl Transform for PcaModel {
-    fn transform(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        PcaModel::transform(self, x)
-    }
-
+impl Fitted for PcaModel {
     fn n_features_in(&self) -> usize {
         PcaModel::n_features_in(self)
     }
 }
 
-/// `(x − mean)·Vᵀ` computed as `x·Vᵀ − mean·Vᵀ` (no centred copy of `x`), then
-/// divided by `max(√λ, ε)` per component when `whiten_by` is given. One sequential
-/// GEMM per fixed row block, blocks in parallel (faer's own parallel GEMM is slow on
-/// this tall-skinny shape).
-pub(crate) fn project(
-    x: MatRef<'_, f64>,
-    mean: &[f64],
-    components: MatRef<'_, f64>,
-    whiten_by: Option<&[f64]>,
-) -> Mat<f64> {
-    let k = components.nrows();
-    let vt_t = components.transpose().to_owned();
-    let shift: Vec<f64> = (0..k)
-        .map(|c| (0..mean.len()).map(|j| mean[j] * components[(c, j)]).sum())
-        .collect();
-    let scale: Vec<f64> = (0..k)
-        .map(|c| whiten_by.map_or(1.0, |ev| ev[c].sqrt().max(f64::EPSILON)))
-        .collect();
-    let mut z = Mat::<f64>::zeros(x.nrows(), k);
-    let blocks = row_blocks(x.nrows(), 1);
-    let mut parts = Vec::with_capacity(blocks.len());
-    let mut rest = z.as_mut();
-    for &(start, end) in &blocks {
-        let (head, tail) = rest.split_at_row_mut(end - start);
-        parts.push((head, start, end));
-        rest = tail;
-    }
-    parts.into_par_iter().for_each(|(mut dst, start, end)| {
-        matmul(
-            dst.rb_mut(),
-            Accum::Replace,
-            x.get(start..end, ..),
-            vt_t.as_ref(),
-            1.0,
-            Par::Seq,
-        );
-        for c in 0..k {
-            let (sh, sc) = (shift[c], scale[c]);
-            dst.rb_mut()
-                .col_mut(c)
-                .iter_mut()
-                .for_each(|v| *v = (*v - sh) / sc);
-        }
-    });
-    z
-}
+impl Transform for PcaModel {
+    type Output = Mat<f64>;
 
-/// `z·(√λ·V) + mean` with whitening, `z·V + mean` without.
-pub(crate) fn inverse_project(
-    z: MatRef<'_, f64>,
-    mean: &[f64],
-    components: MatRef<'_, f64>,
-    whiten_by: Option<&[f64]>,
-) -> Mat<f64> {
-    let scaled = Mat::from_fn(components.nrows(), components.ncols(), |c, j| {
-        whiten_by.map_or(1.0, |ev| ev[c].sqrt()) * components[(c, j)]
-    });
-    let mut out = Mat::<f64>::zeros(z.nrows(), components.ncols());
-    matmul(
-        out.as_mut(),
-        Accum::Replace,
-        z,
-        scaled.as_ref(),
-        1.0,
-        Par::rayon(0),
-    );
-    for (j, m) in mean.iter().enumerate() {
-        out.col_mut(j).iter_mut().for_each(|v| *v += m);
-    }
-    out
-}
-
-/// Components scaled as scikit-learn's `get_covariance`/`get_precision` use them, and
-/// the clipped differences `max(λ − σ², 0)`.
-fn scaled_components(
-    components: MatRef<'_, f64>,
-    ev: &[f64],
-    noise: f64,
-    whiten: bool,
-) -> (Mat<f64>, Vec<f64>) {
-    let w = Mat::from_fn(components.nrows(), components.ncols(), |c, j| {
-        if whiten {
-            components[(c, j)] * ev[c].sqrt()
-        } else {
-            components[(c, j)]
-        }
-    });
-    let diff = ev
-        .iter()
-        .map(|&l| if l > noise { l - noise } else { 0.0 })
-        .collect();
-    (w, diff)
-}
-
-/// scikit-learn's `_BasePCA.get_covariance`.
-pub(crate) fn covariance(
-    components: MatRef<'_, f64>,
-    ev: &[f64],
-    noise: f64,
-    whiten: bool,
-) -> Mat<f64> {
-    let (w, diff) = scaled_components(components, ev, noise, whiten);
-    let d = w.ncols();
-    let wd = Mat::from_fn(w.nrows(), d, |c, j| w[(c, j)] * diff[c]);
-    let mut cov = Mat::<f64>::zeros(d, d);
-    matmul(
-        cov.as_mut(),
-        Accum::Replace,
-        w.transpose(),
-        wd.as_ref(),
-        1.0,
-        Par::rayon(0),
-    );
-    for i in 0..d {
-        cov[(i, i)] += noise;
-    }
-    cov
-}
-
-/// scikit-learn's `_BasePCA.get_precision`.
-pub(crate) fn precision(
-    components: MatRef<'_, f64>,
-    ev: &[f64],
-    noise: f64,
-    whiten: bool,
-) -> Result<Mat<f64>> {
-    let d = components.ncols();
-    let singular = Error::DecompositionFailed {
-        what: "inverse of the model covariance",
-    };
-    if components.nrows() == 0 {
-        return Ok(Mat::from_fn(
-            d,
-            d,
-            |i, j| if i == j { 1.0 / noise } else { 0.0 },
-        ));
-    }
-    if noise == 0.0 {
-        let cov = covariance(components, ev, noise, whiten);
-        let inv = cov.partial_piv_lu().inverse();
-        if inv.col_iter().all(|c| c.iter().all(|v| v.is_finite())) {
-            return Ok(inv);
-        }
-        return Err(singular);
-    }
-    let (w, diff) = scaled_components(components, ev, noise, whiten);
-    let k = w.nrows();
-    // inner = W Wᵀ / σ² + diag(1 / diff)
-    let mut inner = Mat::<f64>::zeros(k, k);
-    matmul(
-        inner.as_mut(),
-        Accum::Replace,
-        w.as_ref(),
-        w.transpose(),
-        1.0 / noise,
-        Par::Seq,
-    );
-    for c in 0..k {
-        inner[(c, c)] += 1.0 / diff[c];
-    }
-    let inv = inner.partial_piv_lu().inverse();
-    let mut tmp = Mat::<f64>::zeros(k, d);
-    matmul(
-        tmp.as_mut(),
-        Accum::Replace,
-        inv.as_ref(),
-        w.as_ref(),
-        1.0,
-        Par::Seq,
-    );
-    let mut p = Mat::<f64>::zeros(d, d);
-    matmul(
-        p.as_mut(),
-        Accum::Replace,
-        w.transpose(),
-        tmp.as_ref(),
-        -1.0 / (noise * noise),
-        Par::rayon(0),
-    );
-    for i in 0..d {
-        p[(i, i)] += 1.0 / noise;
-    }
-    if p.col_iter().all(|c| c.iter().all(|v| v.is_finite())) {
-        Ok(p)
-    } else {
-        Err(singular)
-    }
-}
-
-/// `log det` of a symmetric positive-definite matrix by Cholesky; `-∞` when it is not
-/// positive definite (scikit-learn's `fast_logdet` for a non-positive determinant).
-pub(crate) fn log_det_spd(p: MatRef<'_, f64>) -> f64 {
-    match p.llt(Side::Lower) {
-        Ok(llt) => {
-            let l = llt.L();
-            2.0 * (0..l.nrows()).map(|i| l[(i, i)].ln()).sum::<f64>()
-        }
-        Err(_) => f64::NEG_INFINITY,
+    fn transform(&self, x: Features<'_>) -> Result<Mat<f64>> {
+        PcaModel::transform(self, x)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ln_gamma_half_matches_known_values() {
-        // Γ(1/2) = √π, Γ(1) = 1, Γ(3/2) = √π/2, Γ(5) = 24.
-        let lnpi = std::f64::consts::PI.ln();
-        assert!((ln_gamma_half(1) - 0.5 * lnpi).abs() < 1e-15);
-        assert!(ln_gamma_half(2).abs() < 1e-15);
-        assert!((ln_gamma_half(3) - (0.5 * lnpi - 2f64.ln())).abs() < 1e-15);
-        assert!((ln_gamma_half(10) - 24f64.ln()).abs() < 1e-14);
-    }
 
     #[test]
     fn auto_rule() {
@@ -1032,27 +597,15 @@ mod tests {
         assert_eq!(p.resolved_solver(600, 600), PcaSolver::Full);
         assert_eq!(
             Pca::default()
-                .n_components(NComponents::Mle)
+                .n_components(PcaNComponents::Mle)
                 .resolved_solver(900, 600),
             PcaSolver::Full
         );
         assert_eq!(
             Pca::default()
-                .n_components(NComponents::VarianceFraction(0.5))
+                .n_components(PcaNComponents::VarianceFraction(0.5))
                 .resolved_solver(900, 600),
             PcaSolver::Full
         );
-    }
-
-    #[test]
-    fn row_blocks_tile() {
-        for n in [1usize, 100, 4096, 4097, 9000, 100_000] {
-            let b = row_blocks(n, 64);
-            assert_eq!(b[0].0, 0);
-            assert_eq!(b.last().unwrap().1, n);
-            for w in b.windows(2) {
-                assert_eq!(w[0].1, w[1].0);
-            }
-        }
     }
 }

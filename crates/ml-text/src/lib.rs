@@ -2,7 +2,7 @@
 //! ([`TfidfVectorizer`], [`TfidfTransformer`]), as scikit-learn 1.9 computes them.
 //!
 //! A vectoriser holds settings only; `fit` learns a vocabulary and returns a model whose
-//! `transform` turns documents into a CSR matrix ([`Csr`](crate::sparse::Csr)): one row
+//! `transform` turns documents into a CSR matrix ([`Csr`](ml_core::sparse::Csr)): one row
 //! per document, one column per vocabulary term (terms sorted by code point, so column
 //! `j` is `vocabulary()[j]`), column indices sorted within each row.
 //!
@@ -20,7 +20,7 @@
 //! slice or from any iterator (`fit_iter`, `transform_iter`), which is read in batches.
 //!
 //! ```
-//! use ml_core::text::{CountVectorizer, TfidfVectorizer};
+//! use ml_text::{CountVectorizer, TfidfVectorizer};
 //!
 //! let docs = ["The cat sat.", "The cat sat on the mat!", "Dogs bark"];
 //! let (model, counts) = CountVectorizer::new().fit_transform(&docs)?;
@@ -29,7 +29,7 @@
 //! assert_eq!(counts.to_dense()[(1, the)], 2.0);
 //!
 //! let (tfidf, x) = TfidfVectorizer::new().fit_transform(&docs)?;
-//! assert_eq!(tfidf.n_features(), 7);
+//! assert_eq!(tfidf.n_features_in(), 7);
 //! let row: f64 = x.val_of_row(0).iter().map(|v| v * v).sum();
 //! assert!((row - 1.0).abs() < 1e-12); // rows have unit Euclidean norm
 //! # Ok::<(), ml_core::Error>(())
@@ -44,7 +44,7 @@ mod tfidf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use ml_core::{Error, Result};
 
 pub use count::{CountVectorizer, CountVectorizerModel};
 pub use tfidf::{TfidfTransformer, TfidfTransformerModel, TfidfVectorizer, TfidfVectorizerModel};

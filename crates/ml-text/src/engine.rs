@@ -19,8 +19,8 @@ use rayon::prelude::*;
 use super::analyze::{Analyzer, Scratch};
 use super::intern::Interner;
 use super::{DocFrequency, Norm};
-use crate::sparse::Csr;
-use crate::{Error, Result};
+use ml_core::sparse::Csr;
+use ml_core::{Error, Result};
 
 /// Below this many bytes of text in one call, counting runs on the calling thread: a
 /// few hundred kilobytes take about a millisecond, which the second thread's start-up

@@ -1,0 +1,153 @@
+//! The small shared numerics of the workspace: lane-wise sums and dot products, column
+//! statistics, special functions, and the ordered block reduction that makes parallel
+//! results independent of the thread count.
+//!
+//! Families call these instead of writing their own, so that a faster or more accurate
+//! kernel lands everywhere at once.
+//!
+//! # The determinism rule
+//!
+//! A parallel reduction gives the same bits on 1 and N threads only when the work is
+//! cut into blocks whose boundaries depend on the problem's size alone, never on the
+//! thread count, and the per-block partial results are combined in block order.
+//! [`ordered_block_reduce`] is that rule as a function; a kernel that needs its own
+//! loop (a fused pass, say) follows it with a block size named by a `const` and a
+//! comment saying so.
+
+mod special;
+
+use faer::{Mat, MatRef};
+use rayon::prelude::*;
+
+pub use special::{digamma, ln_gamma};
+
+/// Independent accumulators per reduction, so the loops vectorise instead of waiting
+/// on one running sum (8 lanes: two AVX2 registers of `f64`).
+pub const LANES: usize = 8;
+
+/// The sum of the lanes of an accumulator, pairwise (the order every lane kernel uses).
+#[inline]
+pub fn reduce_lanes(acc: [f64; LANES]) -> f64 {
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+}
+
+/// `Σ a`, in [`LANES`] independent lanes.
+pub fn sum(a: &[f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let chunks = a.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for x in chunks {
+        for l in 0..LANES {
+            acc[l] += x[l];
+        }
+    }
+    rest.iter().fold(reduce_lanes(acc), |s, v| s + v)
+}
+
+/// `aᵀb` over the common length, in [`LANES`] independent lanes.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    ra.iter()
+        .zip(rb)
+        .fold(reduce_lanes(acc), |s, (x, y)| s + x * y)
+}
+
+/// `‖a − mu‖²`, in [`LANES`] independent lanes.
+pub fn centred_sq_norm(a: &[f64], mu: f64) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let chunks = a.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for x in chunks {
+        for l in 0..LANES {
+            let v = x[l] - mu;
+            acc[l] += v * v;
+        }
+    }
+    rest.iter()
+        .fold(reduce_lanes(acc), |s, v| s + (v - mu) * (v - mu))
+}
+
+/// The mean of every column of `x`, one parallel task per column (each column summed
+/// in order, so the result does not depend on the thread count).
+pub fn column_means(x: MatRef<'_, f64>) -> Vec<f64> {
+    let n = x.nrows() as f64;
+    (0..x.ncols())
+        .into_par_iter()
+        .map(|j| x.col(j).iter().sum::<f64>() / n)
+        .collect()
+}
+
+/// `x` with `means` subtracted from its columns, as a new column-major matrix filled
+/// one column per task.
+pub fn centred_copy(x: MatRef<'_, f64>, means: &[f64]) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(x.nrows(), x.ncols());
+    out.as_mut()
+        .par_col_iter_mut()
+        .enumerate()
+        .for_each(|(j, col)| {
+            let m = means[j];
+            for (o, &v) in col.iter_mut().zip(x.col(j).iter()) {
+                *o = v - m;
+            }
+        });
+    out
+}
+
+/// Maps the blocks `[0, block), [block, 2·block), …` of `0..n` in parallel and folds
+/// the results **in block order** with `combine`, starting from `init`: the one
+/// reduction shape whose result is the same on any number of threads (see the module
+/// doc). `block` must come from the problem's size, never from the thread count.
+///
+/// ```
+/// use ml_core::kernels::ordered_block_reduce;
+///
+/// let v: Vec<f64> = (0..10_000).map(|i| 1.0 / (i as f64 + 1.0)).collect();
+/// let total = ordered_block_reduce(v.len(), 256, 0.0, |r| v[r].iter().sum::<f64>(), |a, b| a + b);
+/// let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+/// let again = one_thread.install(|| {
+///     ordered_block_reduce(v.len(), 256, 0.0, |r| v[r].iter().sum::<f64>(), |a, b| a + b)
+/// });
+/// assert_eq!(total.to_bits(), again.to_bits());
+/// ```
+pub fn ordered_block_reduce<T, M, C>(n: usize, block: usize, init: T, map: M, combine: C) -> T
+where
+    T: Send,
+    M: Fn(std::ops::Range<usize>) -> T + Sync,
+    C: FnMut(T, T) -> T,
+{
+    let block = block.max(1);
+    let parts: Vec<T> = (0..n.div_ceil(block))
+        .into_par_iter()
+        .map(|b| map(b * block..((b + 1) * block).min(n)))
+        .collect();
+    parts.into_iter().fold(init, combine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_kernels_agree_with_plain_sums() {
+        let a: Vec<f64> = (0..37).map(|i| (i as f64 * 0.37).sin()).collect();
+        let b: Vec<f64> = (0..37).map(|i| (i as f64 * 0.11).cos()).collect();
+        let plain_dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot(&a, &b) - plain_dot).abs() < 1e-12);
+        assert!((sum(&a) - a.iter().sum::<f64>()).abs() < 1e-12);
+        let mu = 0.25;
+        let plain: f64 = a.iter().map(|v| (v - mu) * (v - mu)).sum();
+        assert!((centred_sq_norm(&a, mu) - plain).abs() < 1e-12);
+        let x = Mat::from_fn(5, 3, |i, j| (i * 3 + j) as f64);
+        assert_eq!(column_means(x.as_ref()), vec![6.0, 7.0, 8.0]);
+        assert_eq!(centred_copy(x.as_ref(), &[6.0, 7.0, 8.0])[(0, 0)], -6.0);
+    }
+}
