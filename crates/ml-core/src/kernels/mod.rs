@@ -132,6 +132,19 @@ where
     parts.into_iter().fold(init, combine)
 }
 
+/// The row blocks `[start, end)` of an `n`-row matrix cut every `size` rows, the
+/// remainder joining the last block (so no block is shorter than `size` unless `n` is),
+/// at least one block even when `n` is 0. For blocked products whose per-block results
+/// are written in place or combined in block order: `size` must come from the problem's
+/// shape, never from the thread count (see the module doc).
+pub fn row_blocks(n: usize, size: usize) -> Vec<(usize, usize)> {
+    let size = size.max(1);
+    let count = (n / size).max(1);
+    (0..count)
+        .map(|i| (i * size, if i + 1 == count { n } else { (i + 1) * size }))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +162,16 @@ mod tests {
         let x = Mat::from_fn(5, 3, |i, j| (i * 3 + j) as f64);
         assert_eq!(column_means(x.as_ref()), vec![6.0, 7.0, 8.0]);
         assert_eq!(centred_copy(x.as_ref(), &[6.0, 7.0, 8.0])[(0, 0)], -6.0);
+    }
+
+    #[test]
+    fn row_blocks_tile_the_rows_with_the_remainder_in_the_last() {
+        assert_eq!(row_blocks(10, 4), vec![(0, 4), (4, 10)]);
+        assert_eq!(row_blocks(3, 4), vec![(0, 3)]);
+        assert_eq!(row_blocks(0, 4), vec![(0, 0)]);
+        assert_eq!(
+            row_blocks(8, 0),
+            (0..8).map(|i| (i, i + 1)).collect::<Vec<_>>()
+        );
     }
 }

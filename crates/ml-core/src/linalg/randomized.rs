@@ -315,11 +315,7 @@ const ROW_BLOCK: usize = 4096;
 /// Fixed row blocks `[start, end)` of an `m`-row matrix, each at least `min_rows` long
 /// (the remainder joins the last block), at most 64 of them.
 fn row_blocks(m: usize, min_rows: usize) -> Vec<(usize, usize)> {
-    let size = ROW_BLOCK.max(m.div_ceil(64)).max(min_rows).max(1);
-    let count = (m / size).max(1);
-    (0..count)
-        .map(|i| (i * size, if i + 1 == count { m } else { (i + 1) * size }))
-        .collect()
+    crate::kernels::row_blocks(m, ROW_BLOCK.max(m.div_ceil(64)).max(min_rows))
 }
 
 /// Splits `out` into the disjoint row blocks `blocks` (which tile its rows in order).

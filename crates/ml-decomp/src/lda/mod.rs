@@ -41,7 +41,7 @@ use rand_distr::{Distribution, Gamma};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use ml_core::kernels::{digamma, ln_gamma};
+use ml_core::kernels::{digamma, ln_gamma, ordered_block_reduce};
 
 /// Documents per parallel task and per random stream of the E-step; fixed, so results
 /// do not depend on the number of threads.
@@ -790,13 +790,15 @@ fn approx_bound(x: CsrRef<'_>, gamma: &[f64], topics: &Topics, settings: &Settin
     let ln_gamma_alpha = ln_gamma(alpha);
     let ln_gamma_alpha_k = ln_gamma(alpha * k as f64);
     let n = x.nrows();
-    let doc_part: Vec<f64> = (0..n.div_ceil(DOC_BLOCK))
-        .into_par_iter()
-        .map(|b| {
+    let doc_score = ordered_block_reduce(
+        n,
+        DOC_BLOCK,
+        0.0,
+        |docs| {
             let mut score = 0.0;
             let mut elog_theta = vec![0.0; k];
             let mut temp = vec![0.0; k];
-            for d in b * DOC_BLOCK..((b + 1) * DOC_BLOCK).min(n) {
+            for d in docs {
                 let g = &gamma[d * k..(d + 1) * k];
                 let total: f64 = g.iter().sum();
                 let psi_total = digamma(total);
@@ -819,9 +821,10 @@ fn approx_bound(x: CsrRef<'_>, gamma: &[f64], topics: &Topics, settings: &Settin
                 score += ln_gamma_alpha_k - ln_gamma(total);
             }
             score
-        })
-        .collect();
-    let mut score: f64 = doc_part.iter().sum();
+        },
+        |a, b| a + b,
+    );
+    let mut score = doc_score;
     let eta = settings.eta;
     let ln_gamma_eta = ln_gamma(eta);
     let topic_part: Vec<f64> = topics

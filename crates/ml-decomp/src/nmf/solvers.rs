@@ -12,6 +12,7 @@
 //! so results do not depend on the number of threads.
 
 use faer::Mat;
+use ml_core::kernels::ordered_block_reduce;
 use ml_core::linalg::RandomizedSvd;
 use ml_core::sparse::{self, Csr, CsrRef};
 use ml_core::{Features, Result, rng};
@@ -599,11 +600,13 @@ pub(super) fn reconstruction_error(
                     owned.as_ref()
                 }
             };
-            let parts: Vec<(f64, f64)> = (0..n.div_ceil(ROW_BLOCK))
-                .into_par_iter()
-                .map(|blk| {
+            let (a, xs) = ordered_block_reduce(
+                n,
+                ROW_BLOCK,
+                (0.0, 0.0),
+                |rows| {
                     let (mut a, mut xs) = (0.0, 0.0);
-                    for i in blk * ROW_BLOCK..((blk + 1) * ROW_BLOCK).min(n) {
+                    for i in rows {
                         let wr = &w[i * k..(i + 1) * k];
                         for (&j, &v) in x.col_idx_of_row_raw(i).iter().zip(x.val_of_row(i)) {
                             if v > EPSILON {
@@ -615,13 +618,11 @@ pub(super) fn reconstruction_error(
                         }
                     }
                     (a, xs)
-                })
-                .collect();
+                },
+                |(p, q), (a, b)| (p + a, q + b),
+            );
             let (ws, hs) = (column_sums(w, k), column_sums(ht, k));
             let sum_wh: f64 = ws.iter().zip(&hs).map(|(a, b)| a * b).sum();
-            let (a, xs) = parts
-                .iter()
-                .fold((0.0, 0.0), |(p, q), &(a, b)| (p + a, q + b));
             a + sum_wh - xs
         }
     };

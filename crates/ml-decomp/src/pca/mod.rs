@@ -61,6 +61,13 @@ pub enum PcaNComponents {
     Mle,
 }
 
+/// A count, as every other estimator's `n_components` takes: `Pca::default().n_components(5)`.
+impl From<usize> for PcaNComponents {
+    fn from(count: usize) -> Self {
+        Self::Count(count)
+    }
+}
+
 /// The decomposition behind [`Pca`] (scikit-learn's `svd_solver`, without `'arpack'`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[non_exhaustive]
@@ -123,12 +130,14 @@ impl Default for Pca {
 impl Pca {
     /// A PCA keeping `n_components` components (a count); everything else default.
     pub fn new(n_components: usize) -> Self {
-        Self::default().n_components(PcaNComponents::Count(n_components))
+        Self::default().n_components(n_components)
     }
 
-    /// How many components to keep. Default: [`PcaNComponents::All`].
-    pub fn n_components(mut self, n_components: PcaNComponents) -> Self {
-        self.n_components = n_components;
+    /// How many components to keep: a count (`usize`, as every estimator's
+    /// `n_components`) or one of scikit-learn's other rules. Default:
+    /// [`PcaNComponents::All`].
+    pub fn n_components(mut self, n_components: impl Into<PcaNComponents>) -> Self {
+        self.n_components = n_components.into();
         self
     }
 

@@ -7,7 +7,7 @@ use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::DenseSolveCore;
 use faer::reborrow::ReborrowMut;
 use faer::{Accum, Mat, MatRef, Par, Side};
-use ml_core::{Error, Result};
+use ml_core::{Error, Result, kernels};
 use rayon::prelude::*;
 
 /// Rows per block of the blocked solvers (large enough for GEMM efficiency, small
@@ -17,11 +17,7 @@ const ROW_BLOCK: usize = 4096;
 /// Fixed row blocks `[start, end)` of an `n`-row matrix, each at least `min_rows`
 /// long (the remainder joins the last block): independent of the thread count.
 pub(crate) fn row_blocks(n: usize, min_rows: usize) -> Vec<(usize, usize)> {
-    let size = ROW_BLOCK.max(min_rows).max(1);
-    let count = (n / size).max(1);
-    (0..count)
-        .map(|i| (i * size, if i + 1 == count { n } else { (i + 1) * size }))
-        .collect()
+    kernels::row_blocks(n, ROW_BLOCK.max(min_rows))
 }
 
 /// `(x − mean)·Vᵀ` computed as `x·Vᵀ − mean·Vᵀ` (no centred copy of `x`), then
