@@ -148,3 +148,31 @@ pub(crate) fn maybe_par<T: Send>(
         (0..n).into_par_iter().map(f).collect()
     }
 }
+
+/// The invariants of sets of item ids stored as compressed rows: `offsets` start at 0,
+/// never decrease and end at `items.len()`; every set is strictly increasing (sorted,
+/// no repeat) and names one of `n_items` items. What model files of transactions and
+/// itemsets are checked against on load.
+pub(crate) fn check_sets(
+    offsets: &[usize],
+    items: &[u32],
+    n_items: usize,
+) -> std::result::Result<(), String> {
+    use ml_core::persist::invariants as inv;
+    inv::ensure(offsets.first() == Some(&0), || {
+        "offsets do not start at 0".to_owned()
+    })?;
+    inv::ensure(offsets.last() == Some(&items.len()), || {
+        format!("offsets do not end at the {} items", items.len())
+    })?;
+    inv::ensure(offsets.windows(2).all(|w| w[0] <= w[1]), || {
+        "offsets decrease".to_owned()
+    })?;
+    inv::ensure(items.iter().all(|&i| (i as usize) < n_items), || {
+        format!("an item id is not below the {n_items} item names")
+    })?;
+    for w in offsets.windows(2) {
+        inv::strictly_increasing("a set's item ids", &items[w[0]..w[1]])?;
+    }
+    Ok(())
+}

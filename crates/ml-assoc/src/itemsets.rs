@@ -288,3 +288,22 @@ impl Sink for SetBuf {
 impl ml_core::persist::Persist for FrequentItemsets {
     const MODEL_NAME: &'static str = "ml_assoc::FrequentItemsets";
 }
+
+impl ml_core::persist::Invariants for FrequentItemsets {
+    /// Valid sets of known items in canonical order (`position` searches it), each
+    /// with a count of at most the number of transactions.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        crate::common::check_sets(&self.offsets, &self.items, self.names.len())?;
+        inv::len("counts", self.counts.len(), self.offsets.len() - 1)?;
+        inv::ensure(
+            self.counts.iter().all(|&c| c <= self.n_transactions as u64),
+            || "an itemset count exceeds the number of transactions".to_owned(),
+        )?;
+        let set = |i: usize| &self.items[self.offsets[i]..self.offsets[i + 1]];
+        inv::ensure(
+            (1..self.counts.len()).all(|i| canonical(set(i - 1), set(i)) == Ordering::Less),
+            || "the itemsets are not in canonical order".to_owned(),
+        )
+    }
+}

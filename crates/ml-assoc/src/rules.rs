@@ -230,6 +230,7 @@ impl Rule {
 pub struct AssociationRules {
     metric: RuleMetric,
     min_threshold: f64,
+    max_candidates: usize,
 }
 
 impl Default for AssociationRules {
@@ -244,7 +245,19 @@ impl AssociationRules {
         Self {
             metric: RuleMetric::Confidence,
             min_threshold: 0.8,
+            max_candidates: DEFAULT_MAX_CANDIDATES,
         }
+    }
+
+    /// The most candidate rules `fit` enumerates: an itemset of `k` items has
+    /// `2^k − 2`, so one long frequent itemset (and, for all frequent itemsets, its
+    /// subsets too, about `3^k` candidates in all) means hours of work and more rules
+    /// than memory holds (a rule takes about 200 bytes). Above the bound `fit` refuses
+    /// with [`Error::LimitExceeded`] before starting. Default: 2^24 (16.7 million
+    /// candidates: seconds of work, at most about 3 GB of rules). mlxtend has no bound.
+    pub fn max_candidates(mut self, max_candidates: usize) -> Self {
+        self.max_candidates = max_candidates;
+        self
     }
 
     /// Keep rules with confidence at least `min_confidence`, in `[0, 1]` (checked in
@@ -285,7 +298,8 @@ impl AssociationRules {
     /// (named `itemsets`) when a side's support is missing from `itemsets` (maximal or
     /// top-k sets: use [`AssociationRules::fit_with_transactions`]);
     /// [`Error::LimitExceeded`] for an itemset of more than 31 items (its rules cannot
-    /// be enumerated).
+    /// be enumerated) or more candidate rules than
+    /// [`max_candidates`](Self::max_candidates).
     pub fn fit(&self, itemsets: &FrequentItemsets) -> Result<Rules> {
         self.run(itemsets, None)
     }
@@ -330,6 +344,17 @@ impl AssociationRules {
                 what: "the items of an itemset whose 2^k - 2 rules are enumerated",
                 requested: longest,
                 limit: MAX_RULE_ITEMS,
+            });
+        }
+        let candidates = sets
+            .iter()
+            .map(|s| (1usize << s.items.len()).saturating_sub(2))
+            .fold(0usize, usize::saturating_add);
+        if candidates > self.max_candidates {
+            return Err(Error::LimitExceeded {
+                what: "candidate rules (2^k - 2 for every itemset of k items)",
+                requested: candidates,
+                limit: self.max_candidates,
             });
         }
         let mut known: HashMap<&[u32], u64> = sets.iter().map(|s| (s.items, s.count)).collect();
@@ -380,14 +405,14 @@ impl AssociationRules {
         }
         let metric = self.metric;
         let threshold = self.min_threshold;
-        let per_set: Vec<Vec<Rule>> = (0..sets.len())
+        let per_set: Vec<Option<Vec<Rule>>> = (0..sets.len())
             .into_par_iter()
             .map(|i| {
                 let s = sets.at(i);
                 let k = s.items.len();
                 let mut rules = Vec::new();
                 if k < 2 {
-                    return rules;
+                    return Some(rules);
                 }
                 for mask in 1..(1u32 << k) - 1 {
                     let a: Vec<u32> = (0..k)
@@ -398,16 +423,25 @@ impl AssociationRules {
                         .filter(|b| mask >> b & 1 == 0)
                         .map(|b| s.items[b])
                         .collect();
-                    let ca = known[a.as_slice()];
-                    let cc = known[c.as_slice()];
+                    // Every subset of a set of all frequent itemsets is one of them; a
+                    // set loaded from a crafted file may lack one.
+                    let ca = *known.get(a.as_slice())?;
+                    let cc = *known.get(c.as_slice())?;
                     let rule = Rule::new(a, c, s.count, ca, cc, n);
                     if rule.metric(metric) >= threshold {
                         rules.push(rule);
                     }
                 }
-                rules
+                Some(rules)
             })
             .collect();
+        let Some(per_set) = per_set.into_iter().collect::<Option<Vec<_>>>() else {
+            return Err(Error::invalid_parameter(
+                "itemsets",
+                "a set of all frequent itemsets missing a subset of one of them",
+                "the itemsets a miner returned (every subset of a frequent itemset is frequent)",
+            ));
+        };
         Ok(Rules {
             names: sets.item_names().to_vec(),
             n_transactions: n,
@@ -419,6 +453,9 @@ impl AssociationRules {
 /// The most items of an itemset whose rules are enumerated (one bit per item of a
 /// `u32` mask: the rules of `k` items are the masks `1..2^k - 1`).
 const MAX_RULE_ITEMS: usize = 31;
+
+/// The default of [`AssociationRules::max_candidates`].
+const DEFAULT_MAX_CANDIDATES: usize = 1 << 24;
 
 /// The support of a subset of closed sets: the largest support among its closed supersets.
 fn closed_support(sets: &FrequentItemsets, sub: &[u32]) -> u64 {
@@ -552,4 +589,41 @@ impl Rules {
 
 impl ml_core::persist::Persist for Rules {
     const MODEL_NAME: &'static str = "ml_assoc::Rules";
+}
+
+impl ml_core::persist::Invariants for Rules {
+    /// Every rule has two non-empty, disjoint, sorted sides of known items, a count of
+    /// at most the number of transactions and supports and a confidence in [0, 1].
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        let n = self.names.len();
+        for (r, rule) in self.rules.iter().enumerate() {
+            for side in [&rule.antecedent, &rule.consequent] {
+                inv::not_empty("a rule's side", side.len())?;
+                inv::strictly_increasing("a rule's side", side)?;
+                inv::ensure(side.iter().all(|&i| (i as usize) < n), || {
+                    format!("rule {r} names an item not below the {n} item names")
+                })?;
+            }
+            inv::ensure(
+                rule.antecedent
+                    .iter()
+                    .all(|i| rule.consequent.binary_search(i).is_err()),
+                || format!("rule {r} has an item on both sides"),
+            )?;
+            inv::ensure(rule.count <= self.n_transactions as u64, || {
+                format!("rule {r} counts more transactions than there are")
+            })?;
+            let unit = [
+                rule.antecedent_support,
+                rule.consequent_support,
+                rule.support,
+                rule.confidence,
+            ];
+            inv::ensure(unit.iter().all(|v| (0.0..=1.0).contains(v)), || {
+                format!("rule {r} has a support or confidence outside [0, 1]")
+            })?;
+        }
+        Ok(())
+    }
 }

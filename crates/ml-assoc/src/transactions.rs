@@ -449,3 +449,23 @@ impl MinSupport {
 impl ml_core::persist::Persist for Transactions {
     const MODEL_NAME: &'static str = "ml_assoc::Transactions";
 }
+
+impl ml_core::persist::Invariants for Transactions {
+    /// Valid sets of known items, and item counts that are those of the sets, in the
+    /// non-increasing order the miners' thresholds rely on.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        crate::common::check_sets(&self.offsets, &self.items, self.names.len())?;
+        inv::len("item counts", self.counts.len(), self.names.len())?;
+        let mut actual = vec![0u64; self.names.len()];
+        for &i in &self.items {
+            actual[i as usize] += 1;
+        }
+        inv::ensure(actual == self.counts, || {
+            "the item counts are not those of the transactions".to_owned()
+        })?;
+        inv::ensure(self.counts.windows(2).all(|w| w[0] >= w[1]), || {
+            "item ids are not ordered by decreasing count".to_owned()
+        })
+    }
+}

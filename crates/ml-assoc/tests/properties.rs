@@ -157,3 +157,65 @@ fn datasets_parsers_follow_the_transactions_rule() {
     );
     assert_eq!(via_datasets.len(), 3);
 }
+
+#[test]
+fn rules_of_one_long_itemset_are_refused_before_the_work() {
+    use ml_assoc::{AssociationRules, ClosedItemsets, MaximalItemsets};
+    // Five identical baskets of 26 items: one closed (and maximal) itemset whose
+    // 2^26 - 2 rules all have confidence 1.
+    let basket: Vec<String> = (0..26).map(|i| format!("item{i}")).collect();
+    let tx = Transactions::from_baskets(vec![basket; 5]).unwrap();
+    for sets in [
+        ClosedItemsets::new(1.0).fit(&tx).unwrap(),
+        MaximalItemsets::new(1.0).fit(&tx).unwrap(),
+    ] {
+        let err = AssociationRules::new()
+            .fit_with_transactions(&sets, &tx)
+            .unwrap_err();
+        assert!(matches!(err, ml_core::Error::LimitExceeded { .. }), "{err}");
+    }
+    // Raising the bound is the caller's explicit choice; a small itemset is fine.
+    let small = Transactions::from_baskets(vec![vec!["a", "b", "c"]; 3]).unwrap();
+    let sets = ClosedItemsets::new(1.0).fit(&small).unwrap();
+    let rules = AssociationRules::new()
+        .max_candidates(6)
+        .fit_with_transactions(&sets, &small)
+        .unwrap();
+    assert_eq!(rules.len(), 6);
+}
+
+#[test]
+fn altered_model_files_load_into_usable_models_or_fail() {
+    use ml_assoc::AssociationRules;
+    use ml_core::testing::check_altered_model_files;
+    let tx = Transactions::from_baskets(vec![
+        vec!["bread", "milk"],
+        vec!["bread", "beer", "eggs"],
+        vec!["milk", "beer", "cola"],
+        vec!["bread", "milk", "beer"],
+        vec!["bread", "milk", "cola"],
+    ])
+    .unwrap();
+    let sets = FpGrowth::new(0.2).fit(&tx).unwrap();
+    let rules = AssociationRules::new()
+        .min_confidence(0.5)
+        .fit(&sets)
+        .unwrap();
+    check_altered_model_files(&tx, |t| {
+        let _ = FpGrowth::new(0.3).fit(t);
+        let _ = Eclat::new(0.3).fit(t);
+        let _ = t.get(0);
+    });
+    check_altered_model_files(&sets, |s| {
+        let _ = AssociationRules::new().fit(s);
+        let _ = s.position(&[0, 1]);
+        for i in 0..s.len() {
+            let _ = (s.support(i), s.names(i));
+        }
+    });
+    check_altered_model_files(&rules, |r| {
+        for i in 0..r.len() {
+            let _ = (r.antecedent_names(i), r.consequent_names(i));
+        }
+    });
+}

@@ -458,6 +458,36 @@ ml_core::conformance_tests!(
 );
 
 #[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    let x = iris();
+    for algorithm in [KMeansAlgorithm::Lloyd, KMeansAlgorithm::Elkan] {
+        ml_core::testing::check_extreme_weights_clusterer(
+            || KMeans::new(3).seed(7).algorithm(algorithm),
+            x.as_ref(),
+            3,
+        );
+    }
+}
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_clusterer};
+    let x = iris();
+    for make in [
+        || KMeans::new(usize::MAX),
+        || KMeans::new(3).max_iter(usize::MAX),
+        || KMeans::new(3).n_init(usize::MAX),
+        || {
+            KMeans::new(3)
+                .algorithm(KMeansAlgorithm::Elkan)
+                .max_iter(usize::MAX)
+        },
+    ] {
+        run_clusterer(Check::FitsOrRefuses, make, x.as_ref(), 3).unwrap();
+    }
+}
+
+#[test]
 fn sparse_input_is_unsupported() {
     let x = iris();
     let csr = ml_core::sparse::csr_from_dense(x.as_ref()).expect("csr");

@@ -214,6 +214,31 @@ ml_core::conformance_tests!(
 );
 
 #[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    ml_core::testing::check_extreme_weights_clusterer(
+        || MiniBatchKMeans::new(3).batch_size(32).seed(7),
+        iris().as_ref(),
+        3,
+    );
+}
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_clusterer};
+    let x = iris();
+    for make in [
+        || MiniBatchKMeans::new(usize::MAX),
+        || MiniBatchKMeans::new(3).batch_size(usize::MAX),
+        || MiniBatchKMeans::new(3).max_iter(usize::MAX),
+        || MiniBatchKMeans::new(3).n_init(usize::MAX),
+        || MiniBatchKMeans::new(3).init_size(usize::MAX),
+        || MiniBatchKMeans::new(3).max_no_improvement(Some(usize::MAX)),
+    ] {
+        run_clusterer(Check::FitsOrRefuses, make, x.as_ref(), 3).unwrap();
+    }
+}
+
+#[test]
 fn partial_fit_streams_batches() {
     use ml_core::PartialFit;
     let x = load_digits().expect("digits").data;

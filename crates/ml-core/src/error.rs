@@ -52,6 +52,16 @@ pub enum Error {
         /// The largest size allowed.
         limit: usize,
     },
+    /// Memory for a result could not be had: more than the process can address, or
+    /// than the system will give (asked before the work starts, so the process does
+    /// not abort half-way).
+    #[error("allocating {what} ({count} elements) failed: not enough memory")]
+    AllocationFailed {
+        /// What was being allocated.
+        what: &'static str,
+        /// How many elements were asked for.
+        count: usize,
+    },
     /// Two sizes that must agree do not.
     #[error("shape mismatch in {what}: expected {expected}, got {got}")]
     ShapeMismatch {
@@ -122,6 +132,21 @@ pub enum Error {
         /// Index of the failing pivot.
         pivot: usize,
     },
+    /// A fit or a transform broke down numerically: its result would not be finite (or
+    /// a fit would not have moved from its start), usually because the data's
+    /// magnitudes are near the ends of the `f64` range. Rescale the data (a
+    /// [`StandardScaler`], say) and try again.
+    ///
+    /// [`StandardScaler`]: crate::preprocessing::StandardScaler
+    #[error(
+        "{estimator} broke down numerically: {reason} (values near the limits of f64? rescale the data)"
+    )]
+    NumericalFailure {
+        /// The estimator.
+        estimator: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
     /// A numerical decomposition did not converge.
     #[error("{what} did not converge")]
     DecompositionFailed {
@@ -180,6 +205,15 @@ pub enum PersistError {
         /// What the decoder reported.
         reason: String,
     },
+    /// The payload decodes, but into a model that breaks its type's invariants
+    /// ([`Invariants::check_invariants`](crate::persist::Invariants::check_invariants)): a
+    /// crafted or damaged file whose checksum was made to match.
+    InvalidModel {
+        /// The model type.
+        model: String,
+        /// The invariant that does not hold.
+        reason: String,
+    },
     /// The model could not be encoded.
     Encode {
         /// What the encoder reported.
@@ -200,6 +234,9 @@ impl fmt::Display for PersistError {
             }
             Self::Truncated => f.write_str("the file is truncated"),
             Self::Corrupt { reason } => write!(f, "the file is corrupt: {reason}"),
+            Self::InvalidModel { model, reason } => {
+                write!(f, "the file decodes to an invalid {model}: {reason}")
+            }
             Self::Encode { reason } => write!(f, "the model could not be encoded: {reason}"),
         }
     }

@@ -14,7 +14,7 @@ use faer::{Mat, MatRef};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::{Error, Features, Fit, Label, Predict, Result, metrics, rng};
+use crate::{Error, Features, Fit, Label, Predict, Result, metrics, rng, validate};
 
 /// One split: the training indices and the test indices, each in increasing order for
 /// the folds, in shuffled order for [`train_test_split`] with `shuffle`.
@@ -127,6 +127,7 @@ pub fn train_test_split<L: Label>(
     if n_samples == 0 {
         return Err(Error::EmptyInput { what: "samples" });
     }
+    validate::allocatable::<usize>("sample indices", n_samples)?;
     let test_size = test_size.into();
     let (n_train, n_test) = split_sizes(n_samples, test_size)?;
     let mut rng = rng::seeded(seed);
@@ -330,6 +331,10 @@ impl KFold {
     /// `2 <= n_splits <= n_samples`.
     pub fn split(&self, n_samples: usize) -> Result<Vec<TrainTest>> {
         check_n_splits(self.n_splits, n_samples)?;
+        validate::allocatable::<usize>(
+            "the folds' sample indices",
+            n_samples.saturating_mul(self.n_splits),
+        )?;
         let mut order: Vec<usize> = (0..n_samples).collect();
         if self.shuffle {
             order.shuffle(&mut rng::seeded(self.seed));

@@ -10,11 +10,19 @@
 //! | `k` | the model type name, UTF-8 ([`Persist::MODEL_NAME`]) |
 //! | 8 | payload length `n`, `u64` |
 //! | 4 | CRC-32 (IEEE) of the payload, `u32` |
-//! | `n` | the model, bincode 2 (standard configuration) through serde |
+//! | `n` | the payload: the model type name again, then the model, bincode 2 (standard configuration) through serde |
 //!
 //! Every way a file can be wrong — another model type, truncation, a flipped bit, a newer
 //! format version, a file that is not a model at all — is refused with a typed
 //! [`PersistError`]; loading never panics and never returns a silently different model.
+//!
+//! A model file is untrusted input. The checksum catches accidents, not intent: a file
+//! altered on purpose can carry a matching checksum. So every decoded model is checked
+//! against its type's invariants ([`Invariants::check_invariants`]: shapes agree, indices
+//! are in range, parameters are finite where the model assumes it) before `load`
+//! returns it, and the type name is recorded twice, in the header and at the head of
+//! the payload, so a payload moved under another type's header is refused. A model
+//! that loads can be used without a panic; see SECURITY.md for what is promised.
 //! bincode is used only in this module, so the payload encoding can change in one place
 //! (with a new [`FORMAT_VERSION`]).
 //!
@@ -33,6 +41,12 @@
 //!
 //! impl ml_core::persist::Persist for Centroids {
 //!     const MODEL_NAME: &'static str = "doc::Centroids";
+//! }
+//!
+//! impl ml_core::persist::Invariants for Centroids {
+//!     fn check_invariants(&self) -> Result<(), String> {
+//!         ml_core::persist::invariants::finite_mat("centres", self.centres.as_ref())
+//!     }
 //! }
 //!
 //! let model = Centroids { centres: Mat::from_fn(2, 3, |i, j| (i * 3 + j) as f64) };
@@ -54,7 +68,7 @@ use crate::{Error, PersistError, Result};
 pub const MAGIC: [u8; 4] = *b"MLRS";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Longest model type name accepted in a header; guards against allocating for a
 /// corrupt length field.
@@ -71,9 +85,24 @@ const FIXED_HEADER_LEN: usize = 4 + 4 + 4 + 8 + 4;
 /// name, e.g. `"ml_cluster::KMeansModel"`. When a model's serialized layout changes
 /// incompatibly, change its name (e.g. append `"/2"`) so old files are refused with
 /// [`PersistError::WrongModelType`] instead of being misread.
-pub trait Persist: Serialize + DeserializeOwned {
+pub trait Persist: Serialize + DeserializeOwned + Invariants {
     /// The stable, unique name of the model type recorded in the file header.
     const MODEL_NAME: &'static str;
+}
+
+/// What a model relies on to work: checked when a model is loaded ([`from_bytes`]) and
+/// when a fit returns one ([`validate::fitted`](crate::validate::fitted)).
+pub trait Invariants {
+    /// Checks what every method of the model relies on — shapes that agree, indices in
+    /// range, sorted where it assumes sorted, finite where it assumes finite — so a
+    /// model decoded from an untrusted file cannot panic, hang or compute garbage when
+    /// used, and a fit that overflowed is not returned as a model. [`from_bytes`]
+    /// refuses a model that fails it with [`PersistError::InvalidModel`]. The helpers
+    /// of [`invariants`] keep the implementations short.
+    ///
+    /// # Errors
+    /// A sentence saying which invariant does not hold.
+    fn check_invariants(&self) -> std::result::Result<(), String>;
 }
 
 /// Encodes `model` into the bytes of a model file (header and payload).
@@ -82,11 +111,10 @@ pub trait Persist: Serialize + DeserializeOwned {
 /// [`PersistError::Encode`] when the model's `Serialize` implementation fails.
 pub fn to_bytes<M: Persist>(model: &M) -> Result<Vec<u8>> {
     let payload =
-        bincode::serde::encode_to_vec(model, bincode::config::standard()).map_err(|e| {
-            PersistError::Encode {
+        bincode::serde::encode_to_vec((M::MODEL_NAME, model), bincode::config::standard())
+            .map_err(|e| PersistError::Encode {
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
     let name = M::MODEL_NAME.as_bytes();
     let name_len = u32::try_from(name.len()).map_err(|_| PersistError::Encode {
         reason: "model name longer than 4 GiB".to_owned(),
@@ -106,25 +134,39 @@ pub fn to_bytes<M: Persist>(model: &M) -> Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`Error::Persist`] with [`PersistError::NotAModelFile`], [`PersistError::Truncated`],
-/// [`PersistError::UnsupportedVersion`], [`PersistError::WrongModelType`] or
-/// [`PersistError::Corrupt`].
+/// [`PersistError::UnsupportedVersion`], [`PersistError::WrongModelType`],
+/// [`PersistError::Corrupt`] or [`PersistError::InvalidModel`].
 pub fn from_bytes<M: Persist>(bytes: &[u8]) -> Result<M> {
     let header = Header::parse(bytes)?;
-    if header.name != M::MODEL_NAME {
-        return Err(PersistError::WrongModelType {
+    let wrong_type = |found: &str| -> Error {
+        PersistError::WrongModelType {
             expected: M::MODEL_NAME.to_owned(),
-            found: header.name.to_owned(),
+            found: found.to_owned(),
         }
-        .into());
+        .into()
+    };
+    if header.name != M::MODEL_NAME {
+        return Err(wrong_type(header.name));
     }
     let payload = header.payload;
-    let (model, read) = decode_payload::<M>(payload)?;
-    if read != payload.len() {
+    let (tag, tag_len) = decode_payload::<String>(payload)?;
+    if tag != M::MODEL_NAME {
+        return Err(wrong_type(&tag));
+    }
+    let body = &payload[tag_len..];
+    let (model, read) = decode_payload::<M>(body)?;
+    if read != body.len() {
         return Err(corrupt(format!(
             "{} trailing bytes after the model",
-            payload.len() - read
+            body.len() - read
         )));
     }
+    model
+        .check_invariants()
+        .map_err(|reason| PersistError::InvalidModel {
+            model: M::MODEL_NAME.to_owned(),
+            reason,
+        })?;
     Ok(model)
 }
 
@@ -298,7 +340,7 @@ fn decode_payload<M: DeserializeOwned>(payload: &[u8]) -> Result<(M, usize)> {
 }
 
 /// CRC-32 (IEEE 802.3, reflected, as zip and PNG use) of `data`.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     const TABLE: [u32; 256] = {
         let mut table = [0u32; 256];
         let mut i = 0;
@@ -510,6 +552,122 @@ pub mod col {
     }
 }
 
+/// Short checks for [`Invariants::check_invariants`]: each returns `Err` with a sentence
+/// naming the field and what is wrong with it.
+pub mod invariants {
+    use faer::MatRef;
+
+    /// Result of one check.
+    pub type Check = Result<(), String>;
+
+    /// `Err(message())` unless `condition`.
+    pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Check {
+        if condition { Ok(()) } else { Err(message()) }
+    }
+
+    /// Every value is finite.
+    pub fn finite(what: &str, values: &[f64]) -> Check {
+        match values.iter().position(|v| !v.is_finite()) {
+            Some(i) => Err(format!("{what}[{i}] is {}, not finite", values[i])),
+            None => Ok(()),
+        }
+    }
+
+    /// Every entry is finite.
+    pub fn finite_mat(what: &str, m: MatRef<'_, f64>) -> Check {
+        for j in 0..m.ncols() {
+            for i in 0..m.nrows() {
+                let v = m[(i, j)];
+                if !v.is_finite() {
+                    return Err(format!("{what}[({i}, {j})] is {v}, not finite"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every value is finite and at least 0.
+    pub fn non_negative(what: &str, values: &[f64]) -> Check {
+        match values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            Some(i) => Err(format!(
+                "{what}[{i}] is {}, not finite and non-negative",
+                values[i]
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Every value is finite and above 0.
+    pub fn positive(what: &str, values: &[f64]) -> Check {
+        match values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+            Some(i) => Err(format!(
+                "{what}[{i}] is {}, not finite and positive",
+                values[i]
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Every entry is finite and at least 0.
+    pub fn non_negative_mat(what: &str, m: MatRef<'_, f64>) -> Check {
+        finite_mat(what, m)?;
+        for j in 0..m.ncols() {
+            for i in 0..m.nrows() {
+                if m[(i, j)] < 0.0 {
+                    return Err(format!("{what}[({i}, {j})] is {}, negative", m[(i, j)]));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `m` is `rows × cols`.
+    pub fn shape(what: &str, m: MatRef<'_, f64>, rows: usize, cols: usize) -> Check {
+        ensure(m.nrows() == rows && m.ncols() == cols, || {
+            format!(
+                "{what} is {} x {}, expected {rows} x {cols}",
+                m.nrows(),
+                m.ncols()
+            )
+        })
+    }
+
+    /// A length equals the expected one.
+    pub fn len(what: &str, len: usize, expected: usize) -> Check {
+        ensure(len == expected, || {
+            format!("{what} has {len} entries, expected {expected}")
+        })
+    }
+
+    /// Every index is below `bound`.
+    pub fn below(what: &str, indices: &[usize], bound: usize) -> Check {
+        match indices.iter().position(|&i| i >= bound) {
+            Some(k) => Err(format!("{what}[{k}] is {}, not below {bound}", indices[k])),
+            None => Ok(()),
+        }
+    }
+
+    /// Strictly increasing (so sorted and free of duplicates).
+    pub fn strictly_increasing<T: PartialOrd + std::fmt::Debug>(what: &str, values: &[T]) -> Check {
+        match values
+            .windows(2)
+            .position(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+        {
+            Some(k) => Err(format!(
+                "{what} is not strictly increasing at {k}: {:?} then {:?}",
+                values[k],
+                values[k + 1]
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// At least one entry.
+    pub fn not_empty(what: &str, len: usize) -> Check {
+        ensure(len > 0, || format!("{what} is empty"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,11 +691,63 @@ mod tests {
         const MODEL_NAME: &'static str = "ml_core::persist::tests::Toy";
     }
 
+    impl Invariants for Toy {
+        fn check_invariants(&self) -> std::result::Result<(), String> {
+            invariants::finite_mat("w", self.w.as_ref())?;
+            invariants::len("bias", self.bias.nrows(), self.w.ncols())
+        }
+    }
+
     #[derive(Debug, Serialize, Deserialize)]
     struct Other(u8);
 
     impl Persist for Other {
         const MODEL_NAME: &'static str = "ml_core::persist::tests::Other";
+    }
+
+    impl Invariants for Other {
+        fn check_invariants(&self) -> std::result::Result<(), String> {
+            Ok(())
+        }
+    }
+
+    /// `bytes` with its payload replaced by `payload` and the header made to match.
+    fn with_payload(bytes: &[u8], payload: &[u8]) -> Vec<u8> {
+        let header = Header::parse(bytes).unwrap();
+        let start = bytes.len() - header.payload.len();
+        let mut out = bytes[..start - 12].to_vec();
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32(payload).to_le_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[test]
+    fn a_payload_under_another_header_is_refused() {
+        // Toy's payload re-headed as Other, checksum recomputed: the tag inside the
+        // payload still says Toy.
+        let toy_bytes = to_bytes(&toy()).unwrap();
+        let other_bytes = to_bytes(&Other(1)).unwrap();
+        let payload = Header::parse(&toy_bytes).unwrap().payload.to_vec();
+        let forged = with_payload(&other_bytes, &payload);
+        assert_eq!(
+            from_bytes::<Other>(&forged).unwrap_err(),
+            Error::Persist(PersistError::WrongModelType {
+                expected: Other::MODEL_NAME.into(),
+                found: Toy::MODEL_NAME.into(),
+            })
+        );
+    }
+
+    #[test]
+    fn a_model_breaking_its_invariants_is_refused() {
+        let mut bad = toy();
+        bad.w[(1, 1)] = f64::NAN;
+        let bytes = to_bytes(&bad).unwrap();
+        assert!(matches!(
+            from_bytes::<Toy>(&bytes),
+            Err(Error::Persist(PersistError::InvalidModel { reason, .. })) if reason.contains("w[(1, 1)]")
+        ));
     }
 
     fn toy() -> Toy {
@@ -621,6 +831,12 @@ mod tests {
         struct Text(String);
         impl Persist for Text {
             const MODEL_NAME: &'static str = "ml_core::persist::tests::Text";
+        }
+
+        impl Invariants for Text {
+            fn check_invariants(&self) -> std::result::Result<(), String> {
+                Ok(())
+            }
         }
         // A payload that passes its checksum but claims a string of 2^62 bytes: the
         // decoder must refuse it before allocating.

@@ -7,8 +7,8 @@
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
-use crate::persist::Persist;
-use crate::{Error, Features, FitUnsupervised, Fitted, Result, Transform, validate};
+use crate::persist::{Invariants, Persist};
+use crate::{Error, Features, FitUnsupervised, Fitted, Result, Transform, kernels, validate};
 
 /// Standardises features to zero mean and unit variance: `z = (x − mean) / scale`.
 ///
@@ -72,12 +72,16 @@ impl StandardScaler {
         let mut scale = Vec::with_capacity(d);
         for j in 0..d {
             let col = x.col(j);
-            let m = col.iter().sum::<f64>() / n;
+            // Statistics of the column divided by a power of two near its largest
+            // magnitude: the same bits as unscaled ones on ordinary data, and no
+            // overflow (sums, squares) or underflow (squares) near the ends of f64.
+            let p = kernels::pow2_magnitude(kernels::max_abs(col.iter().copied()));
+            let m = col.iter().map(|v| v / p).sum::<f64>() / n;
             // Two-pass variance with the rounding-error correction term, as scikit-learn's
             // `_incremental_mean_and_var`.
             let (mut sq, mut correction) = (0.0, 0.0);
             for &v in col.iter() {
-                let t = v - m;
+                let t = v / p - m;
                 sq += t * t;
                 correction += t;
             }
@@ -89,20 +93,25 @@ impl StandardScaler {
             let s = if !self.with_std || v <= bound {
                 1.0
             } else {
-                v.sqrt()
+                v.sqrt() * p
             };
-            mean.push(m);
-            var.push(v);
+            mean.push(m * p);
+            // The variance itself may exceed f64 (a column of ±1e200): then it is +inf,
+            // while the scale, its square root, stays finite.
+            var.push(v * p * p);
             scale.push(s);
         }
-        Ok(StandardScalerModel {
-            with_mean: self.with_mean,
-            with_std: self.with_std,
-            mean,
-            var,
-            scale,
-            n_samples_seen: x.nrows(),
-        })
+        validate::fitted(
+            "StandardScaler",
+            StandardScalerModel {
+                with_mean: self.with_mean,
+                with_std: self.with_std,
+                mean,
+                var,
+                scale,
+                n_samples_seen: x.nrows(),
+            },
+        )
     }
 }
 
@@ -171,12 +180,18 @@ impl StandardScalerModel {
         let x = x.into().dense("StandardScaler")?;
         validate::matrix_with_features(x, self.n_features_in())?;
         Ok(Mat::from_fn(x.nrows(), x.ncols(), |i, j| {
-            let v = if self.with_mean {
-                x[(i, j)] - self.mean[j]
+            let (v, m, s) = (x[(i, j)], self.mean[j], self.scale[j]);
+            let m = if self.with_mean { m } else { 0.0 };
+            let s = if self.with_std { s } else { 1.0 };
+            let z = (v - m) / s;
+            if z.is_finite() {
+                z
             } else {
-                x[(i, j)]
-            };
-            if self.with_std { v / self.scale[j] } else { v }
+                // `v − m` overflowed (opposite signs near f64::MAX): the same in units
+                // of a power of two.
+                let p = kernels::pow2_magnitude(v.abs().max(m.abs()));
+                (v / p - m / p) / (s / p)
+            }
         }))
     }
 
@@ -263,16 +278,16 @@ impl MinMaxScaler {
     /// Computes the minimum and maximum of every column of `x`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless `lo < hi` are finite, then
+    /// [`Error::InvalidParameter`] unless `lo < hi` are finite with a finite `hi − lo`, then
     /// [`Error::EmptyInput`] or [`Error::NonFinite`].
     pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<MinMaxScalerModel> {
         let x = x.into().dense("MinMaxScaler")?;
         let (lo, hi) = self.feature_range;
-        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
             return Err(Error::invalid_parameter(
                 "feature_range",
                 self.feature_range,
-                "finite (lo, hi) with lo < hi",
+                "finite (lo, hi) with lo < hi and a finite width hi − lo",
             ));
         }
         validate::matrix(x)?;
@@ -283,27 +298,32 @@ impl MinMaxScaler {
             let col = x.col(j);
             let lo_j = col.iter().copied().fold(f64::INFINITY, f64::min);
             let hi_j = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let range = hi_j - lo_j;
+            // The range in units of a power of two, so that ±f64::MAX data has a finite
+            // range (same bits as unscaled on ordinary data).
+            let p = kernels::pow2_magnitude(lo_j.abs().max(hi_j.abs()));
+            let range = hi_j / p - lo_j / p;
             // scikit-learn's `_handle_zeros_in_scale`: near-zero ranges divide by 1.
-            let divisor = if range < 10.0 * f64::EPSILON {
-                1.0
+            let s = if range * p < 10.0 * f64::EPSILON {
+                hi - lo
             } else {
-                range
+                (hi - lo) / range / p
             };
-            let s = (hi - lo) / divisor;
             data_min.push(lo_j);
             data_max.push(hi_j);
             scale.push(s);
             min.push(lo - lo_j * s);
         }
-        Ok(MinMaxScalerModel {
-            feature_range: self.feature_range,
-            clip: self.clip,
-            data_min,
-            data_max,
-            scale,
-            min,
-        })
+        validate::fitted(
+            "MinMaxScaler",
+            MinMaxScalerModel {
+                feature_range: self.feature_range,
+                clip: self.clip,
+                data_min,
+                data_max,
+                scale,
+                min,
+            },
+        )
     }
 }
 
@@ -411,8 +431,44 @@ impl Persist for StandardScalerModel {
     const MODEL_NAME: &'static str = "ml_core::preprocessing::StandardScalerModel";
 }
 
+impl Invariants for StandardScalerModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use crate::persist::invariants as inv;
+        inv::not_empty("mean", self.mean.len())?;
+        inv::len("var", self.var.len(), self.mean.len())?;
+        inv::len("scale", self.scale.len(), self.mean.len())?;
+        inv::finite("mean", &self.mean)?;
+        inv::ensure(self.var.iter().all(|v| *v >= 0.0), || {
+            "a variance is NaN or negative".to_owned()
+        })?;
+        inv::positive("scale", &self.scale)
+    }
+}
+
 impl Persist for MinMaxScalerModel {
     const MODEL_NAME: &'static str = "ml_core::preprocessing::MinMaxScalerModel";
+}
+
+impl Invariants for MinMaxScalerModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use crate::persist::invariants as inv;
+        let (lo, hi) = self.feature_range;
+        inv::ensure(lo.is_finite() && hi.is_finite() && lo < hi, || {
+            format!("feature_range ({lo}, {hi}) is not a finite, increasing pair")
+        })?;
+        inv::not_empty("data_min", self.data_min.len())?;
+        for (what, v) in [
+            ("data_max", &self.data_max),
+            ("scale", &self.scale),
+            ("min", &self.min),
+        ] {
+            inv::len(what, v.len(), self.data_min.len())?;
+        }
+        inv::finite("data_min", &self.data_min)?;
+        inv::finite("data_max", &self.data_max)?;
+        inv::finite("scale", &self.scale)?;
+        inv::finite("min", &self.min)
+    }
 }
 
 #[cfg(test)]

@@ -36,8 +36,10 @@ pub fn validate(a: CsrRef<'_>) -> Result<()> {
 /// explicit zeros are kept. Column indices come out sorted within each row.
 ///
 /// # Errors
-/// [`Error::InvalidData`] naming the first triplet whose index is outside the shape, [`Error::NonFinite`] (at the offending row and column) for a NaN or
-/// infinite value.
+/// [`Error::InvalidData`] naming the first triplet whose index is outside the shape,
+/// [`Error::NonFinite`] (at the offending row and column) for a NaN or infinite value,
+/// [`Error::AllocationFailed`] when the row pointers (`nrows + 1`, twice) do not fit in
+/// memory.
 pub fn csr_from_triplets(
     nrows: usize,
     ncols: usize,
@@ -55,6 +57,7 @@ pub fn csr_from_triplets(
             return Err(Error::NonFinite { row, col, value });
         }
     }
+    validate::allocatable::<usize>("row pointers", nrows.saturating_add(1).saturating_mul(3))?;
     // Counting sort by row, then a sort by column inside each row: O(nnz log(row nnz)).
     let mut row_ptr = vec![0usize; nrows + 1];
     for &(row, _, _) in triplets {
@@ -246,6 +249,16 @@ pub fn normalize_rows_l2(a: &mut Csr) -> Result<()> {
         .map(|&n2| if n2 > 0.0 { 1.0 / n2.sqrt() } else { 1.0 })
         .collect();
     scale_rows(a, &factors)
+}
+
+/// A copy of `a` with every stored value multiplied by `factor`.
+pub fn csr_scaled(a: CsrRef<'_>, factor: f64) -> Csr {
+    let all: Vec<usize> = (0..a.nrows()).collect();
+    let mut copy = select_rows(a, &all);
+    for v in copy.val_mut() {
+        *v *= factor;
+    }
+    copy
 }
 
 /// The rows of `a` at `indices` (each `< a.nrows()`, repeats allowed), in that order.

@@ -36,9 +36,10 @@ use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use crate::features::Features;
-use crate::persist::{self, Persist};
+use crate::persist::{self, Invariants, Persist};
 use crate::{
-    Error, Fit, FitUnsupervised, Fitted, Label, PersistError, Predict, PredictProba, Transform,
+    Error, Fit, FitUnsupervised, FitUnsupervisedWeighted, FitWeighted, Fitted, Label, PersistError,
+    Predict, PredictProba, Transform,
 };
 
 /// One check of the battery; [`Check::name`] is the name of its generated test.
@@ -82,6 +83,23 @@ pub enum Check {
     /// Transformers keep the number of rows and give finite output with a fixed,
     /// non-zero number of columns.
     TransformShape,
+    /// `fit` on the data scaled to a largest magnitude of 1e300 and of 1e-300, and with
+    /// one column replaced by ±`f64::MAX`, either returns a typed error or a model whose
+    /// outputs on that data are sane (finite values, known labels, probability rows
+    /// that are distributions).
+    ExtremeValuesAreSafe,
+    /// `fit` on constant rows, on all-zero data and on a single row either returns a
+    /// typed error or a model with sane outputs.
+    DegenerateDataIsSafe,
+    /// Model files whose payload was altered and whose checksum was recomputed are
+    /// refused with a typed error, or load into a model that predicts (or refuses to)
+    /// without a panic or a hang, with one output per row.
+    AlteredModelFilesAreSafe,
+    /// The estimator fits the kit's data with sane outputs or refuses with a typed
+    /// error. Not in the kinds' lists: for variants of an estimator with extreme
+    /// hyper-parameters (every count at `usize::MAX`, say), through the `run_*`
+    /// functions.
+    FitsOrRefuses,
 }
 
 impl Check {
@@ -97,6 +115,9 @@ impl Check {
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
         Check::SparseInputAgreesOrUnsupported,
+        Check::ExtremeValuesAreSafe,
+        Check::DegenerateDataIsSafe,
+        Check::AlteredModelFilesAreSafe,
     ];
 
     /// The checks [`check_classifier`] runs.
@@ -111,6 +132,9 @@ impl Check {
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
         Check::SparseInputAgreesOrUnsupported,
+        Check::ExtremeValuesAreSafe,
+        Check::DegenerateDataIsSafe,
+        Check::AlteredModelFilesAreSafe,
         Check::PredictsKnownClasses,
     ];
 
@@ -126,6 +150,9 @@ impl Check {
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
         Check::SparseInputAgreesOrUnsupported,
+        Check::ExtremeValuesAreSafe,
+        Check::DegenerateDataIsSafe,
+        Check::AlteredModelFilesAreSafe,
         Check::PredictsKnownClasses,
         Check::ProbaIsDistribution,
     ];
@@ -142,6 +169,9 @@ impl Check {
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
         Check::SparseInputAgreesOrUnsupported,
+        Check::ExtremeValuesAreSafe,
+        Check::DegenerateDataIsSafe,
+        Check::AlteredModelFilesAreSafe,
         Check::PredictionsFinite,
     ];
 
@@ -157,6 +187,9 @@ impl Check {
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
         Check::SparseInputAgreesOrUnsupported,
+        Check::ExtremeValuesAreSafe,
+        Check::DegenerateDataIsSafe,
+        Check::AlteredModelFilesAreSafe,
         Check::LabelsInRange,
     ];
 
@@ -172,6 +205,9 @@ impl Check {
         Check::SerdeRoundtrip,
         Check::ModelNameIsChecked,
         Check::SparseInputAgreesOrUnsupported,
+        Check::ExtremeValuesAreSafe,
+        Check::DegenerateDataIsSafe,
+        Check::AlteredModelFilesAreSafe,
         Check::TransformShape,
     ];
 
@@ -193,6 +229,10 @@ impl Check {
             Check::PredictionsFinite => "predictions_finite",
             Check::LabelsInRange => "labels_in_range",
             Check::TransformShape => "transform_shape",
+            Check::ExtremeValuesAreSafe => "extreme_values_are_safe",
+            Check::DegenerateDataIsSafe => "degenerate_data_is_safe",
+            Check::AlteredModelFilesAreSafe => "altered_model_files_are_safe",
+            Check::FitsOrRefuses => "fits_or_refuses",
         }
     }
 }
@@ -435,6 +475,105 @@ where
     run(&Transformer::new(make, x), check)
 }
 
+/// Fits a weighted regressor with sample weights at the ends of the float range (all
+/// 1e308, all 1e-320, alternating 1e308 and 1e-300, one `f64::MAX` among ones): each
+/// fit returns a typed error or a model with finite predictions, without a panic.
+///
+/// # Panics
+/// Naming the weights that broke the estimator; also on kit misuse, as
+/// [`check_regressor`].
+pub fn check_extreme_weights_regressor<E>(make: impl Fn() -> E, x: MatRef<'_, f64>, y: &[f64])
+where
+    E: FitWeighted<[f64]>,
+    E::Model: Predict<Output = Vec<f64>> + Persist,
+{
+    let s = Regressor::new(&make, x, y);
+    panic_on_weights(&s, |x, w| make().fit_weighted(x, y, w));
+}
+
+/// [`check_extreme_weights_regressor`] for a classifier (predictions must be labels of
+/// `y`).
+///
+/// # Panics
+/// As [`check_extreme_weights_regressor`].
+pub fn check_extreme_weights_classifier<E, L>(make: impl Fn() -> E, x: MatRef<'_, f64>, y: &[L])
+where
+    E: FitWeighted<[L]>,
+    E::Model: Predict<Output = Vec<L>> + Persist,
+    L: Label,
+{
+    let s = Classifier::new(&make, x, y);
+    panic_on_weights(&s, |x, w| make().fit_weighted(x, y, w));
+}
+
+/// [`check_extreme_weights_regressor`] for a clusterer (labels below `n_clusters`).
+///
+/// # Panics
+/// As [`check_extreme_weights_regressor`].
+pub fn check_extreme_weights_clusterer<E, C>(
+    make: impl Fn() -> E,
+    x: MatRef<'_, f64>,
+    n_clusters: usize,
+) where
+    E: FitUnsupervisedWeighted,
+    E::Model: Predict<Output = Vec<C>> + Persist,
+    C: ClusterLabel,
+{
+    let s = Clusterer::new(&make, x, n_clusters);
+    panic_on_weights(&s, |x, w| make().fit_weighted(x, w));
+}
+
+/// The weight vectors of the extreme-weights checks, named.
+fn extreme_weights(n: usize) -> Vec<(&'static str, Vec<f64>)> {
+    vec![
+        ("all 1e308", vec![1e308; n]),
+        ("all 1e-320 (subnormal)", vec![1e-320; n]),
+        (
+            "alternating 1e308 and 1e-300",
+            (0..n)
+                .map(|i| if i % 2 == 0 { 1e308 } else { 1e-300 })
+                .collect(),
+        ),
+        (
+            "one f64::MAX among ones",
+            (0..n)
+                .map(|i| if i == 0 { f64::MAX } else { 1.0 })
+                .collect(),
+        ),
+    ]
+}
+
+fn panic_on_weights<S: Subject>(
+    s: &S,
+    fit_weighted: impl Fn(Features<'_>, &[f64]) -> crate::Result<S::Model>,
+) {
+    let x = s.x();
+    let failures: Vec<String> = extreme_weights(x.nrows())
+        .into_iter()
+        .filter_map(|(what, w)| {
+            let outcome = with_deadline(Check::FitsOrRefuses, S::KIND, || {
+                catch_unwind(AssertUnwindSafe(|| match fit_weighted(x.into(), &w) {
+                    Ok(model) => {
+                        model_is_safe(s, &model, x, &format!("a model fitted with weights {what}"))
+                    }
+                    Err(_) => Ok(()),
+                }))
+            });
+            match outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(message)) => Some(message),
+                Err(_) => Some(format!("the estimator panicked with weights {what}")),
+            }
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "extreme sample weights broke the {}:\n{}",
+        S::KIND,
+        failures.join("\n")
+    );
+}
+
 /// Expands into a module of one `#[test]` per conformance check of an estimator.
 ///
 /// `conformance_tests!(name, kind, make, data)` where `kind` is `classifier`,
@@ -534,6 +673,12 @@ macro_rules! conformance_tests {
             @case sparse_input_agrees_or_unsupported,
             SparseInputAgreesOrUnsupported
         );
+        $crate::conformance_tests!(@case extreme_values_are_safe, ExtremeValuesAreSafe);
+        $crate::conformance_tests!(@case degenerate_data_is_safe, DegenerateDataIsSafe);
+        $crate::conformance_tests!(
+            @case altered_model_files_are_safe,
+            AlteredModelFilesAreSafe
+        );
     };
     (@case $test:ident, $check:ident) => {
         #[test]
@@ -567,6 +712,9 @@ trait Subject {
     }
     /// The checks proper to this kind; `None` when `check` does not apply.
     fn kind_check(&self, check: Check) -> Option<Outcome>;
+    /// Whether outputs on hostile data are sane for this kind: finite values, known
+    /// labels, labels below the cluster count.
+    fn sane_outputs(&self, out: &[Self::Out]) -> Outcome;
 }
 
 /// Tolerance of batch against row-by-row outputs: linear algebra may block a batch
@@ -650,6 +798,20 @@ where
             _ => None,
         }
     }
+
+    fn sane_outputs(&self, out: &[L]) -> Outcome {
+        known_labels(self.y, out)
+    }
+}
+
+fn known_labels<L: Label>(y: &[L], out: &[L]) -> Outcome {
+    match out.iter().position(|p| !y.contains(p)) {
+        Some(i) => Err(format!(
+            "row {i} was predicted as {:?}, a label not in y",
+            out[i]
+        )),
+        None => Ok(()),
+    }
 }
 
 fn predicts_known_classes<S>(s: &S) -> Outcome
@@ -727,6 +889,30 @@ where
             _ => None,
         }
     }
+
+    fn sane_outputs(&self, out: &[L]) -> Outcome {
+        known_labels(self.0.y, out)
+    }
+}
+
+/// Rows of `proba` lie in [0, 1] and sum to 1.
+fn rows_are_distributions(proba: &Mat<f64>) -> Outcome {
+    for i in 0..proba.nrows() {
+        let mut sum = 0.0;
+        for j in 0..proba.ncols() {
+            let p = proba[(i, j)];
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!(
+                    "probability {p} at row {i}, class {j} is outside [0, 1]"
+                ));
+            }
+            sum += p;
+        }
+        if (sum - 1.0).abs() > 1e-8 {
+            return Err(format!("probabilities of row {i} sum to {sum}, not 1"));
+        }
+    }
+    Ok(())
 }
 
 fn proba_is_distribution<F, E, L>(s: &ProbaClassifier<'_, F, L>) -> Outcome
@@ -759,22 +945,7 @@ where
             expected.len()
         ));
     }
-    for i in 0..proba.nrows() {
-        let mut sum = 0.0;
-        for j in 0..proba.ncols() {
-            let p = proba[(i, j)];
-            if !(0.0..=1.0).contains(&p) {
-                return Err(format!(
-                    "probability {p} at row {i}, class {j} is outside [0, 1]"
-                ));
-            }
-            sum += p;
-        }
-        if (sum - 1.0).abs() > 1e-8 {
-            return Err(format!("probabilities of row {i} sum to {sum}, not 1"));
-        }
-    }
-    Ok(())
+    rows_are_distributions(&proba)
 }
 
 struct Regressor<'a, F> {
@@ -829,12 +1000,16 @@ where
             Check::PredictionsFinite => Some((|| {
                 let model = fit_valid(self)?;
                 let pred = predict_valid::<Self>(&model, self.x)?;
-                match pred.iter().position(|v| !v.is_finite()) {
-                    Some(i) => Err(format!("prediction {} for row {i} is not finite", pred[i])),
-                    None => Ok(()),
-                }
+                self.sane_outputs(&pred)
             })()),
             _ => None,
+        }
+    }
+
+    fn sane_outputs(&self, out: &[f64]) -> Outcome {
+        match out.iter().position(|v| !v.is_finite()) {
+            Some(i) => Err(format!("prediction {} for row {i} is not finite", out[i])),
+            None => Ok(()),
         }
     }
 }
@@ -912,6 +1087,19 @@ where
                 Ok(())
             })()),
             _ => None,
+        }
+    }
+
+    fn sane_outputs(&self, out: &[C]) -> Outcome {
+        match out
+            .iter()
+            .position(|l| l.cluster().is_some_and(|c| c >= self.n_clusters))
+        {
+            Some(i) => Err(format!(
+                "row {i} has label {:?}, not below n_clusters = {}",
+                out[i], self.n_clusters
+            )),
+            None => Ok(()),
         }
     }
 }
@@ -1000,11 +1188,22 @@ where
             _ => None,
         }
     }
+
+    fn sane_outputs(&self, out: &[Vec<f64>]) -> Outcome {
+        for (i, row) in out.iter().enumerate() {
+            if let Some(j) = row.iter().position(|v| !v.is_finite()) {
+                return Err(format!("output ({i}, {j}) is {}, not finite", row[j]));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Runs one check, turning a panic inside the estimator into a failure of that check.
 fn run<S: Subject>(s: &S, check: Check) -> Result<(), CheckFailure> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| run_inner(s, check)));
+    let outcome = with_deadline(check, S::KIND, || {
+        catch_unwind(AssertUnwindSafe(|| run_inner(s, check)))
+    });
     let message = match outcome {
         Ok(Ok(())) => return Ok(()),
         Ok(Err(message)) => message,
@@ -1048,6 +1247,10 @@ fn run_inner<S: Subject>(s: &S, check: Check) -> Outcome {
         Check::SerdeRoundtrip => serde_roundtrip(s),
         Check::ModelNameIsChecked => model_name_is_checked(s),
         Check::SparseInputAgreesOrUnsupported => sparse_input_agrees_or_unsupported(s),
+        Check::ExtremeValuesAreSafe => extreme_values_are_safe(s),
+        Check::DegenerateDataIsSafe => degenerate_data_is_safe(s),
+        Check::AlteredModelFilesAreSafe => altered_model_files_are_safe(s),
+        Check::FitsOrRefuses => fit_is_safe(s, s.x(), "the kit's data"),
         other => s
             .kind_check(other)
             .unwrap_or_else(|| Err(format!("check `{other}` does not apply to a {}", S::KIND))),
@@ -1369,6 +1572,12 @@ impl Persist for Decoy {
     const MODEL_NAME: &'static str = "ml_core::testing::Decoy";
 }
 
+impl Invariants for Decoy {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
+
 fn model_name_is_checked<S: Subject>(s: &S) -> Outcome {
     let name = <S::Model as Persist>::MODEL_NAME;
     if name.trim().is_empty() {
@@ -1389,4 +1598,225 @@ fn model_name_is_checked<S: Subject>(s: &S) -> Outcome {
         "PersistError::WrongModelType",
         |e| matches!(e, Error::Persist(PersistError::WrongModelType { found, .. }) if found == name),
     )
+}
+
+/// How long one check may run before the kit calls its cost unbounded. A hang cannot
+/// be interrupted from safe Rust, so the watchdog aborts the test process, naming the
+/// check, instead of letting CI wait for its own time-out.
+const CHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs `f`, aborting the process if it outlives [`CHECK_DEADLINE`].
+fn with_deadline<T>(check: Check, kind: &str, f: impl FnOnce() -> T) -> T {
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let kind = kind.to_owned();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            finished.recv_timeout(CHECK_DEADLINE)
+        {
+            eprintln!(
+                "conformance check `{check}` for {kind} ran over {CHECK_DEADLINE:?}: \
+                 an unbounded cost; aborting"
+            );
+            std::process::abort();
+        }
+    });
+    let out = f();
+    // The watchdog ends as soon as it hears from us (or sees the sender dropped).
+    let _ = done.send(());
+    let _ = watchdog.join();
+    out
+}
+
+/// Fits on `x` (described by `what`) and, when the fit succeeds, checks that the
+/// model's outputs on `x` are sane. A typed error from `fit` or `predict` is fine; a
+/// panic is caught by [`run`].
+fn fit_is_safe<S: Subject>(s: &S, x: MatRef<'_, f64>, what: &str) -> Outcome {
+    let Ok(model) = s.fit(x.into()) else {
+        return Ok(());
+    };
+    model_is_safe(s, &model, x, &format!("a model fitted on {what}"))
+}
+
+/// A model's outputs on `x`, if it gives any, are sane: `what` names the model.
+fn model_is_safe<S: Subject>(s: &S, model: &S::Model, x: MatRef<'_, f64>, what: &str) -> Outcome {
+    let Ok(out) = S::predict(model, x.into()) else {
+        return Ok(());
+    };
+    if out.len() != x.nrows() {
+        return Err(format!(
+            "{what} gave {} outputs for {} rows",
+            out.len(),
+            x.nrows()
+        ));
+    }
+    s.sane_outputs(&out).map_err(|e| format!("{what}: {e}"))?;
+    if let Some(Ok(proba)) = S::secondary(model, x.into()) {
+        rows_are_distributions(&proba).map_err(|e| format!("{what}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// `x` scaled so that its largest magnitude is `target`.
+fn scaled_to(x: MatRef<'_, f64>, target: f64) -> Mat<f64> {
+    let mut largest = 0.0f64;
+    for j in 0..x.ncols() {
+        for i in 0..x.nrows() {
+            largest = largest.max(x[(i, j)].abs());
+        }
+    }
+    let largest = if largest > 0.0 { largest } else { 1.0 };
+    // Two steps, so neither factor over- or underflows on its own.
+    Mat::from_fn(x.nrows(), x.ncols(), |i, j| (x[(i, j)] / largest) * target)
+}
+
+fn extreme_values_are_safe<S: Subject>(s: &S) -> Outcome {
+    let x = s.x();
+    fit_is_safe(s, scaled_to(x, 1e300).as_ref(), "data scaled to 1e300")?;
+    fit_is_safe(s, scaled_to(x, 1e-300).as_ref(), "data scaled to 1e-300")?;
+    let mut huge = x.to_owned();
+    let col = x.ncols() / 2;
+    for i in 0..x.nrows() {
+        huge[(i, col)] = if i % 2 == 0 { f64::MAX } else { -f64::MAX };
+    }
+    fit_is_safe(
+        s,
+        huge.as_ref(),
+        &format!("data whose column {col} is ±f64::MAX"),
+    )
+}
+
+fn degenerate_data_is_safe<S: Subject>(s: &S) -> Outcome {
+    let x = s.x();
+    let constant = Mat::from_fn(x.nrows(), x.ncols(), |_, j| x[(0, j)]);
+    fit_is_safe(s, constant.as_ref(), "constant rows")?;
+    let zeros = Mat::<f64>::zeros(x.nrows(), x.ncols());
+    fit_is_safe(s, zeros.as_ref(), "all-zero data")?;
+    fit_is_safe(s, x.subrows(0, 1), "a single row")
+}
+
+/// How many altered copies of each model file the kit tries to load.
+const ALTERED_FILES: usize = 300;
+
+/// Bytes whose appearance in a payload tends to break an unchecked model: NaN, ±inf
+/// and huge `f64`s, and bincode varint markers announcing huge lengths.
+const HOSTILE_PATTERNS: &[&[u8]] = &[
+    &[0, 0, 0, 0, 0, 0, 0xF8, 0x7F],
+    &[0, 0, 0, 0, 0, 0, 0xF0, 0x7F],
+    &[0, 0, 0, 0, 0, 0, 0xF0, 0xFF],
+    &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xEF, 0x7F],
+    &[0xFD, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
+    &[0xFC, 0xFF, 0xFF, 0xFF, 0x7F],
+    &[0xFB, 0xFF, 0xFF],
+    &[0],
+    &[1],
+    &[250],
+];
+
+/// The byte offset of the payload in a model file written by [`persist::to_bytes`].
+fn payload_offset(bytes: &[u8]) -> usize {
+    let name_len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
+    12 + name_len + 8 + 4
+}
+
+/// `file` with its payload replaced by `payload` and the length and checksum fixed up.
+fn reheader(file: &[u8], payload: &[u8]) -> Vec<u8> {
+    let start = payload_offset(file);
+    let mut out = file[..start - 12].to_vec();
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&persist::crc32(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+fn altered_model_files_are_safe<S: Subject>(s: &S) -> Outcome {
+    let x = s.x();
+    let model = fit_valid(s)?;
+    // A crafted model is a valid model of its type that predicts what its author
+    // chose (labels the kit's y never had, huge values): what must hold is that using
+    // it neither panics nor hangs, and answers in the right shape.
+    altered_files_outcome(&model, |loaded, what| {
+        if let Ok(out) = S::predict(loaded, x.into())
+            && out.len() != x.nrows()
+        {
+            return Err(format!(
+                "{what} gave {} outputs for {} rows",
+                out.len(),
+                x.nrows()
+            ));
+        }
+        let _ = S::secondary(loaded, x.into());
+        Ok(())
+    })
+}
+
+/// Loads 300 altered copies of `model`'s file (payload damaged, header
+/// and checksum made to match: flipped bits, random bytes, NaN/inf/huge `f64`s, huge
+/// varint lengths, truncations and insertions) and hands every copy that loads to
+/// `use_model`, which must not panic. For model types outside the battery (text
+/// models, transactions, itemsets, rules); the battery runs it on every estimator.
+///
+/// # Panics
+/// Naming the altered file that made `use_model` fail or panic.
+pub fn check_altered_model_files<M: Persist>(model: &M, use_model: impl Fn(&M)) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        altered_files_outcome(model, |loaded, _| {
+            use_model(loaded);
+            Ok(())
+        })
+    }));
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("{message}"),
+        Err(_) => panic!(
+            "a model loaded from an altered {} file panicked when used",
+            M::MODEL_NAME
+        ),
+    }
+}
+
+fn altered_files_outcome<M: Persist>(model: &M, check: impl Fn(&M, &str) -> Outcome) -> Outcome {
+    let file = persist::to_bytes(model).map_err(|e| format!("to_bytes failed: {e}"))?;
+    let payload = &file[payload_offset(&file)..];
+    // The payload starts with the type name; altering it only tests the tag check, so
+    // the alterations go after it.
+    let tag_len = M::MODEL_NAME.len() + 1;
+    if payload.len() <= tag_len {
+        return Ok(());
+    }
+    let mut rng = crate::rng::seeded(0x5EED_F11E);
+    use rand::Rng;
+    for attempt in 0..ALTERED_FILES {
+        let mut altered = payload.to_vec();
+        let at = rng.random_range(tag_len..altered.len());
+        match attempt % 4 {
+            0 => altered[at] ^= 1 << rng.random_range(0..8u32),
+            1 => altered[at] = rng.random(),
+            2 => {
+                let pattern = HOSTILE_PATTERNS[rng.random_range(0..HOSTILE_PATTERNS.len())];
+                for (k, &b) in pattern.iter().enumerate() {
+                    if let Some(slot) = altered.get_mut(at + k) {
+                        *slot = b;
+                    }
+                }
+            }
+            _ => {
+                if rng.random::<bool>() {
+                    altered.truncate(at);
+                } else {
+                    let extra: Vec<u8> =
+                        (0..rng.random_range(1..16)).map(|_| rng.random()).collect();
+                    altered.splice(at..at, extra);
+                }
+            }
+        }
+        let bytes = reheader(&file, &altered);
+        let Ok(loaded) = persist::from_bytes::<M>(&bytes) else {
+            continue;
+        };
+        check(
+            &loaded,
+            &format!("a model loaded from altered file #{attempt} (byte {at} of the payload)"),
+        )?;
+    }
+    Ok(())
 }

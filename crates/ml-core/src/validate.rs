@@ -360,6 +360,24 @@ pub fn at_least<T: PartialOrd + Debug>(
     Ok(())
 }
 
+/// `value <= max`, else [`Error::InvalidParameter`] named `name`: the documented
+/// bound of a count that sets how many times a loop runs without any other stop (runs
+/// of k-means, power iterations), so that `usize::MAX` is an error, not a hang.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] with `expected`.
+pub fn at_most<T: PartialOrd + Debug>(
+    name: &'static str,
+    value: T,
+    max: T,
+    expected: &'static str,
+) -> Result<()> {
+    if value > max {
+        return Err(Error::invalid_parameter(name, value, expected));
+    }
+    Ok(())
+}
+
 /// Class labels encoded as dense indices into their sorted distinct values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedLabels<L> {
@@ -400,6 +418,32 @@ pub fn encode_labels<L: Label>(y: &[L], min_classes: usize) -> Result<EncodedLab
 pub fn supervised(x: MatRef<'_, f64>, y_len: usize) -> Result<()> {
     matrix(x)?;
     targets_len(x.nrows(), y_len)
+}
+
+/// The model a fit is about to return, if it holds together: a model that fails its own
+/// [`Invariants::check_invariants`](crate::persist::Invariants::check_invariants) (a
+/// NaN or infinite parameter, most often, after an overflow) is refused with
+/// [`Error::NumericalFailure`] naming `estimator`, never returned as `Ok`.
+///
+/// # Errors
+/// [`Error::NumericalFailure`] with the invariant that does not hold.
+pub fn fitted<M: crate::persist::Invariants>(estimator: &'static str, model: M) -> Result<M> {
+    match model.check_invariants() {
+        Ok(()) => Ok(model),
+        Err(reason) => Err(Error::NumericalFailure { estimator, reason }),
+    }
+}
+
+/// Checks that `count` values of `T` can be allocated, by reserving (and releasing)
+/// them, so a huge size from a parameter (`n_samples = usize::MAX`, say) is a typed
+/// error instead of a capacity-overflow panic or an abort on allocation failure.
+///
+/// # Errors
+/// [`Error::AllocationFailed`] naming `what`.
+pub fn allocatable<T>(what: &'static str, count: usize) -> Result<()> {
+    Vec::<T>::new()
+        .try_reserve_exact(count)
+        .map_err(|_| Error::AllocationFailed { what, count })
 }
 
 #[cfg(test)]

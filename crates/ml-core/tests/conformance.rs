@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist, invariants};
 use ml_core::testing::{self, Check};
 use ml_core::{
     Error, Features, Fit, FitUnsupervised, Fitted, Label, Predict, PredictProba, Result, Transform,
@@ -45,8 +45,14 @@ fn regression() -> (Mat<f64>, Vec<f64>) {
 }
 
 fn sq_dist(x: MatRef<'_, f64>, i: usize, c: MatRef<'_, f64>, k: usize) -> f64 {
+    sq_dist_in(x, i, c, k, 1.0)
+}
+
+/// The squared distance in units of `unit` (a power of two), so that data near the
+/// ends of the float range neither overflows nor underflows.
+fn sq_dist_in(x: MatRef<'_, f64>, i: usize, c: MatRef<'_, f64>, k: usize, unit: f64) -> f64 {
     (0..x.ncols())
-        .map(|j| (x[(i, j)] - c[(k, j)]).powi(2))
+        .map(|j| (x[(i, j)] / unit - c[(k, j)] / unit).powi(2))
         .sum()
 }
 
@@ -78,6 +84,14 @@ struct NearestCentroidModel<L> {
 
 impl<L: Label + Serialize + DeserializeOwned> Persist for NearestCentroidModel<L> {
     const MODEL_NAME: &'static str = "tests::NearestCentroidModel";
+}
+
+impl<L: Label> Invariants for NearestCentroidModel<L> {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        invariants::finite_mat("centroids", self.centroids.as_ref())?;
+        invariants::not_empty("classes", self.classes.len())?;
+        invariants::len("centroids rows", self.centroids.nrows(), self.classes.len())
+    }
 }
 
 impl<L: Label> Fit<[L]> for NearestCentroid {
@@ -133,14 +147,21 @@ impl<L: Label> PredictProba for NearestCentroidModel<L> {
         let x = x.dense("mock")?;
         validate::matrix_with_features(x, self.centroids.ncols())?;
         let c = self.centroids.as_ref();
-        let mut p = Mat::from_fn(x.nrows(), c.nrows(), |i, k| -sq_dist(x, i, c, k));
+        // Softmax of −d²: with the nearest centroid's d² subtracted before scaling
+        // back from units of `unit`, the largest logit is exactly 0 at any scale.
+        let largest = (0..x.nrows())
+            .flat_map(|i| (0..x.ncols()).map(move |j| x[(i, j)].abs()))
+            .chain((0..c.nrows()).flat_map(|k| (0..c.ncols()).map(move |j| c[(k, j)].abs())))
+            .fold(0.0f64, f64::max);
+        let unit = ml_core::kernels::pow2_magnitude(largest);
+        let mut p = Mat::from_fn(x.nrows(), c.nrows(), |i, k| sq_dist_in(x, i, c, k, unit));
         for i in 0..p.nrows() {
-            let max = (0..p.ncols())
+            let nearest = (0..p.ncols())
                 .map(|k| p[(i, k)])
-                .fold(f64::NEG_INFINITY, f64::max);
+                .fold(f64::INFINITY, f64::min);
             let mut sum = 0.0;
             for k in 0..p.ncols() {
-                p[(i, k)] = (p[(i, k)] - max).exp();
+                p[(i, k)] = (-(p[(i, k)] - nearest) * unit * unit).exp();
                 sum += p[(i, k)];
             }
             for k in 0..p.ncols() {
@@ -166,6 +187,15 @@ impl Persist for SlopeModel {
     const MODEL_NAME: &'static str = "tests::SlopeModel";
 }
 
+impl Invariants for SlopeModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        invariants::finite("mean_y", &[self.mean_y])?;
+        invariants::finite("means", &self.means)?;
+        invariants::finite("slopes", &self.slopes)?;
+        invariants::len("slopes", self.slopes.len(), self.means.len())
+    }
+}
+
 /// The same model, but its slopes are not saved.
 #[derive(Debug, Serialize, Deserialize)]
 struct ForgetfulModel {
@@ -177,6 +207,12 @@ struct ForgetfulModel {
 
 impl Persist for ForgetfulModel {
     const MODEL_NAME: &'static str = "tests::ForgetfulModel";
+}
+
+impl Invariants for ForgetfulModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        invariants::finite("means", &self.means)
+    }
 }
 
 fn fit_slopes(x: MatRef<'_, f64>, y: &[f64]) -> Result<SlopeModel> {
@@ -200,11 +236,14 @@ fn fit_slopes(x: MatRef<'_, f64>, y: &[f64]) -> Result<SlopeModel> {
             }
         })
         .collect();
-    Ok(SlopeModel {
-        mean_y,
-        means,
-        slopes,
-    })
+    validate::fitted(
+        "SlopeRegressor",
+        SlopeModel {
+            mean_y,
+            means,
+            slopes,
+        },
+    )
 }
 
 fn predict_slopes(m: &SlopeModel, x: MatRef<'_, f64>) -> Vec<f64> {
@@ -254,6 +293,12 @@ struct CentringModel {
 
 impl Persist for CentringModel {
     const MODEL_NAME: &'static str = "tests::CentringModel";
+}
+
+impl Invariants for CentringModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        invariants::finite("means", &self.means)
+    }
 }
 
 impl FitUnsupervised for Centring {
@@ -317,6 +362,12 @@ struct CentresModel {
 
 impl Persist for CentresModel {
     const MODEL_NAME: &'static str = "tests::CentresModel";
+}
+
+impl Invariants for CentresModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        invariants::finite_mat("centres", self.centres.as_ref())
+    }
 }
 
 static FRESH_SEED: AtomicU64 = AtomicU64::new(1);
@@ -390,6 +441,12 @@ struct SloppyModel {
 
 impl Persist for SloppyModel {
     const MODEL_NAME: &'static str = "tests::SloppyModel";
+}
+
+impl Invariants for SloppyModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        self.inner.check_invariants()
+    }
 }
 
 impl Fit<[f64]> for Sloppy {
@@ -510,6 +567,12 @@ struct UnnormalisedModel(NearestCentroidModel<usize>);
 
 impl Persist for UnnormalisedModel {
     const MODEL_NAME: &'static str = "tests::UnnormalisedModel";
+}
+
+impl Invariants for UnnormalisedModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        self.0.check_invariants()
+    }
 }
 
 impl Fit<[usize]> for Unnormalised {

@@ -1,7 +1,7 @@
 //! Model files: round trips, and every way a file can be damaged being refused.
 
 use faer::Mat;
-use ml_core::persist::{self, FORMAT_VERSION, Persist};
+use ml_core::persist::{self, FORMAT_VERSION, Invariants, Persist};
 use ml_core::{Error, PersistError};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,13 @@ struct Linear {
 
 impl Persist for Linear {
     const MODEL_NAME: &'static str = "tests::Linear";
+}
+
+impl Invariants for Linear {
+    // A stand-in for the format's tests: any content, NaN included, must round-trip.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 impl Linear {
@@ -42,6 +49,12 @@ struct Tree {
 
 impl Persist for Tree {
     const MODEL_NAME: &'static str = "tests::Tree";
+}
+
+impl Invariants for Tree {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 fn model() -> Linear {

@@ -11,7 +11,7 @@
 
 use faer::{Mat, MatRef};
 use ml_core::linalg::{SignConvention, thin_svd_with};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{Error, Features, FitUnsupervised, Fitted, PartialFit, Result, Transform, validate};
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,7 @@ impl IncrementalPca {
         let mut start = 0;
         for _ in 0..n / batch {
             let end = start + batch;
-            if end + min_batch > n {
+            if end.saturating_add(min_batch) > n {
                 continue;
             }
             bounds.push((start, end));
@@ -109,7 +109,7 @@ impl IncrementalPca {
         }
         let mut model = model.ok_or(Error::EmptyInput { what: "X" })?;
         model.batch_size = batch;
-        Ok(model)
+        validate::fitted("IncrementalPca", model)
     }
 
     /// Starts an online fit with its first batch; feed later batches to
@@ -159,7 +159,7 @@ impl IncrementalPca {
             batch_size: self.batch_size.unwrap_or(5 * d),
         };
         model.update(x)?;
-        Ok(model)
+        validate::fitted("IncrementalPca", model)
     }
 }
 
@@ -191,6 +191,26 @@ pub struct IncrementalPcaModel {
 
 impl Persist for IncrementalPcaModel {
     const MODEL_NAME: &'static str = "ml_decomp::IncrementalPcaModel";
+}
+
+impl Invariants for IncrementalPcaModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        crate::pca::check_spectrum(
+            self.components.as_ref(),
+            &self.explained_variance,
+            &self.explained_variance_ratio,
+            &self.singular_values,
+        )?;
+        let d = self.components.ncols();
+        inv::len("n_components", self.n_components, self.components.nrows())?;
+        inv::len("mean", self.mean.len(), d)?;
+        inv::len("var", self.var.len(), d)?;
+        inv::finite("mean", &self.mean)?;
+        inv::non_negative("var", &self.var)?;
+        inv::non_negative("noise_variance", &[self.noise_variance])?;
+        inv::not_empty("batch_size", self.batch_size)
+    }
 }
 
 impl IncrementalPcaModel {
@@ -261,7 +281,10 @@ impl IncrementalPcaModel {
         let total_var: f64 = new_var.iter().map(|v| v * total).sum();
         let explained: Vec<f64> = svd.s.iter().map(|s| s * s / (total - 1.0)).collect();
         let kk = k.min(svd.s.len());
-        self.explained_variance_ratio = svd.s[..kk].iter().map(|s| s * s / total_var).collect();
+        self.explained_variance_ratio = svd.s[..kk]
+            .iter()
+            .map(|s| crate::pca::variance_ratio(s * s, total_var))
+            .collect();
         self.components = svd.vt.get(..kk, ..).to_owned();
         self.singular_values = svd.s[..kk].to_vec();
         self.explained_variance = explained[..kk].to_vec();

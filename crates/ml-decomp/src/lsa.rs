@@ -18,7 +18,7 @@
 //!   (which every model has).
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{Error, Features, Fitted, Result, Transform};
 use ml_text::{TfidfVectorizer, TfidfVectorizerModel};
 use serde::{Deserialize, Serialize};
@@ -187,6 +187,25 @@ pub struct LsaModel {
 
 impl Persist for LsaModel {
     const MODEL_NAME: &'static str = "ml_decomp::LsaModel";
+}
+
+impl Invariants for LsaModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        self.svd.check_invariants()?;
+        inv::len(
+            "vocabulary",
+            self.vocabulary.len(),
+            self.svd.n_features_in(),
+        )?;
+        if let Some(v) = &self.vectorizer {
+            v.check_invariants()?;
+            inv::ensure(v.vocabulary() == self.vocabulary.as_slice(), || {
+                "the vectoriser's vocabulary is not the model's".to_owned()
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl LsaModel {

@@ -19,7 +19,7 @@
 
 use faer::{Mat, MatRef};
 use ml_core::linalg::RandomizedSvd;
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::sparse::{Csr, CsrRef, csr_from_dense, csr_from_triplets};
 use ml_core::{Error, Features, Fitted, Result, rng, validate};
 use rand::Rng as _;
@@ -129,11 +129,14 @@ impl Recommender {
         let seen = (0..n)
             .map(|i| ratings.col_idx_of_row_raw(i).to_vec())
             .collect();
-        Ok(RecommenderModel {
-            user_factors: users,
-            item_factors: items,
-            seen,
-        })
+        validate::fitted(
+            "Recommender",
+            RecommenderModel {
+                user_factors: users,
+                item_factors: items,
+                seen,
+            },
+        )
     }
 }
 
@@ -149,6 +152,30 @@ pub struct RecommenderModel {
 
 impl Persist for RecommenderModel {
     const MODEL_NAME: &'static str = "ml_decomp::RecommenderModel";
+}
+
+impl Invariants for RecommenderModel {
+    /// Users are `n × k`, items `k × m`, and every user's rated items are sorted,
+    /// distinct item indices (`recommend` binary-searches them).
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        let (n, k, m) = (
+            self.user_factors.nrows(),
+            self.user_factors.ncols(),
+            self.item_factors.ncols(),
+        );
+        inv::not_empty("user factors", n * k)?;
+        inv::not_empty("item factors", m)?;
+        inv::len("item factor rows", self.item_factors.nrows(), k)?;
+        inv::finite_mat("user_factors", self.user_factors.as_ref())?;
+        inv::finite_mat("item_factors", self.item_factors.as_ref())?;
+        inv::len("seen", self.seen.len(), n)?;
+        for items in &self.seen {
+            inv::strictly_increasing("a user's rated items", items)?;
+            inv::below("a user's rated items", items, m)?;
+        }
+        Ok(())
+    }
 }
 
 impl RecommenderModel {
@@ -291,12 +318,25 @@ pub fn hit_rate(recommendations: &[Vec<usize>], held_out: &[Option<usize>]) -> R
 /// [`ml_core::rng::seeded`]`(seed)`, so the same seed gives the same matrix.
 ///
 /// # Errors
-/// [`Error::EmptyInput`] when either size is 0.
+/// [`Error::EmptyInput`] when either size is 0; [`Error::LimitExceeded`] for more than
+/// 2^32 cells; [`Error::AllocationFailed`] when the factors do not fit in memory.
 pub fn synthetic_ratings(n_users: usize, n_items: usize, seed: u64) -> Result<Csr> {
     if n_users == 0 || n_items == 0 {
         return Err(Error::EmptyInput { what: "ratings" });
     }
     const DIM: usize = 6;
+    // Every cell of the rating matrix is drawn: bound the work, then the memory.
+    const MAX_CELLS: usize = 1 << 32;
+    let cells = n_users.saturating_mul(n_items);
+    if cells > MAX_CELLS {
+        return Err(Error::LimitExceeded {
+            what: "rating cells (n_users × n_items)",
+            requested: cells,
+            limit: MAX_CELLS,
+        });
+    }
+    ml_core::validate::allocatable::<f64>("user factors", n_users * DIM)?;
+    ml_core::validate::allocatable::<f64>("item factors", n_items * DIM)?;
     let mut r = rng::seeded(seed);
     let mut normal = |len: usize| -> Vec<f64> {
         (0..len)

@@ -26,7 +26,7 @@ use faer::{Col, Mat, MatRef, Par};
 use ml_core::linalg::{
     PowerIterationNormalizer, RandomizedSvd, SignConvention, Svd, svd_flip, thin_svd_with,
 };
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::sparse::{self, CsrRef};
 use ml_core::{Error, Features, FitUnsupervised, Fitted, Result, Transform, validate};
 use rand::Rng;
@@ -227,7 +227,7 @@ impl TruncatedSvd {
             .iter()
             .sum();
         let model = vt.into_model(&z, full_var, x.ncols());
-        Ok((model, z))
+        Ok((validate::fitted("TruncatedSvd", model)?, z))
     }
 
     fn fit_transform_sparse(&self, x: CsrRef<'_>) -> Result<(TruncatedSvdModel, Mat<f64>)> {
@@ -274,7 +274,7 @@ impl TruncatedSvd {
             })
             .sum();
         let model = vt.into_model(&z, full_var, d);
-        Ok((model, z))
+        Ok((validate::fitted("TruncatedSvd", model)?, z))
     }
 
     /// Whether faer's Lanczos can run: its Krylov space must be smaller than `min(n, d)`.
@@ -285,6 +285,16 @@ impl TruncatedSvd {
     /// Restarted Lanczos bidiagonalisation of `op` for the leading singular triplets.
     fn lanczos(&self, op: &dyn BiLinOp<f64>, norm: f64) -> Result<Svd> {
         let (m, n, k) = (op.nrows(), op.ncols(), self.n_components);
+        if norm == 0.0 {
+            // The zero matrix: every singular value is 0 and any orthonormal vectors are
+            // singular vectors (the iteration would never meet a tolerance relative to
+            // a zero norm).
+            return Ok(Svd {
+                u: Mat::from_fn(m, k, |i, j| f64::from(u8::from(i == j))),
+                s: vec![0.0; k],
+                vt: Mat::from_fn(k, n, |i, j| f64::from(u8::from(i == j))),
+            });
+        }
         let par = Par::rayon(0);
         let params = PartialEigenParams {
             max_restarts: 1000,
@@ -366,7 +376,10 @@ impl Factors {
                 col.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n
             })
             .collect();
-        let explained_variance_ratio = explained_variance.iter().map(|v| v / full_var).collect();
+        let explained_variance_ratio = explained_variance
+            .iter()
+            .map(|&v| crate::pca::variance_ratio(v, full_var))
+            .collect();
         TruncatedSvdModel {
             components: self.components,
             explained_variance,
@@ -400,6 +413,22 @@ pub struct TruncatedSvdModel {
 
 impl Persist for TruncatedSvdModel {
     const MODEL_NAME: &'static str = "ml_decomp::TruncatedSvdModel";
+}
+
+impl Invariants for TruncatedSvdModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        crate::pca::check_spectrum(
+            self.components.as_ref(),
+            &self.explained_variance,
+            &self.explained_variance_ratio,
+            &self.singular_values,
+        )?;
+        ml_core::persist::invariants::len(
+            "component features",
+            self.components.ncols(),
+            self.n_features,
+        )
+    }
 }
 
 impl TruncatedSvdModel {

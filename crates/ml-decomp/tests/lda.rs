@@ -328,6 +328,32 @@ ml_core::conformance_tests!(
     small_corpus()
 );
 
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_transformer};
+    let x = small_corpus();
+    for make in [
+        || LatentDirichletAllocation::new(usize::MAX),
+        || LatentDirichletAllocation::new(3).max_iter(usize::MAX),
+        || LatentDirichletAllocation::new(3).batch_size(usize::MAX),
+        || LatentDirichletAllocation::new(3).max_doc_update_iter(usize::MAX),
+        || LatentDirichletAllocation::new(3).evaluate_every(usize::MAX),
+    ] {
+        run_transformer(Check::FitsOrRefuses, make, x.as_ref()).unwrap();
+    }
+}
+
+#[test]
+fn the_perplexity_of_no_words_is_an_error_not_nan() {
+    let x = small_corpus();
+    let model = LatentDirichletAllocation::new(3)
+        .seed(1)
+        .fit(x.as_ref())
+        .unwrap();
+    let zeros = faer::Mat::<f64>::zeros(2, x.ncols());
+    assert!(model.perplexity(zeros.as_ref()).is_err());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 

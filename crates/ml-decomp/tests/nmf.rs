@@ -246,6 +246,14 @@ ml_core::conformance_tests!(
     small()
 );
 
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_transformer};
+    for make in [|| Nmf::new(usize::MAX), || Nmf::new(3).max_iter(usize::MAX)] {
+        run_transformer(Check::FitsOrRefuses, make, small().as_ref()).unwrap();
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 

@@ -471,3 +471,34 @@ ml_core::conformance_tests!(
     || IncrementalPca::default().n_components(3).batch_size(40),
     load_wine().unwrap().data
 );
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_transformer};
+    let x = load_wine().unwrap().data;
+    for make in [
+        || Pca::new(usize::MAX),
+        || {
+            Pca::new(3)
+                .solver(PcaSolver::Randomized)
+                .iterated_power(usize::MAX)
+        },
+        || {
+            Pca::new(3)
+                .solver(PcaSolver::Randomized)
+                .n_oversamples(usize::MAX)
+        },
+    ] {
+        run_transformer(Check::FitsOrRefuses, make, x.as_ref()).unwrap();
+    }
+    for make in [
+        || IncrementalPca::default().n_components(usize::MAX),
+        || {
+            IncrementalPca::default()
+                .n_components(3)
+                .batch_size(usize::MAX)
+        },
+    ] {
+        run_transformer(Check::FitsOrRefuses, make, x.as_ref()).unwrap();
+    }
+}

@@ -143,3 +143,17 @@ fn bad_input_is_a_typed_error() {
     assert!(synthetic_ratings(0, 5, 0).is_err());
     assert!(hit_rate(&[vec![1]], &[]).is_err());
 }
+
+#[test]
+fn unsorted_ratings_are_refused_not_misread() {
+    use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
+    // Row 0 rates items 3 then 1: valid for faer's unsorted form, but `recommend`
+    // binary-searches each user's rated items, so it must be refused up front.
+    let symbolic =
+        SymbolicSparseRowMat::new_unsorted_checked(2, 4, vec![0, 2, 3], None, vec![3, 1, 0]);
+    let unsorted = SparseRowMat::new(symbolic, vec![5.0, 4.0, 3.0]);
+    assert!(matches!(
+        Recommender::new(1).fit(unsorted.as_ref()),
+        Err(Error::InvalidData { .. })
+    ));
+}

@@ -209,3 +209,32 @@ ml_core::conformance_tests!(
     || TruncatedSvd::new(3).algorithm(TruncatedSvdAlgorithm::Lanczos),
     load_digits().unwrap().data
 );
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_transformer};
+    let x = load_digits().unwrap().data;
+    for make in [
+        || TruncatedSvd::new(usize::MAX),
+        || TruncatedSvd::new(3).n_iter(usize::MAX),
+        || TruncatedSvd::new(3).n_oversamples(usize::MAX),
+    ] {
+        run_transformer(Check::FitsOrRefuses, make, x.as_ref()).unwrap();
+    }
+}
+
+#[test]
+fn the_zero_matrix_has_zero_singular_values_on_every_algorithm() {
+    let zeros = faer::Mat::<f64>::zeros(200, 150);
+    for algorithm in [
+        TruncatedSvdAlgorithm::Randomized,
+        TruncatedSvdAlgorithm::Lanczos,
+    ] {
+        let model = TruncatedSvd::new(3)
+            .algorithm(algorithm)
+            .fit(zeros.as_ref())
+            .unwrap();
+        assert!(model.singular_values().iter().all(|&s| s == 0.0));
+        assert!(model.explained_variance_ratio().iter().all(|&r| r == 0.0));
+    }
+}

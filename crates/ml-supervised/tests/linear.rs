@@ -671,6 +671,64 @@ ml_core::conformance_tests!(ridge_classifier, classifier, RidgeClassifier::new, 
     (ds.data, ds.target)
 });
 
+#[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    let (x, y) = small_regression();
+    ml_core::testing::check_extreme_weights_regressor(LinearRegression::new, x.as_ref(), &y);
+    ml_core::testing::check_extreme_weights_regressor(Ridge::new, x.as_ref(), &y);
+    ml_core::testing::check_extreme_weights_regressor(|| Lasso::new().alpha(0.1), x.as_ref(), &y);
+    ml_core::testing::check_extreme_weights_regressor(
+        || ElasticNet::new().alpha(0.01),
+        x.as_ref(),
+        &y,
+    );
+    let ds = load_iris().unwrap();
+    ml_core::testing::check_extreme_weights_classifier(
+        RidgeClassifier::new,
+        ds.data.as_ref(),
+        &ds.target,
+    );
+}
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_regressor, run_transformer};
+    let (x, y) = small_regression();
+    run_regressor(
+        Check::FitsOrRefuses,
+        || Lasso::new().alpha(0.1).max_iter(usize::MAX),
+        x.as_ref(),
+        &y,
+    )
+    .unwrap();
+    run_regressor(
+        Check::FitsOrRefuses,
+        || ElasticNet::new().alpha(0.01).max_iter(usize::MAX),
+        x.as_ref(),
+        &y,
+    )
+    .unwrap();
+    run_regressor(
+        Check::FitsOrRefuses,
+        || PolynomialRegression::new(usize::MAX),
+        x.as_ref(),
+        &y,
+    )
+    .unwrap();
+    let x = small_poly_data();
+    for make in [
+        || PolynomialFeatures::new().degree(usize::MAX),
+        || {
+            PolynomialFeatures::new()
+                .degree(usize::MAX)
+                .interaction_only(true)
+        },
+        || PolynomialFeatures::new().degree(40),
+    ] {
+        run_transformer(Check::FitsOrRefuses, make, x.as_ref()).unwrap();
+    }
+}
+
 fn data_strategy() -> impl Strategy<Value = (Mat<f64>, Vec<f64>)> {
     (6usize..30, 1usize..5).prop_flat_map(|(n, d)| {
         (
@@ -920,5 +978,42 @@ proptest! {
         let back: ml_supervised::LinearRegressionModel =
             persist::from_bytes(&persist::to_bytes(&m).unwrap()).unwrap();
         prop_assert_eq!(back.predict(x.as_ref()).unwrap(), m.predict(x.as_ref()).unwrap());
+    }
+}
+
+#[test]
+fn targets_near_the_float_limit_give_an_error_or_finite_predictions() {
+    let (x, y) = small_regression();
+    for scale in [1e300, -1e300, 1e-300] {
+        let y: Vec<f64> = y.iter().map(|v| v * scale).collect();
+        let fits: Vec<(&str, ml_core::Result<Vec<f64>>)> = vec![
+            (
+                "ols",
+                LinearRegression::new()
+                    .fit(x.as_ref(), &y)
+                    .and_then(|m| m.predict(x.as_ref())),
+            ),
+            (
+                "ridge",
+                Ridge::new()
+                    .fit(x.as_ref(), &y)
+                    .and_then(|m| m.predict(x.as_ref())),
+            ),
+            (
+                "lasso",
+                Lasso::new()
+                    .alpha(0.1)
+                    .fit(x.as_ref(), &y)
+                    .and_then(|m| m.predict(x.as_ref())),
+            ),
+        ];
+        for (name, fit) in fits {
+            if let Ok(p) = fit {
+                assert!(
+                    p.iter().all(|v| v.is_finite()),
+                    "{name} at {scale:e}: non-finite prediction"
+                );
+            }
+        }
     }
 }

@@ -325,6 +325,47 @@ ml_core::conformance_tests!(
     standardised_iris()
 );
 
+#[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    let (x, y) = standardised_iris();
+    ml_core::testing::check_extreme_weights_classifier(LogisticRegression::new, x.as_ref(), &y);
+    ml_core::testing::check_extreme_weights_classifier(
+        || LogisticRegression::new().l1_ratio(1.0),
+        x.as_ref(),
+        &y,
+    );
+}
+
+#[test]
+fn max_iter_at_usize_max_is_bounded_by_convergence() {
+    let (x, y) = standardised_iris();
+    ml_core::testing::run_probabilistic_classifier(
+        ml_core::testing::Check::FitsOrRefuses,
+        || LogisticRegression::new().max_iter(usize::MAX),
+        x.as_ref(),
+        &y,
+    )
+    .unwrap();
+}
+
+#[test]
+fn features_of_huge_magnitude_are_an_error_or_a_model_that_moved() {
+    // At 1e19 and beyond the loss is evaluated far from its well-conditioned range;
+    // the fit must not return the all-zero starting point as if it had converged.
+    let (x, y) = standardised_breast_cancer();
+    for scale in [1e19, 1e154, 1e300] {
+        let big = Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] * scale);
+        match LogisticRegression::new().fit(big.as_ref(), &y) {
+            Err(_) => {}
+            Ok(model) => {
+                let c = model.coef();
+                let moved = (0..c.nrows()).any(|i| (0..c.ncols()).any(|j| c[(i, j)] != 0.0));
+                assert!(moved, "scale {scale}: the fit returned its all-zero start");
+            }
+        }
+    }
+}
+
 fn classification_strategy() -> impl Strategy<Value = (Mat<f64>, Vec<usize>)> {
     (8usize..40, 1usize..4, 2usize..5).prop_flat_map(|(n, d, k)| {
         (

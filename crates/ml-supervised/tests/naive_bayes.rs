@@ -721,8 +721,16 @@ proptest! {
             ComplementNb::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
             BernoulliNb::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
             CategoricalNb::new().alpha(alpha).fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
-            GaussianNb::new().fit(x.as_ref(), &y).unwrap().predict_proba(x.as_ref()).unwrap(),
         ];
+        // Counts may be constant (all zero, say): then every variance is 0 and
+        // GaussianNb refuses the data (scikit-learn returns NaN probabilities).
+        let gaussian = GaussianNb::new().fit(x.as_ref(), &y);
+        let constant = (0..x.ncols()).all(|j| (0..x.nrows()).all(|i| x[(i, j)] == x[(0, j)]));
+        prop_assert_eq!(gaussian.is_err(), constant);
+        let probas: Vec<Mat<f64>> = probas
+            .into_iter()
+            .chain(gaussian.map(|m| m.predict_proba(x.as_ref()).unwrap()))
+            .collect();
         for p in &probas {
             for i in 0..p.nrows() {
                 let s: f64 = p.row(i).iter().sum();
@@ -832,9 +840,15 @@ proptest! {
         let b = ComplementNb::new().fit(xr.as_ref(), &yr).unwrap();
         prop_assert_eq!(a.predict(x.as_ref()).unwrap(), b.predict(x.as_ref()).unwrap());
         // Gaussian: the means and variances move by rounding only, so compare the
-        // joint log-likelihood (a near-tie could flip a prediction).
-        let a = GaussianNb::new().fit(x.as_ref(), &y).unwrap();
-        let b = GaussianNb::new().fit(xr.as_ref(), &yr).unwrap();
+        // joint log-likelihood (a near-tie could flip a prediction). Constant counts
+        // are refused (every variance 0), in either order.
+        let (a, b) = match (GaussianNb::new().fit(x.as_ref(), &y), GaussianNb::new().fit(xr.as_ref(), &yr)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (a, b) => {
+                prop_assert!(a.is_err() && b.is_err());
+                return Ok(());
+            }
+        };
         let (ja, jb) = (a.predict_joint_log_proba(x.as_ref()).unwrap(), b.predict_joint_log_proba(x.as_ref()).unwrap());
         for i in 0..x.nrows() {
             for c in 0..3 {
@@ -854,9 +868,11 @@ proptest! {
         let back: MultinomialNbModel<usize> = persist::from_bytes(&persist::to_bytes(&m).unwrap()).unwrap();
         prop_assert_eq!(m.predict(x.as_ref()).unwrap(), back.predict(x.as_ref()).unwrap());
         assert_bits_eq(&m.predict_proba(x.as_ref()).unwrap(), &back.predict_proba(x.as_ref()).unwrap())?;
-        let g = GaussianNb::new().fit(x.as_ref(), &y).unwrap();
-        let back: GaussianNbModel<usize> = persist::from_bytes(&persist::to_bytes(&g).unwrap()).unwrap();
-        assert_bits_eq(&g.predict_joint_log_proba(x.as_ref()).unwrap(), &back.predict_joint_log_proba(x.as_ref()).unwrap())?;
+        // Constant counts are refused by GaussianNb (every variance 0).
+        if let Ok(g) = GaussianNb::new().fit(x.as_ref(), &y) {
+            let back: GaussianNbModel<usize> = persist::from_bytes(&persist::to_bytes(&g).unwrap()).unwrap();
+            assert_bits_eq(&g.predict_joint_log_proba(x.as_ref()).unwrap(), &back.predict_joint_log_proba(x.as_ref()).unwrap())?;
+        }
         let c = CategoricalNb::new().fit(x.as_ref(), &y).unwrap();
         let back: ml_supervised::CategoricalNbModel<usize> = persist::from_bytes(&persist::to_bytes(&c).unwrap()).unwrap();
         assert_bits_eq(&c.predict_joint_log_proba(x.as_ref()).unwrap(), &back.predict_joint_log_proba(x.as_ref()).unwrap())?;
@@ -914,3 +930,61 @@ ml_core::conformance_tests!(
     CategoricalNb::new,
     iris_codes()
 );
+
+#[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    use ml_core::testing::check_extreme_weights_classifier as check;
+    let (x, y) = iris();
+    check(GaussianNb::new, x.as_ref(), &y);
+    check(MultinomialNb::new, x.as_ref(), &y);
+    check(ComplementNb::new, x.as_ref(), &y);
+    check(|| BernoulliNb::new().binarize(Some(3.0)), x.as_ref(), &y);
+    let (codes, y) = iris_codes();
+    check(CategoricalNb::new, codes.as_ref(), &y);
+}
+
+#[test]
+fn alpha_zero_is_refused_unless_clipped() {
+    let (x, y) = iris();
+    let err = MultinomialNb::new()
+        .alpha(0.0)
+        .fit(x.as_ref(), &y)
+        .unwrap_err();
+    assert!(
+        matches!(err, ml_core::Error::InvalidParameter { name: "alpha", .. }),
+        "{err}"
+    );
+    let model = MultinomialNb::new()
+        .alpha(0.0)
+        .force_alpha(false)
+        .fit(x.as_ref(), &y)
+        .unwrap();
+    let p = model.predict_proba(x.as_ref()).unwrap();
+    assert!((0..p.nrows()).all(|i| (0..p.ncols()).all(|j| p[(i, j)].is_finite())));
+}
+
+#[test]
+fn extreme_smoothing_is_refused_or_harmless() {
+    let (x, y) = iris();
+    ml_core::testing::run_probabilistic_classifier(
+        ml_core::testing::Check::FitsOrRefuses,
+        || GaussianNb::new().var_smoothing(f64::MAX),
+        x.as_ref(),
+        &y,
+    )
+    .unwrap();
+    ml_core::testing::run_probabilistic_classifier(
+        ml_core::testing::Check::FitsOrRefuses,
+        || MultinomialNb::new().alpha(f64::MAX),
+        x.as_ref(),
+        &y,
+    )
+    .unwrap();
+    ml_core::testing::run_probabilistic_classifier(
+        ml_core::testing::Check::FitsOrRefuses,
+        || CategoricalNb::new().min_categories(usize::MAX),
+        iris_codes().0.as_ref(),
+        &y,
+    )
+    .unwrap();
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::engine::{self, BATCH_DOCS, Counts, Discovery, Fitted, Limits, Weights};
 use super::intern::Interner;
 use super::{Analysis, DocFrequency, StopWords, validate_doc_frequency};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::sparse::Csr;
 use ml_core::{Error, Result};
 
@@ -65,7 +65,7 @@ impl CountVectorizer {
     }
 
     /// The word n-grams to count, from `min_n` to `max_n` tokens (both included); needs
-    /// `1 <= min_n <= max_n`. Default: `(1, 1)` (single words).
+    /// `1 <= min_n <= max_n <= 64`. Default: `(1, 1)` (single words).
     pub fn ngram_range(mut self, min_n: usize, max_n: usize) -> Self {
         self.analysis.ngram_range = (min_n, max_n);
         self
@@ -322,6 +322,14 @@ impl fmt::Debug for CountVectorizerModel {
 
 impl Persist for CountVectorizerModel {
     const MODEL_NAME: &'static str = "ml_text::CountVectorizerModel";
+}
+
+impl Invariants for CountVectorizerModel {
+    /// Decoding checks them already (the model deserializes through a `TryFrom` of
+    /// its raw data), so a decoded model is valid.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 impl CountVectorizerModel {

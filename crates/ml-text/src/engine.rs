@@ -438,6 +438,17 @@ impl Weights<'_> {
                 }
             }
         }
+        if self.norm.is_some() {
+            // The normalised row does not depend on the row's scale: a row of huge
+            // counts is divided by a power of two near its largest entry first (exact,
+            // so nothing else changes), so counts near f64::MAX times the idf, or
+            // squared, cannot overflow.
+            let unit =
+                ml_core::kernels::pow2_magnitude(ml_core::kernels::max_abs(vals.iter().copied()));
+            if unit > 1e100 {
+                vals.iter_mut().for_each(|v| *v /= unit);
+            }
+        }
         if let Some(idf) = self.idf {
             for (v, &c) in vals.iter_mut().zip(cols) {
                 *v *= idf[c];

@@ -113,15 +113,21 @@ impl Default for Analysis {
     }
 }
 
+/// The longest n-gram counted. A document of `L` tokens has `L − n + 1` n-grams of
+/// each length `n`, each up to `n` tokens long, so an unbounded range costs time and
+/// memory cubic in the document's length; scikit-learn has no bound and exhausts
+/// memory instead. No practical use comes near 64.
+pub(crate) const MAX_NGRAM: usize = 64;
+
 impl Analysis {
-    /// Checks the n-gram range: `1 <= min_n <= max_n`.
+    /// Checks the n-gram range: `1 <= min_n <= max_n <= 64`.
     pub(crate) fn validate(&self) -> Result<()> {
         let (min_n, max_n) = self.ngram_range;
-        if min_n == 0 || min_n > max_n {
+        if min_n == 0 || min_n > max_n || max_n > MAX_NGRAM {
             return Err(Error::InvalidParameter {
                 name: "ngram_range",
                 value: format!("({min_n}, {max_n})"),
-                expected: "(min_n, max_n) with 1 <= min_n <= max_n",
+                expected: "(min_n, max_n) with 1 <= min_n <= max_n <= 64",
             });
         }
         Ok(())

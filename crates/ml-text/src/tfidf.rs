@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::count::{CountVectorizer, CountVectorizerModel};
 use super::engine::{Fitted, Weights};
 use super::{DocFrequency, Norm, StopWords};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::sparse::{self, Csr, CsrRef};
 use ml_core::{Error, Features, FitUnsupervised, Result, Transform, validate};
 
@@ -247,6 +247,14 @@ impl Persist for TfidfTransformerModel {
     const MODEL_NAME: &'static str = "ml_text::TfidfTransformerModel";
 }
 
+impl Invariants for TfidfTransformerModel {
+    /// Decoding checks them already (the model deserializes through a `TryFrom` of
+    /// its raw data), so a decoded model is valid.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
+
 impl TfidfTransformerModel {
     /// The TF-IDF matrix of the count matrix `x` (same sparsity structure).
     ///
@@ -367,7 +375,7 @@ impl TfidfVectorizer {
     }
 
     /// The word n-grams to use, from `min_n` to `max_n` tokens; needs
-    /// `1 <= min_n <= max_n`. Default: `(1, 1)`.
+    /// `1 <= min_n <= max_n <= 64`. Default: `(1, 1)`.
     pub fn ngram_range(mut self, min_n: usize, max_n: usize) -> Self {
         self.counts = self.counts.ngram_range(min_n, max_n);
         self
@@ -567,6 +575,14 @@ impl From<TfidfVectorizerModel> for VectorizerData {
 
 impl Persist for TfidfVectorizerModel {
     const MODEL_NAME: &'static str = "ml_text::TfidfVectorizerModel";
+}
+
+impl Invariants for TfidfVectorizerModel {
+    /// Decoding checks them already (the model deserializes through a `TryFrom` of
+    /// its raw data), so a decoded model is valid.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 impl TfidfVectorizerModel {

@@ -489,3 +489,63 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_unbounded_ngram_range_is_refused() {
+    let err = CountVectorizer::new()
+        .ngram_range(1, usize::MAX)
+        .fit(&["the cat sat"])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidParameter {
+                name: "ngram_range",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let ok = CountVectorizer::new()
+        .ngram_range(1, 64)
+        .fit(&["the cat sat", "the dog sat"]);
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn counts_near_the_float_limit_keep_their_direction() {
+    // Two documents, the second a scaled copy of the first: after L2 normalisation
+    // their rows are identical, however large the counts.
+    let counts = faer::mat![[1.0, 2.0, 0.0], [1e307, 2e307, 0.0], [0.0, 1.0, 1.0]];
+    let csr = ml_core::sparse::csr_from_dense(counts.as_ref()).unwrap();
+    let model = TfidfTransformer::new().fit(&csr).unwrap();
+    let out = model.transform(&csr).unwrap();
+    // Identity times the output: its dense form.
+    let eye = faer::Mat::<f64>::identity(3, 3);
+    let dense = ml_core::sparse::csr_times_dense(out.as_ref(), eye.as_ref()).unwrap();
+    for j in 0..3 {
+        assert!(dense[(1, j)].is_finite());
+        assert!((dense[(0, j)] - dense[(1, j)]).abs() < 1e-12, "column {j}");
+    }
+    assert!(dense[(1, 0)] > 0.0);
+}
+
+#[test]
+fn altered_model_files_load_into_usable_models_or_fail() {
+    use ml_core::testing::check_altered_model_files;
+    let docs = ["the cat sat", "the dog sat down", "a cat and a dog"];
+    let counts = CountVectorizer::new().ngram_range(1, 2).fit(&docs).unwrap();
+    check_altered_model_files(&counts, |m| {
+        let _ = m.transform(&docs);
+    });
+    let (tfidf, x) = TfidfVectorizer::new().fit_transform(&docs).unwrap();
+    check_altered_model_files(&tfidf, |m| {
+        let _ = m.transform(&docs);
+    });
+    let counts_x = counts.transform(&docs).unwrap();
+    let transformer = TfidfTransformer::new().fit(&counts_x).unwrap();
+    check_altered_model_files(&transformer, |m| {
+        let _ = m.transform(&counts_x);
+        let _ = m.transform(&x);
+    });
+}

@@ -36,7 +36,7 @@ use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use ml_core::linalg::{argmin_squared_euclidean, squared_euclidean};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{
     Error, Features, FitUnsupervised, FitUnsupervisedWeighted, Fitted, Predict, Result, Transform,
     validate,
@@ -137,6 +137,7 @@ impl KMeans {
     /// The number of runs from different initial centres; the one with the lowest
     /// inertia is kept. Default: "auto", scikit-learn's: 1 run for
     /// [`KMeansInit::KMeansPlusPlus`] and [`KMeansInit::Centres`], 10 for [`KMeansInit::Random`].
+    /// At most 1000 (every run is a full fit; scikit-learn has no bound).
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = Some(n_init);
         self
@@ -183,7 +184,8 @@ impl KMeans {
         validate::at_least("max_iter", self.max_iter, 1, "at least 1")?;
         validate::non_negative_param("tol", self.tol)?;
         if let Some(n) = self.n_init {
-            validate::at_least("n_init", n, 1, "at least 1")?;
+            validate::at_least("n_init", n, 1, "between 1 and 1000")?;
+            validate::at_most("n_init", n, 1000, "between 1 and 1000")?;
         }
         validate::matrix(x)?;
         validate::min_samples(x.nrows(), self.n_clusters)?;
@@ -298,15 +300,18 @@ impl KMeans {
             }
         }
         check_centres_finite(centres.as_ref())?;
-        Ok(KMeansModel {
-            centres,
-            labels: best.labels,
-            inertia: best.inertia,
-            n_iter: best.n_iter,
-            converged: best.converged,
-            inertia_history: best.history,
-            algorithm: self.algorithm,
-        })
+        validate::fitted(
+            "KMeans",
+            KMeansModel {
+                centres,
+                labels: best.labels,
+                inertia: best.inertia,
+                n_iter: best.n_iter,
+                converged: best.converged,
+                inertia_history: best.history,
+                algorithm: self.algorithm,
+            },
+        )
     }
 }
 
@@ -420,6 +425,27 @@ pub struct KMeansModel {
 
 impl Persist for KMeansModel {
     const MODEL_NAME: &'static str = "ml_cluster::KMeansModel";
+}
+
+impl Invariants for KMeansModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        check_centres_and_labels(self.centres.as_ref(), &self.labels, self.inertia)
+    }
+}
+
+/// What every fitted k-means model holds: at least one finite centre of at least one
+/// feature, labels naming centres, a finite non-negative inertia.
+pub(crate) fn check_centres_and_labels(
+    centres: MatRef<'_, f64>,
+    labels: &[usize],
+    inertia: f64,
+) -> std::result::Result<(), String> {
+    use ml_core::persist::invariants as inv;
+    inv::not_empty("centres", centres.nrows())?;
+    inv::not_empty("centre features", centres.ncols())?;
+    inv::finite_mat("centres", centres)?;
+    inv::below("labels", labels, centres.nrows())?;
+    inv::non_negative("inertia", &[inertia])
 }
 
 impl KMeansModel {

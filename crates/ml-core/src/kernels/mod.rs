@@ -132,6 +132,28 @@ where
     parts.into_iter().fold(init, combine)
 }
 
+/// The power of two at or just below `|v|` (`2^⌊log2 |v|⌋`), 1 for 0 and non-finite
+/// values, `2^-1022` for subnormals. Dividing by it is exact, so a statistic computed
+/// on `x / pow2_magnitude(max |x|)` and scaled back has the same bits as one computed
+/// on `x` directly — except that it cannot overflow or underflow on the way when `x`
+/// is near the ends of the `f64` range.
+pub fn pow2_magnitude(v: f64) -> f64 {
+    const EXPONENT: u64 = 0x7FF0_0000_0000_0000;
+    let v = v.abs();
+    if v == 0.0 || !v.is_finite() {
+        1.0
+    } else if v.is_normal() {
+        f64::from_bits(v.to_bits() & EXPONENT)
+    } else {
+        f64::MIN_POSITIVE
+    }
+}
+
+/// The largest magnitude of `values` (0 when empty).
+pub fn max_abs(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(0.0f64, |m, v| m.max(v.abs()))
+}
+
 /// The row blocks `[start, end)` of an `n`-row matrix cut every `size` rows, the
 /// remainder joining the last block (so no block is shorter than `size` unless `n` is),
 /// at least one block even when `n` is 0. For blocked products whose per-block results
@@ -162,6 +184,16 @@ mod tests {
         let x = Mat::from_fn(5, 3, |i, j| (i * 3 + j) as f64);
         assert_eq!(column_means(x.as_ref()), vec![6.0, 7.0, 8.0]);
         assert_eq!(centred_copy(x.as_ref(), &[6.0, 7.0, 8.0])[(0, 0)], -6.0);
+    }
+
+    #[test]
+    fn pow2_magnitude_is_the_power_of_two_below() {
+        assert_eq!(pow2_magnitude(3.0), 2.0);
+        assert_eq!(pow2_magnitude(-0.3), 0.25);
+        assert_eq!(pow2_magnitude(f64::MAX), 2f64.powi(1023));
+        assert_eq!(pow2_magnitude(0.0), 1.0);
+        assert_eq!(pow2_magnitude(1e-310), f64::MIN_POSITIVE);
+        assert_eq!(max_abs([1.0, -3.0, 2.0]), 3.0);
     }
 
     #[test]

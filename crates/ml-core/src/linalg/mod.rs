@@ -29,7 +29,7 @@ pub use distance::{
     for_each_distance_block, par_map_distance_blocks, row_norms_squared, squared_euclidean,
     squared_euclidean_into,
 };
-pub use randomized::{PowerIterationNormalizer, RandomizedSvd, Transpose};
+pub use randomized::{MAX_POWER_ITERATIONS, PowerIterationNormalizer, RandomizedSvd, Transpose};
 pub use solve::{
     DEFAULT_RCOND, LstsqSolution, SolveMethod, SpdSolution, cholesky_solve, lstsq, lstsq_qr,
     lstsq_with_rcond, solve_spd_or_lstsq,

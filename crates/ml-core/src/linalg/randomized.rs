@@ -99,7 +99,8 @@ impl RandomizedSvd {
     }
 
     /// Number of power iterations. Default: auto, which is 7 when
-    /// `n_components < 0.1 · min(m, n)` and 4 otherwise.
+    /// `n_components < 0.1 · min(m, n)` and 4 otherwise. At most
+    /// [`MAX_POWER_ITERATIONS`] (1000; scikit-learn has no bound).
     pub fn n_iter(mut self, n_iter: usize) -> Self {
         self.n_iter = Some(n_iter);
         self
@@ -225,12 +226,20 @@ impl RandomizedSvd {
 
     /// Columns of the sketch: more than `min(m, n)` adds nothing to the range found.
     fn sketch_size(&self, m: usize, n: usize) -> usize {
-        (self.n_components + self.n_oversamples).min(m.min(n))
+        self.n_components
+            .saturating_add(self.n_oversamples)
+            .min(m.min(n))
     }
 
     fn run<O: LinearOperator>(&self, op: &O, omega: Option<MatRef<'_, f64>>) -> Result<Svd> {
         let (m, n) = (op.nrows(), op.ncols());
         let n_iter = self.effective_n_iter(m, n);
+        crate::validate::at_most(
+            "n_iter",
+            n_iter,
+            MAX_POWER_ITERATIONS,
+            "at most 1000 power iterations",
+        )?;
         if self.transposes(m, n) {
             let t = TransposedOp(op);
             let svd = self.run_on(&t, n_iter, omega, SignConvention::VBased)?;
@@ -307,6 +316,11 @@ fn gaussian(n: usize, l: usize, seed: u64) -> Mat<f64> {
         .collect();
     Mat::from_fn(n, l, |i, j| draws[i * l + j])
 }
+
+/// The most power iterations [`RandomizedSvd::n_iter`] accepts: each is two passes
+/// over the matrix, and a few already converge the subspace (scikit-learn uses 4 to 7),
+/// so a larger count is a mistake that would run for hours, not a wish for accuracy.
+pub const MAX_POWER_ITERATIONS: usize = 1000;
 
 /// Rows per block of the dense products and of the TSQR: large enough for GEMM
 /// efficiency, small enough to give both cores work on 10⁴-row inputs.

@@ -184,7 +184,13 @@ fn prf<L: Label>(
         let p = divide(tp, ps);
         let r = divide(tp, ts);
         // The score from counts, as scikit-learn: avoids 0/0 when p and r are both 0.
-        let f = divide((1.0 + beta2) * tp, beta2 * ts + ps);
+        // Past β² = 1 both sides are divided by β², so a huge β (β² = inf) gives the
+        // recall, its limit, instead of inf / inf.
+        let f = if beta2 <= 1.0 {
+            divide((1.0 + beta2) * tp, beta2 * ts + ps)
+        } else {
+            divide((1.0 / beta2 + 1.0) * tp, ts + ps / beta2)
+        };
         (p, r, f)
     };
     match average {

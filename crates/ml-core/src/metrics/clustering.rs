@@ -58,6 +58,20 @@ pub fn adjusted_rand_score<A: Label, B: Label>(
     Ok(2.0 * numerator as f64 / denominator as f64)
 }
 
+/// `x` divided by a power of two near its largest magnitude when that magnitude is so
+/// large (or small) that squared distances would overflow (or underflow); `None` when
+/// `x` is fine as it is. The scores using it are scale-invariant.
+fn rescaled(x: MatRef<'_, f64>) -> Option<Mat<f64>> {
+    let largest = (0..x.ncols())
+        .map(|j| crate::kernels::max_abs(x.col(j).iter().copied()))
+        .fold(0.0f64, f64::max);
+    if largest == 0.0 || (1e-100..=1e100).contains(&largest) {
+        return None;
+    }
+    let unit = crate::kernels::pow2_magnitude(largest);
+    Some(Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] / unit))
+}
+
 /// Dense codes of labels in sorted label order.
 fn encode<L: Label>(labels: &[L]) -> Vec<usize> {
     let mut index: BTreeMap<&L, usize> = labels.iter().map(|l| (l, 0)).collect();
@@ -108,6 +122,8 @@ pub fn silhouette_samples<L: Label>(x: MatRef<'_, f64>, labels: &[L]) -> Result<
     for &c in &codes {
         freqs[c] += 1;
     }
+    let scaled = rescaled(x);
+    let x = scaled.as_ref().map_or(x, |m| m.as_ref());
     let blocks = par_map_distance_blocks(x, x, block_rows(n), |start, sq| {
         let len = sq.nrows();
         let d = euclidean_block(start, sq);
@@ -183,13 +199,16 @@ pub fn trustworthiness(
     }
     validate::finite(x_embedded)?;
     let k = n_neighbors;
-    if k == 0 || 2 * k >= n {
+    if k == 0 || k.saturating_mul(2) >= n {
         return Err(Error::invalid_parameter(
             "n_neighbors",
             k,
             "1 <= n_neighbors < n_samples / 2",
         ));
     }
+    let (scaled, scaled_embedded) = (rescaled(x), rescaled(x_embedded));
+    let x = scaled.as_ref().map_or(x, |m| m.as_ref());
+    let x_embedded = scaled_embedded.as_ref().map_or(x_embedded, |m| m.as_ref());
     let penalties = par_map_distance_blocks(x, x, block_rows(n), |start, sq| {
         let len = sq.nrows();
         let d = euclidean_block(start, sq);

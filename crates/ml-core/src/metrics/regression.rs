@@ -28,13 +28,21 @@ pub fn r2_score(y_true: &[f64], y_pred: &[f64]) -> Result<f64> {
             got: y_true.len(),
         });
     }
-    let mean = y_true.iter().sum::<f64>() / y_true.len() as f64;
+    // In units of a power of two near the largest magnitude: R² does not change, the
+    // bits do not either on ordinary data, and squares of ±1e200 do not overflow.
+    let unit = crate::kernels::pow2_magnitude(crate::kernels::max_abs(
+        y_true.iter().chain(y_pred).copied(),
+    ));
+    let mean = y_true.iter().map(|t| t / unit).sum::<f64>() / y_true.len() as f64;
     let numerator: f64 = y_true
         .iter()
         .zip(y_pred)
-        .map(|(t, p)| (t - p) * (t - p))
+        .map(|(t, p)| (t / unit - p / unit) * (t / unit - p / unit))
         .sum();
-    let denominator: f64 = y_true.iter().map(|t| (t - mean) * (t - mean)).sum();
+    let denominator: f64 = y_true
+        .iter()
+        .map(|t| (t / unit - mean) * (t / unit - mean))
+        .sum();
     if denominator == 0.0 {
         return Ok(if numerator == 0.0 { 1.0 } else { 0.0 });
     }

@@ -32,7 +32,7 @@
 use std::ops::Range;
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::sparse::{self, Csr, CsrRef};
 use ml_core::{
     Error, Features, FitUnsupervised, Fitted, PartialFit, Result, Transform, rng, validate,
@@ -281,7 +281,9 @@ impl LatentDirichletAllocation {
         self
     }
 
-    /// The number of passes over the data (EM iterations) of `fit`. Default: 10.
+    /// The number of passes over the data (EM iterations) of `fit`. Default: 10. At most
+    /// 100 000 (`fit` stops early only when `evaluate_every` is set, so a huge count
+    /// would run for days; scikit-learn has no bound).
     pub fn max_iter(mut self, max_iter: usize) -> Self {
         self.max_iter = max_iter;
         self
@@ -353,6 +355,7 @@ impl LatentDirichletAllocation {
             ));
         }
         validate::at_least("batch_size", self.batch_size, 1, ">= 1")?;
+        validate::at_most("max_iter", self.max_iter, 100_000, "at most 100 000 passes")?;
         validate::positive("total_samples", self.total_samples)?;
         validate::non_negative_param("perp_tol", self.perp_tol)?;
         validate::non_negative_param("mean_change_tol", self.mean_change_tol)?;
@@ -393,9 +396,10 @@ impl LatentDirichletAllocation {
     ) -> Result<LatentDirichletAllocationModel> {
         let settings = self.settings()?;
         let x = counts(x.into(), None)?;
+        self.check_topic_size(x.as_ref().ncols())?;
         let mut model = self.initial_model(x.as_ref().ncols(), settings);
         model.partial_fit_checked(x.as_ref());
-        Ok(model)
+        validate::fitted("LatentDirichletAllocation", model)
     }
 
     /// A model with the given topic-word parameters `λ` (`n_components` × vocabulary,
@@ -437,6 +441,15 @@ impl LatentDirichletAllocation {
         ))
     }
 
+    /// The topic-word matrices (`n_components × v`, three of them while learning) fit
+    /// in memory.
+    fn check_topic_size(&self, v: usize) -> Result<()> {
+        validate::allocatable::<f64>(
+            "the topic-word matrices",
+            self.n_components.saturating_mul(v).saturating_mul(3),
+        )
+    }
+
     fn initial_topics(&self, v: usize, seed: u64) -> Topics {
         let k = self.n_components;
         let gamma = Gamma::new(100.0, 0.01).expect("valid Gamma parameters");
@@ -470,6 +483,7 @@ impl LatentDirichletAllocation {
         settings: Settings,
     ) -> Result<LatentDirichletAllocationModel> {
         let n = x.nrows();
+        self.check_topic_size(x.ncols())?;
         let mut topics = self.initial_topics(x.ncols(), settings.seed);
         let mut n_batch_iter = 1usize;
         let mut n_iter = 0usize;
@@ -517,14 +531,18 @@ impl LatentDirichletAllocation {
             }
             n_iter += 1;
         }
-        let bound = perplexity_of(x, &topics, &settings);
-        Ok(LatentDirichletAllocationModel::from_topics(
-            &topics,
-            settings,
-            n_iter,
-            n_batch_iter,
-            Some(bound),
-        ))
+        // All-zero counts have no perplexity per word (0 / 0): recorded as none.
+        let bound = Some(perplexity_of(x, &topics, &settings)).filter(|b| b.is_finite());
+        validate::fitted(
+            "LatentDirichletAllocation",
+            LatentDirichletAllocationModel::from_topics(
+                &topics,
+                settings,
+                n_iter,
+                n_batch_iter,
+                bound,
+            ),
+        )
     }
 }
 
@@ -893,6 +911,35 @@ impl Persist for LatentDirichletAllocationModel {
     const MODEL_NAME: &'static str = "ml_decomp::LatentDirichletAllocationModel";
 }
 
+impl Invariants for LatentDirichletAllocationModel {
+    /// Topic-word weights and their `exp E[log β]` are positive and finite (the
+    /// E-step divides by them and takes their logs), the priors positive.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        let (k, v) = (self.components.nrows(), self.components.ncols());
+        inv::not_empty("components", k)?;
+        inv::not_empty("component words", v)?;
+        inv::shape(
+            "exp_dirichlet_component",
+            self.exp_dirichlet_component.as_ref(),
+            k,
+            v,
+        )?;
+        for (what, m) in [
+            ("components", &self.components),
+            ("exp_dirichlet_component", &self.exp_dirichlet_component),
+        ] {
+            inv::finite_mat(what, m.as_ref())?;
+            inv::ensure((0..v).all(|j| (0..k).all(|t| m[(t, j)] > 0.0)), || {
+                format!("{what} holds a weight that is not positive")
+            })?;
+        }
+        let s = &self.settings;
+        inv::positive("alpha, eta", &[s.alpha, s.eta])?;
+        inv::non_negative("mean_change_tol", &[s.mean_change_tol])
+    }
+}
+
 impl LatentDirichletAllocationModel {
     fn from_topics(
         topics: &Topics,
@@ -1017,9 +1064,17 @@ impl LatentDirichletAllocationModel {
     /// CSR; lower is better), with `γ` from [`transform`](Self::transform)'s E-step.
     ///
     /// # Errors
-    /// As [`transform`](Self::transform).
+    /// As [`transform`](Self::transform), and [`Error::InvalidData`] when every count
+    /// is zero (no word to average over: scikit-learn returns NaN).
     pub fn perplexity<'a>(&self, x: impl Into<Features<'a>>) -> Result<f64> {
         let x = self.counts(x.into())?;
+        let xr = x.as_ref();
+        if (0..xr.nrows()).all(|i| xr.val_of_row(i).iter().all(|&c| c == 0.0)) {
+            return Err(Error::invalid_data(
+                "x",
+                "every count is zero: the perplexity per word is undefined",
+            ));
+        }
         Ok(perplexity_of(x.as_ref(), &self.topics(), &self.settings))
     }
 

@@ -28,7 +28,7 @@
 mod solvers;
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{Error, Features, FitUnsupervised, Fitted, Result, Transform, validate};
 use serde::{Deserialize, Serialize};
 
@@ -240,6 +240,9 @@ impl Nmf {
                 "at most min(n_samples, n_features) with an NNDSVD initialisation",
             ));
         }
+        // W (n × k) and H (k × d), and as much again for the solvers' work space.
+        let entries = n.saturating_add(d).saturating_mul(k).saturating_mul(2);
+        validate::allocatable::<f64>("the factors W and H", entries)?;
         Ok((k, init))
     }
 
@@ -250,7 +253,8 @@ impl Nmf {
     /// [`Error::InvalidParameter`] for hyper-parameters out of range (including
     /// `n_components` above `min(n, d)` with an NNDSVD initialisation, and the
     /// Kullback-Leibler loss with coordinate descent), [`Error::EmptyInput`],
-    /// [`Error::NonFinite`] or [`Error::NegativeValue`].
+    /// [`Error::NonFinite`] or [`Error::NegativeValue`]; [`Error::AllocationFailed`]
+    /// when the factors for `n_components` do not fit in memory.
     pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<NmfModel> {
         Ok(self.fit_transform(x)?.0)
     }
@@ -294,7 +298,7 @@ impl Nmf {
             n_iter,
             settings: self.settings,
         };
-        Ok((model, from_rm(&w, n, k)))
+        Ok((validate::fitted("Nmf", model)?, from_rm(&w, n, k)))
     }
 }
 
@@ -316,6 +320,21 @@ pub struct NmfModel {
 
 impl Persist for NmfModel {
     const MODEL_NAME: &'static str = "ml_decomp::NmfModel";
+}
+
+impl Invariants for NmfModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        let s = &self.settings;
+        inv::not_empty("components", self.components.nrows())?;
+        inv::not_empty("component features", self.components.ncols())?;
+        inv::non_negative_mat("components", self.components.as_ref())?;
+        inv::non_negative("tol, alpha_w", &[s.tol, s.alpha_w])?;
+        inv::non_negative("alpha_h", s.alpha_h.as_slice())?;
+        inv::ensure((0.0..=1.0).contains(&s.l1_ratio), || {
+            format!("l1_ratio {} is outside [0, 1]", s.l1_ratio)
+        })
+    }
 }
 
 impl NmfModel {

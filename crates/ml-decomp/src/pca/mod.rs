@@ -28,13 +28,15 @@
 mod shared;
 mod solvers;
 
-pub(crate) use shared::{covariance, inverse_project, precision, project};
+pub(crate) use shared::{
+    check_spectrum, covariance, inverse_project, precision, project, variance_ratio,
+};
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use ml_core::kernels::column_means;
 use ml_core::linalg::{PowerIterationNormalizer, RandomizedSvd};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{Error, Features, FitUnsupervised, Fitted, Result, Transform, validate};
 use serde::{Deserialize, Serialize};
 
@@ -155,7 +157,7 @@ impl Pca {
     }
 
     /// Power iterations of the randomized solver. Default: auto (7 when
-    /// `k < 0.1·min(n, d)`, else 4).
+    /// `k < 0.1·min(n, d)`, else 4). At most 1000.
     pub fn iterated_power(mut self, n_iter: usize) -> Self {
         self.iterated_power = Some(n_iter);
         self
@@ -241,6 +243,14 @@ impl Pca {
         validate::matrix(x)?;
         let (n, d) = (x.nrows(), x.ncols());
         validate::min_samples(n, 2)?;
+        if let Some(p) = self.iterated_power {
+            validate::at_most(
+                "iterated_power",
+                p,
+                ml_core::linalg::MAX_POWER_ITERATIONS,
+                "at most 1000 power iterations",
+            )?;
+        }
         let min = n.min(d);
         let solver = self.resolved_solver(n, d);
         check_n_components(self.n_components, n, d, solver)?;
@@ -262,11 +272,17 @@ impl Pca {
             // Covariance eigenvalues are the explained variances themselves (clipped).
             let ev = dec.eigenvalues.clone().unwrap_or(explained_all);
             let total: f64 = ev.iter().sum();
-            let ratio = ev.iter().map(|v| v / total).collect::<Vec<_>>();
+            let ratio = ev
+                .iter()
+                .map(|&v| variance_ratio(v, total))
+                .collect::<Vec<_>>();
             (ev, ratio, total)
         } else {
             let total = dec.total_var;
-            let ratio = explained_all.iter().map(|v| v / total).collect::<Vec<_>>();
+            let ratio = explained_all
+                .iter()
+                .map(|&v| variance_ratio(v, total))
+                .collect::<Vec<_>>();
             (explained_all, ratio, total)
         };
         let k = match self.n_components {
@@ -309,7 +325,7 @@ impl Pca {
             n_samples: n,
             solver,
         };
-        Ok(model)
+        validate::fitted("Pca", model)
     }
 
     /// The randomized SVD of `k` components this estimator configures.
@@ -404,6 +420,21 @@ pub struct PcaModel {
 
 impl Persist for PcaModel {
     const MODEL_NAME: &'static str = "ml_decomp::PcaModel";
+}
+
+impl Invariants for PcaModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        check_spectrum(
+            self.components.as_ref(),
+            &self.explained_variance,
+            &self.explained_variance_ratio,
+            &self.singular_values,
+        )?;
+        inv::len("mean", self.mean.len(), self.components.ncols())?;
+        inv::finite("mean", &self.mean)?;
+        inv::non_negative("noise_variance", &[self.noise_variance])
+    }
 }
 
 impl PcaModel {

@@ -14,6 +14,36 @@ use rayon::prelude::*;
 /// enough to fit in cache-sized buffers and give both cores work).
 const ROW_BLOCK: usize = 4096;
 
+/// The invariants of a fitted spectral model: `k ≥ 1` finite components of `d ≥ 1`
+/// features, one non-negative explained variance, ratio and singular value each.
+pub(crate) fn check_spectrum(
+    components: MatRef<'_, f64>,
+    explained_variance: &[f64],
+    explained_variance_ratio: &[f64],
+    singular_values: &[f64],
+) -> std::result::Result<(), String> {
+    use ml_core::persist::invariants as inv;
+    let k = components.nrows();
+    inv::not_empty("components", k)?;
+    inv::not_empty("component features", components.ncols())?;
+    inv::finite_mat("components", components)?;
+    for (what, v) in [
+        ("explained_variance", explained_variance),
+        ("explained_variance_ratio", explained_variance_ratio),
+        ("singular_values", singular_values),
+    ] {
+        inv::len(what, v.len(), k)?;
+        inv::non_negative(what, v)?;
+    }
+    Ok(())
+}
+
+/// `variance / total`, or 0 when the total is 0 (constant or all-zero data: no
+/// direction explains any variance, where scikit-learn reports NaN).
+pub(crate) fn variance_ratio(variance: f64, total: f64) -> f64 {
+    if total > 0.0 { variance / total } else { 0.0 }
+}
+
 /// Fixed row blocks `[start, end)` of an `n`-row matrix, each at least `min_rows`
 /// long (the remainder joins the last block): independent of the thread count.
 pub(crate) fn row_blocks(n: usize, min_rows: usize) -> Vec<(usize, usize)> {

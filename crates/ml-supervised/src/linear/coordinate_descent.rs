@@ -22,7 +22,7 @@ use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 use ml_core::kernels::{LANES, centred_sq_norm, dot, reduce_lanes, sum};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{Features, Fit, FitWeighted, Fitted, Predict, Result, validate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -245,13 +245,16 @@ impl ElasticNet {
             }
         };
         let intercept = y_mean - x_mean.iter().zip(&w).map(|(m, c)| m * c).sum::<f64>();
-        Ok(ElasticNetModel {
-            coef: w,
-            intercept,
-            dual_gap: outcome.gap / nf,
-            n_iter: outcome.n_iter,
-            converged: outcome.converged,
-        })
+        validate::fitted(
+            "ElasticNet",
+            ElasticNetModel {
+                coef: w,
+                intercept,
+                dual_gap: outcome.gap / nf,
+                n_iter: outcome.n_iter,
+                converged: outcome.converged,
+            },
+        )
     }
 }
 
@@ -492,6 +495,15 @@ impl Predict for ElasticNetModel {
 
 impl Persist for ElasticNetModel {
     const MODEL_NAME: &'static str = "ml_supervised::ElasticNetModel";
+}
+
+impl Invariants for ElasticNetModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        inv::not_empty("coef", self.coef.len())?;
+        inv::finite("coef", &self.coef)?;
+        inv::finite("intercept", &[self.intercept])
+    }
 }
 
 /// The penalties in the `n`-scaled form the updates use.

@@ -402,6 +402,39 @@ impl ml_core::persist::Persist for MultiOutputLinearModel {
     const MODEL_NAME: &'static str = "ml_supervised::MultiOutputLinearModel";
 }
 
+impl ml_core::persist::Invariants for MultiOutputLinearModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        inv::not_empty("coef", self.coef.nrows() * self.coef.ncols())?;
+        inv::len("coef rows", self.coef.nrows(), self.n_features_in)?;
+        inv::len("intercept", self.intercept.len(), self.coef.ncols())?;
+        inv::finite_mat("coef", self.coef.as_ref())?;
+        inv::finite("intercept", &self.intercept)?;
+        inv::non_negative("singular_values", &self.singular_values)
+    }
+}
+
+/// The invariants of a fitted linear classifier: at least two sorted, distinct classes,
+/// a finite `d × 1` (two classes) or `d × k` coefficient matrix and one intercept per
+/// column.
+pub(crate) fn check_linear_classifier<L: ml_core::Label>(
+    classes: &[L],
+    coef: MatRef<'_, f64>,
+    intercept: &[f64],
+) -> std::result::Result<(), String> {
+    use ml_core::persist::invariants as inv;
+    inv::ensure(classes.len() >= 2, || {
+        format!("{} classes, need at least 2", classes.len())
+    })?;
+    inv::strictly_increasing("classes", classes)?;
+    let columns = if classes.len() == 2 { 1 } else { classes.len() };
+    inv::not_empty("coef rows", coef.nrows())?;
+    inv::len("coef columns", coef.ncols(), columns)?;
+    inv::len("intercept", intercept.len(), columns)?;
+    inv::finite_mat("coef", coef)?;
+    inv::finite("intercept", intercept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,7 +91,10 @@ impl LinearRegression {
             Features::Dense(x) => self.solve_dense(x, as_column(y))?,
             Features::Sparse(x) => self.solve_sparse(x, as_column(y), None)?,
         };
-        Ok(LinearRegressionModel::from_solution(sol))
+        validate::fitted(
+            "LinearRegression",
+            LinearRegressionModel::from_solution(sol),
+        )
     }
 
     /// Fits one target with one weight per sample (scikit-learn's
@@ -139,7 +142,10 @@ impl LinearRegression {
             Features::Dense(x) => x,
             Features::Sparse(x) => {
                 let sol = self.solve_sparse(x, as_column(y), Some(sample_weight))?;
-                return Ok(LinearRegressionModel::from_solution(sol));
+                return validate::fitted(
+                    "LinearRegression",
+                    LinearRegressionModel::from_solution(sol),
+                );
             }
         };
         let data = rescaled(x, as_column(y), sample_weight, self.fit_intercept);
@@ -149,7 +155,10 @@ impl LinearRegression {
             .fit_intercept(false)
             .solve_dense(data.x.as_ref(), data.y.as_ref())?;
         sol.intercept = intercepts(sol.coef.as_ref(), &data.x_mean, &data.y_mean);
-        Ok(LinearRegressionModel::from_solution(sol))
+        validate::fitted(
+            "LinearRegression",
+            LinearRegressionModel::from_solution(sol),
+        )
     }
 
     /// Fits several targets at once on dense or CSR `x`, one column of `y` per target.
@@ -168,12 +177,15 @@ impl LinearRegression {
             Features::Dense(x) => self.solve_dense(x, y)?,
             Features::Sparse(x) => self.solve_sparse(x, y, None)?,
         };
-        Ok(MultiOutputLinearModel::new(
-            sol.coef.as_ref(),
-            sol.intercept,
-            Some(sol.rank),
-            sol.singular_values,
-        ))
+        validate::fitted(
+            "LinearRegression",
+            MultiOutputLinearModel::new(
+                sol.coef.as_ref(),
+                sol.intercept,
+                Some(sol.rank),
+                sol.singular_values,
+            ),
+        )
     }
 
     /// The cut-off least-squares solve of validated sparse `x` through the centred
@@ -496,6 +508,23 @@ impl Predict for LinearRegressionModel {
 
 impl ml_core::persist::Persist for LinearRegressionModel {
     const MODEL_NAME: &'static str = "ml_supervised::LinearRegressionModel";
+}
+
+impl ml_core::persist::Invariants for LinearRegressionModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        inv::not_empty("coef", self.coef.len())?;
+        inv::finite("coef", &self.coef)?;
+        inv::finite("intercept", &[self.intercept])?;
+        inv::non_negative("singular_values", &self.singular_values)?;
+        inv::ensure(self.rank <= self.coef.len(), || {
+            format!(
+                "rank {} exceeds the {} features",
+                self.rank,
+                self.coef.len()
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use faer::{Mat, MatRef};
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{
     Error, Features, Fit, FitUnsupervised, Fitted, Predict, Result, Transform, validate,
 };
@@ -82,7 +82,8 @@ impl PolynomialFeatures {
     /// # Errors
     /// [`Error::EmptyInput`] or [`Error::NonFinite`] for `x`;
     /// [`Error::InvalidParameter`] for `degree = 0` without the bias (an empty output);
-    /// [`Error::LimitExceeded`] for an output too wide to index;
+    /// [`Error::LimitExceeded`] for more than 2^26 output columns (scikit-learn has no
+    /// limit and runs out of memory);
     /// [`Error::Unsupported`] for CSR `x`.
     pub fn fit<'a>(&self, x: impl Into<Features<'a>>) -> Result<PolynomialFeaturesModel> {
         let x = x.into().dense("PolynomialFeatures")?;
@@ -95,7 +96,7 @@ impl PolynomialFeatures {
         }
         validate::matrix(x)?;
         let d = x.ncols();
-        let limit = isize::MAX as usize / 8;
+        let limit = MAX_OUTPUT_FEATURES;
         let width = output_width(d, self.degree, self.interaction_only, self.include_bias)
             .filter(|&w| w <= limit)
             .ok_or_else(|| Error::LimitExceeded {
@@ -153,7 +154,7 @@ impl PolynomialFeatures {
 }
 
 /// `Σ_{k=start..=degree}` of `C(d + k − 1, k)` (`C(d, k)` for interactions), or `None`
-/// on overflow.
+/// on overflow; a partial sum once it passes [`MAX_OUTPUT_FEATURES`].
 fn output_width(d: usize, degree: usize, interaction_only: bool, bias: bool) -> Option<usize> {
     let mut total: usize = usize::from(bias);
     let mut count: u128 = 1;
@@ -162,7 +163,9 @@ fn output_width(d: usize, degree: usize, interaction_only: bool, bias: bool) -> 
         let n = if interaction_only { d } else { d + k - 1 } as u128;
         count = if interaction_only {
             if k as u128 > n {
-                0
+                // No interaction of more than d features: the total is final, whatever
+                // the degree (which may be usize::MAX).
+                break;
             } else {
                 count * (n - k as u128 + 1) / k as u128
             }
@@ -170,6 +173,10 @@ fn output_width(d: usize, degree: usize, interaction_only: bool, bias: bool) -> 
             count * n / k as u128
         };
         total = total.checked_add(usize::try_from(count).ok()?)?;
+        if total > MAX_OUTPUT_FEATURES {
+            // Already too wide: stop before a huge degree costs a huge loop.
+            return Some(total);
+        }
     }
     Some(total)
 }
@@ -181,6 +188,11 @@ impl FitUnsupervised for PolynomialFeatures {
         PolynomialFeatures::fit(self, x)
     }
 }
+
+/// The most output columns [`PolynomialFeatures`] builds: 2^26 (67 million), already
+/// half a gigabyte per transformed row. scikit-learn has no limit and runs out of
+/// memory instead.
+const MAX_OUTPUT_FEATURES: usize = 1 << 26;
 
 /// How an output column is computed from earlier ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,7 +280,27 @@ impl PolynomialFeaturesModel {
     pub fn transform<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
         let x = x.into().dense("PolynomialFeatures")?;
         validate::matrix_with_features(x, self.n_features_in)?;
-        Ok(self.expand(x))
+        self.expand_checked(x)
+    }
+
+    /// [`expand`](Self::expand), refusing an output that cannot be allocated or whose
+    /// products overflow (features above about 1e154 at degree 2).
+    fn expand_checked(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        validate::allocatable::<f64>(
+            "the expanded features",
+            x.nrows().saturating_mul(self.terms.len()),
+        )?;
+        let out = self.expand(x);
+        if let Some((i, j)) = (0..out.ncols())
+            .flat_map(|j| (0..out.nrows()).map(move |i| (i, j)))
+            .find(|&(i, j)| !out[(i, j)].is_finite())
+        {
+            return Err(Error::NumericalFailure {
+                estimator: "PolynomialFeatures",
+                reason: format!("the product of output column {j} overflows f64 at row {i}"),
+            });
+        }
+        Ok(out)
     }
 
     fn expand(&self, x: MatRef<'_, f64>) -> Mat<f64> {
@@ -309,6 +341,39 @@ impl Transform for PolynomialFeaturesModel {
 
 impl Persist for PolynomialFeaturesModel {
     const MODEL_NAME: &'static str = "ml_supervised::PolynomialFeaturesModel";
+}
+
+impl Invariants for PolynomialFeaturesModel {
+    /// Every output column's parent is an earlier column (or an input feature) and its
+    /// term is that feature followed by the parent's term, so `transform` computes
+    /// exactly the columns `powers` and `feature_names` describe.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        let d = self.n_features_in;
+        inv::not_empty("n_features_in", d)?;
+        inv::not_empty("terms", self.terms.len())?;
+        inv::len("parents", self.parents.len(), self.terms.len())?;
+        for (i, (term, parent)) in self.terms.iter().zip(&self.parents).enumerate() {
+            inv::below("term", term, d)?;
+            inv::ensure(term.windows(2).all(|w| w[0] <= w[1]), || {
+                format!("term {i} is not sorted")
+            })?;
+            let consistent = match *parent {
+                Parent::Bias => term.is_empty(),
+                Parent::Feature(j) => term.as_slice() == [j],
+                Parent::Product(p, j) => {
+                    p < i
+                        && term.split_first().is_some_and(|(&first, rest)| {
+                            first == j && rest == self.terms[p].as_slice()
+                        })
+                }
+            };
+            inv::ensure(consistent, || {
+                format!("output column {i} does not follow from its parent {parent:?}")
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// Polynomial regression: [`PolynomialFeatures`] followed by [`LinearRegression`], as
@@ -379,7 +444,7 @@ impl PolynomialRegression {
         let x = x.into().dense("PolynomialRegression")?;
         validate::supervised(x, y.len())?;
         let features = self.features.fit(x)?;
-        let expanded = features.expand(x);
+        let expanded = features.expand_checked(x)?;
         let linear = self.linear.fit(expanded.as_ref(), y)?;
         Ok(PolynomialRegressionModel { features, linear })
     }
@@ -444,6 +509,18 @@ impl Predict for PolynomialRegressionModel {
 
 impl Persist for PolynomialRegressionModel {
     const MODEL_NAME: &'static str = "ml_supervised::PolynomialRegressionModel";
+}
+
+impl Invariants for PolynomialRegressionModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        self.features.check_invariants()?;
+        self.linear.check_invariants()?;
+        ml_core::persist::invariants::len(
+            "linear model coefficients",
+            self.linear.n_features_in(),
+            self.features.n_output_features(),
+        )
+    }
 }
 
 #[cfg(test)]

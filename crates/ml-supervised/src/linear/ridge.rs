@@ -14,7 +14,7 @@ use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 use ml_core::kernels::{centred_copy, column_means};
 use ml_core::linalg::cholesky_solve;
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::sparse::CsrRef;
 use ml_core::{Error, Features, Fit, FitWeighted, Fitted, Label, Predict, Result, validate};
 use serde::de::DeserializeOwned;
@@ -160,7 +160,7 @@ impl Ridge {
             self.alpha,
             self.fit_intercept,
         )?;
-        Ok(RidgeModel::from_solution(sol))
+        validate::fitted("Ridge", RidgeModel::from_solution(sol))
     }
 
     /// Fits several targets at once on dense or CSR `x`, one column of `y` per target.
@@ -177,12 +177,10 @@ impl Ridge {
         validate::features(x)?;
         check_targets(y, x.nrows())?;
         let sol = solve(x, y, None, self.alpha, self.fit_intercept)?;
-        Ok(MultiOutputLinearModel::new(
-            sol.coef.as_ref(),
-            sol.intercept,
-            None,
-            Vec::new(),
-        ))
+        validate::fitted(
+            "Ridge",
+            MultiOutputLinearModel::new(sol.coef.as_ref(), sol.intercept, None, Vec::new()),
+        )
     }
 }
 
@@ -509,6 +507,15 @@ impl Persist for RidgeModel {
     const MODEL_NAME: &'static str = "ml_supervised::RidgeModel";
 }
 
+impl Invariants for RidgeModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        inv::not_empty("coef", self.coef.len())?;
+        inv::finite("coef", &self.coef)?;
+        inv::finite("intercept", &[self.intercept])
+    }
+}
+
 /// Classification by ridge regression on `±1` targets, as scikit-learn's
 /// `RidgeClassifier`: one regression per class (a single one for two classes), and the
 /// class of the largest decision value.
@@ -606,11 +613,14 @@ impl RidgeClassifier {
         });
         let (alpha, fit_intercept) = (self.ridge.alpha, self.ridge.fit_intercept);
         let sol = solve(x, targets.as_ref(), sample_weight, alpha, fit_intercept)?;
-        Ok(RidgeClassifierModel {
-            classes: enc.classes,
-            coef: sol.coef,
-            intercept: sol.intercept,
-        })
+        validate::fitted(
+            "RidgeClassifier",
+            RidgeClassifierModel {
+                classes: enc.classes,
+                coef: sol.coef,
+                intercept: sol.intercept,
+            },
+        )
     }
 }
 
@@ -721,6 +731,12 @@ impl<L: Label> Predict for RidgeClassifierModel<L> {
 
 impl<L: Label + Serialize + DeserializeOwned + Debug> Persist for RidgeClassifierModel<L> {
     const MODEL_NAME: &'static str = "ml_supervised::RidgeClassifierModel";
+}
+
+impl<L: Label + Debug> Invariants for RidgeClassifierModel<L> {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        super::check_linear_classifier(&self.classes, self.coef.as_ref(), &self.intercept)
+    }
 }
 
 #[cfg(test)]

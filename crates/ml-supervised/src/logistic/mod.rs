@@ -28,7 +28,7 @@ use std::fmt::Debug;
 
 use faer::{Mat, MatRef};
 use ml_core::kernels::dot;
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::sparse::{self, Csr};
 use ml_core::{
     Error, Features, Fit, FitWeighted, Fitted, Label, Predict, PredictProba, Result, validate,
@@ -56,6 +56,12 @@ pub enum ClassWeight {
 }
 
 /// Logistic regression, as scikit-learn 1.9's `LogisticRegression`.
+///
+/// Unlike scikit-learn, features whose largest magnitude is beyond 2^±32 (≈ 4e9) are
+/// fitted in units of a power of two near it, with the penalty rescaled to match: the
+/// same optimum, reached where the loss is well conditioned (scikit-learn's L-BFGS
+/// returns a barely moved model there). A loss that still overflows is
+/// [`ml_core::Error::NumericalFailure`].
 ///
 /// ```
 /// use faer::mat;
@@ -406,31 +412,56 @@ impl LogisticRegression {
         if let Some(sw) = sample_weight {
             validate::sample_weight(sw, x.nrows())?;
         }
+        // Features far from 1 in magnitude (past 2^±32) are fitted in units of a power
+        // of two near their largest value, with the penalties rescaled to match, so
+        // the loss is evaluated where it is well conditioned (at 1e19 the first
+        // L-BFGS step overshoots by 19 orders of magnitude) and the same model comes
+        // out. Ordinary data is fitted as it is, bit for bit.
+        let unit = match ml_core::kernels::pow2_magnitude(features_max_abs(x)) {
+            u if (1.0 / RESCALE_BEYOND..=RESCALE_BEYOND).contains(&u) => 1.0,
+            u => u,
+        };
         match x {
             Features::Dense(x) => {
                 let mut owned = None;
-                let x = contiguous(x, &mut owned);
+                let x = if unit == 1.0 {
+                    contiguous(x, &mut owned)
+                } else {
+                    owned
+                        .insert(Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] / unit))
+                        .as_ref()
+                };
                 let design = Design {
                     x: Features::Dense(x),
                     xt: None,
                 };
-                self.fit_design(&design, y, sample_weight)
+                self.fit_design(&design, y, sample_weight, unit)
             }
             Features::Sparse(x) => {
+                let mut scaled = None;
+                let x = if unit == 1.0 {
+                    x
+                } else {
+                    scaled.insert(sparse::csr_scaled(x, 1.0 / unit)).as_ref()
+                };
                 let design = Design {
                     x: Features::Sparse(x),
                     xt: Some(sparse::csr_transpose(x)?),
                 };
-                self.fit_design(&design, y, sample_weight)
+                self.fit_design(&design, y, sample_weight, unit)
             }
         }
     }
 
+    /// Fits on `x`, the features divided by `unit` (a power of two): the penalties are
+    /// rescaled so that the coefficients found, divided by `unit`, are those of the
+    /// original features.
     fn fit_design<L: Label>(
         &self,
         x: &Design<'_>,
         y: &[L],
         sample_weight: Option<&[f64]>,
+        unit: f64,
     ) -> Result<LogisticRegressionModel<L>> {
         let enc = validate::encode_labels(y, 2)?;
         let n_classes = enc.classes.len();
@@ -498,7 +529,7 @@ impl LogisticRegression {
             weights: &weights,
             k,
             fit_intercept: self.fit_intercept,
-            l2: penalty * (1.0 - self.l1_ratio),
+            l2: penalty * (1.0 - self.l1_ratio) / (unit * unit),
             resid: (0..n.div_ceil(BLOCK))
                 .map(|b| vec![0.0; k * BLOCK.min(n - b * BLOCK)])
                 .collect(),
@@ -509,25 +540,51 @@ impl LogisticRegression {
             ftol: 0.0,
             max_iter: self.max_iter,
         };
-        let l1 = penalty * self.l1_ratio;
+        let l1 = penalty * self.l1_ratio / unit;
         let opt = if l1 > 0.0 {
             fista(&mut loss, vec![0.0; n_params], l1, d * k, &rule)
         } else {
             lbfgs(&mut loss, vec![0.0; n_params], &rule)
         };
-        let coef = Mat::from_fn(d, k, |j, c| opt.x[c * d + j]);
+        if opt.overflowed {
+            return Err(Error::NumericalFailure {
+                estimator: "LogisticRegression",
+                reason: "the loss or its gradient at the start is not finite".to_owned(),
+            });
+        }
+        let coef = Mat::from_fn(d, k, |j, c| opt.x[c * d + j] / unit);
         let intercept = if self.fit_intercept {
             opt.x[d * k..].to_vec()
         } else {
             vec![0.0; k]
         };
-        Ok(LogisticRegressionModel {
-            classes: enc.classes,
-            coef,
-            intercept,
-            n_iter: opt.n_iter,
-            converged: opt.converged,
-        })
+        validate::fitted(
+            "LogisticRegression",
+            LogisticRegressionModel {
+                classes: enc.classes,
+                coef,
+                intercept,
+                n_iter: opt.n_iter,
+                converged: opt.converged,
+            },
+        )
+    }
+}
+
+/// 2^32: features whose largest magnitude lies within 2^±32 of 1 are fitted as they
+/// are (raw measurements, counts, incomes); beyond, the first L-BFGS steps misjudge the
+/// scale by more than the line search can recover.
+const RESCALE_BEYOND: f64 = 4_294_967_296.0;
+
+/// The largest magnitude of the features (stored entries for CSR).
+fn features_max_abs(x: Features<'_>) -> f64 {
+    match x {
+        Features::Dense(x) => (0..x.ncols())
+            .map(|j| ml_core::kernels::max_abs(x.col(j).iter().copied()))
+            .fold(0.0, f64::max),
+        Features::Sparse(x) => (0..x.nrows())
+            .map(|i| ml_core::kernels::max_abs(x.val_of_row(i).iter().copied()))
+            .fold(0.0, f64::max),
     }
 }
 
@@ -728,4 +785,10 @@ impl<L: Label> PredictProba for LogisticRegressionModel<L> {
 
 impl<L: Label + Serialize + DeserializeOwned + Debug> Persist for LogisticRegressionModel<L> {
     const MODEL_NAME: &'static str = "ml_supervised::LogisticRegressionModel";
+}
+
+impl<L: Label + Debug> Invariants for LogisticRegressionModel<L> {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        crate::linear::check_linear_classifier(&self.classes, self.coef.as_ref(), &self.intercept)
+    }
 }

@@ -21,6 +21,9 @@ pub(crate) struct Optimum {
     pub(crate) x: Vec<f64>,
     pub(crate) n_iter: usize,
     pub(crate) converged: bool,
+    /// The objective or its gradient was not finite at the start: the data's scale is
+    /// beyond what the loss can be evaluated at, and `x` is meaningless.
+    pub(crate) overflowed: bool,
 }
 
 /// Stopping rules and limits.
@@ -32,6 +35,13 @@ pub(crate) struct StopRule {
 
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
+}
+
+/// `‖v‖₂` without overflow or underflow (`dot(v, v)` overflows past about 1e154).
+fn norm2(v: &[f64]) -> f64 {
+    let scale = ml_core::kernels::pow2_magnitude(max_abs(v));
+    let scaled: f64 = v.iter().map(|a| (a / scale) * (a / scale)).sum();
+    scaled.sqrt() * scale
 }
 
 /// Memory of L-BFGS (scipy's default `maxcor`).
@@ -47,11 +57,20 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
     let mut x = x0;
     let mut g = vec![0.0; n];
     let mut fx = f.value_grad(&x, &mut g);
+    if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
+        return Optimum {
+            x,
+            n_iter: 0,
+            converged: false,
+            overflowed: true,
+        };
+    }
     if max_abs(&g) <= rule.gtol {
         return Optimum {
             x,
             n_iter: 0,
             converged: true,
+            overflowed: false,
         };
     }
     let mut s_hist: Vec<Vec<f64>> = Vec::with_capacity(MEMORY);
@@ -93,7 +112,7 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
             slope = dot(&g, &d);
         }
         let mut step = if s_hist.is_empty() {
-            (1.0 / dot(&d, &d).sqrt()).min(1.0)
+            (1.0 / norm2(&d)).min(1.0)
         } else {
             1.0
         };
@@ -104,18 +123,24 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
                 .zip(x.iter().zip(&d))
                 .for_each(|(xn, (xi, di))| *xn = xi + step * di);
             let f_new = f.value_grad(&x_new, &mut g_new);
-            if f_new.is_finite() && f_new <= fx + ARMIJO * step * slope {
+            // A step too small to move x is no step: accepting it would stop the
+            // iteration as "converged" without having moved.
+            let moved = x_new.iter().zip(&x).any(|(a, b)| a != b);
+            let finite = f_new.is_finite() && g_new.iter().all(|v| v.is_finite());
+            if moved && finite && f_new <= fx + ARMIJO * step * slope {
                 accepted = Some(f_new);
                 break;
             }
             // Minimiser of the quadratic through f(0), f'(0) and f(step), kept in
             // [0.1, 0.5] · step.
-            let q = if f_new.is_finite() {
+            let q = if finite {
                 -slope * step * step / (2.0 * (f_new - fx - slope * step))
             } else {
                 0.1 * step
             };
-            step = q.clamp(0.1 * step, 0.5 * step);
+            // max/min rather than clamp: a NaN q (or bound) must shrink the step, not
+            // panic.
+            step = q.max(0.1 * step).min(0.5 * step);
         }
         let Some(f_new) = accepted else {
             // No decrease along a descent direction: we are at the limit of precision.
@@ -124,6 +149,7 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
                 x,
                 n_iter: iter,
                 converged,
+                overflowed: false,
             };
         };
         let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
@@ -148,6 +174,7 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
                 x,
                 n_iter: iter,
                 converged: true,
+                overflowed: false,
             };
         }
         if f_old - fx <= rule.ftol * f_old.abs().max(fx.abs()).max(1.0) {
@@ -155,6 +182,7 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
                 x,
                 n_iter: iter,
                 converged: true,
+                overflowed: false,
             };
         }
     }
@@ -162,6 +190,7 @@ pub(crate) fn lbfgs(f: &mut impl Objective, x0: Vec<f64>, rule: &StopRule) -> Op
         x,
         n_iter: rule.max_iter,
         converged: false,
+        overflowed: false,
     }
 }
 
@@ -190,6 +219,14 @@ pub(crate) fn fista(
         let fx = f.value_grad(&x, &mut g_scratch);
         fx + penalty(&x)
     };
+    if !obj_x.is_finite() || g_scratch.iter().any(|v| !v.is_finite()) {
+        return Optimum {
+            x,
+            n_iter: 0,
+            converged: false,
+            overflowed: true,
+        };
+    }
     for iter in 1..=rule.max_iter {
         let fy = f.value_grad(&y, &mut g);
         // Backtracking: the quadratic model at y must majorise f at the prox point.
@@ -228,6 +265,7 @@ pub(crate) fn fista(
                 x: x_new,
                 n_iter: iter,
                 converged: true,
+                overflowed: false,
             };
         }
         if obj_new > obj_x && extrapolated {
@@ -255,5 +293,6 @@ pub(crate) fn fista(
         x,
         n_iter: rule.max_iter,
         converged: false,
+        overflowed: false,
     }
 }

@@ -67,7 +67,9 @@ impl CategoricalNb {
         }
     }
 
-    /// Additive (Laplace/Lidstone) smoothing `alpha >= 0`. Default: 1.0.
+    /// Additive (Laplace/Lidstone) smoothing. Default: 1.0. With `force_alpha` (the
+    /// default) it must be at least 1e-10: scikit-learn accepts 0 and returns NaN
+    /// probabilities for unseen features; here `fit` refuses it instead.
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.params.alpha = alpha;
         self
@@ -192,7 +194,7 @@ impl CategoricalNb {
         let (classes, codes) = classes_and_codes(y, declared)?;
         let mut model = self.start(classes, x.ncols())?;
         model.add(x, &codes, sw);
-        Ok(model)
+        validate::fitted("CategoricalNb", model)
     }
 
     fn start<L: Label>(&self, classes: Vec<L>, d: usize) -> Result<CategoricalNbModel<L>> {
@@ -306,6 +308,45 @@ pub struct CategoricalNbModel<L> {
 }
 
 impl<L: Label> CategoricalNbModel<L> {
+    /// Every feature's count and log-probability tables hold the same whole number of
+    /// categories per class, at most 2^24; counts are finite and non-negative, the
+    /// log-probabilities finite.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        super::check_class_state(
+            &self.classes,
+            &self.class_count,
+            &self.class_log_prior,
+            self.class_prior.as_deref(),
+        )?;
+        let k = self.classes.len();
+        inv::not_empty("category_count", self.category_count.len())?;
+        inv::len(
+            "feature_log_prob",
+            self.feature_log_prob.len(),
+            self.category_count.len(),
+        )?;
+        for (j, (counts, logs)) in self
+            .category_count
+            .iter()
+            .zip(&self.feature_log_prob)
+            .enumerate()
+        {
+            inv::ensure(
+                !counts.is_empty()
+                    && counts.len() % k == 0
+                    && counts.len() / k <= MAX_CATEGORY as usize + 1,
+                || format!("feature {j} has {} counts for {k} classes", counts.len()),
+            )?;
+            inv::len("feature_log_prob of a feature", logs.len(), counts.len())?;
+            inv::non_negative("category_count", counts)?;
+            inv::finite("feature_log_prob", logs)?;
+        }
+        inv::ensure(self.alpha.is_finite() && self.alpha >= 0.0, || {
+            format!("alpha {} is not finite and non-negative", self.alpha)
+        })
+    }
+
     fn add(&mut self, x: MatRef<'_, f64>, codes: &[usize], sw: Option<&[f64]>) {
         let k = self.classes.len();
         match sw {

@@ -45,7 +45,19 @@ impl DiscreteParams {
     }
 
     pub(super) fn check(&self) -> Result<()> {
-        validate::non_negative_param("alpha", self.alpha)
+        validate::non_negative_param("alpha", self.alpha)?;
+        if self.force_alpha && self.alpha < ALPHA_MIN {
+            // scikit-learn keeps such an alpha and returns NaN probabilities for any
+            // row with a feature a class never showed (log 0); refusing says why.
+            return Err(Error::invalid_parameter(
+                "alpha",
+                self.alpha,
+                "at least 1e-10 when force_alpha is true: a smaller alpha gives a zero probability, log 0 = -inf, to every feature a \
+                 class never showed, and NaN probabilities (force_alpha(false) raises it \
+                 to 1e-10 as scikit-learn does)",
+            ));
+        }
+        Ok(())
     }
 
     /// `alpha`, raised to 1e-10 when `force_alpha` is false.
@@ -127,6 +139,40 @@ pub(crate) struct LinearCore<L> {
 }
 
 impl<L: Label> LinearCore<L> {
+    /// What [`Invariants::check_invariants`](ml_core::persist::Invariants::check_invariants)
+    /// checks of every count model: `rule` is the model's own kind, and the counts,
+    /// log-probabilities, weights and bias agree in shape and are finite.
+    fn check_invariants(&self, own_rule: Rule) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        inv::ensure(
+            std::mem::discriminant(&self.rule) == std::mem::discriminant(&own_rule),
+            || format!("the payload is a {} model", self.rule.name()),
+        )?;
+        super::check_class_state(
+            &self.classes,
+            &self.class_count,
+            &self.class_log_prior,
+            self.class_prior.as_deref(),
+        )?;
+        inv::ensure(self.alpha.is_finite() && self.alpha >= 0.0, || {
+            format!("alpha {} is not finite and non-negative", self.alpha)
+        })?;
+        let (k, d) = (self.classes.len(), self.weights.nrows());
+        inv::not_empty("weights rows", d)?;
+        inv::shape("weights", self.weights.as_ref(), d, k)?;
+        inv::shape("feature_log_prob", self.feature_log_prob.as_ref(), k, d)?;
+        inv::len("feature_count", self.feature_count.len(), d * k)?;
+        inv::len("bias", self.bias.len(), k)?;
+        inv::non_negative("feature_count", &self.feature_count)?;
+        inv::finite_mat("weights", self.weights.as_ref())?;
+        inv::finite_mat("feature_log_prob", self.feature_log_prob.as_ref())?;
+        // A declared class not seen yet (partial_fit) has prior 0: a bias of -inf.
+        inv::ensure(
+            self.bias.iter().all(|b| !b.is_nan() && *b < f64::INFINITY),
+            || "a bias is NaN or +inf".to_owned(),
+        )
+    }
+
     /// An empty model over `classes` (sorted, distinct) and `n_features` features.
     fn start(
         params: &DiscreteParams,
@@ -288,7 +334,15 @@ impl<L: Label> LinearCore<L> {
                     let logged: Vec<f64> = comp.iter().map(|v| (v / total).ln()).collect();
                     let summed: f64 = logged.iter().sum();
                     for j in 0..d {
-                        flp[(c, j)] = if norm { logged[j] / summed } else { -logged[j] };
+                        // With one feature every class's log-share is 0: 0 / 0, which
+                        // scikit-learn leaves NaN; every class then weighs the same, 0.
+                        flp[(c, j)] = if !norm {
+                            -logged[j]
+                        } else if summed == 0.0 {
+                            0.0
+                        } else {
+                            logged[j] / summed
+                        };
                         weights[(j, c)] = flp[(c, j)];
                     }
                     // The prior only matters (and only counts) with a single class.
@@ -427,7 +481,9 @@ macro_rules! count_model {
         }
 
         impl $est {
-            /// Additive (Laplace/Lidstone) smoothing `alpha >= 0`. Default: 1.0.
+            /// Additive (Laplace/Lidstone) smoothing. Default: 1.0. With `force_alpha`
+            /// (the default) it must be at least 1e-10: scikit-learn accepts 0 and
+            /// returns NaN probabilities for unseen features; here `fit` refuses it.
             pub fn alpha(mut self, alpha: f64) -> Self {
                 self.params.alpha = alpha;
                 self
@@ -524,8 +580,8 @@ macro_rules! count_model {
                 declared: Option<&[L]>,
                 sw: Option<&[f64]>,
             ) -> Result<$model<L>> {
-                LinearCore::fit(&self.params, self.rule(), x, y, declared, sw)
-                    .map(|core| $model { core })
+                let core = LinearCore::fit(&self.params, self.rule(), x, y, declared, sw)?;
+                validate::fitted(stringify!($est), $model { core })
             }
         }
 
@@ -603,6 +659,10 @@ macro_rules! count_model {
             /// The number of features seen at fit time.
             pub fn n_features_in(&self) -> usize {
                 self.core.n_features()
+            }
+
+            fn check_invariants(&self) -> std::result::Result<(), String> {
+                self.core.check_invariants($est::new().rule())
             }
 
             /// The joint log-likelihood `log P(c) + log P(x | c)` of every row and

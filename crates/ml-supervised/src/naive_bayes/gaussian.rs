@@ -161,7 +161,7 @@ impl GaussianNb {
         if declared.is_none() {
             model.check_variances()?;
         }
-        Ok(model)
+        validate::fitted("GaussianNb", model)
     }
 
     fn start<L: Label>(&self, classes: Vec<L>, d: usize) -> Result<GaussianNbModel<L>> {
@@ -321,6 +321,50 @@ fn merge(n_past: f64, mu: f64, var: f64, n_new: f64, mu_new: f64, var_new: f64) 
 }
 
 impl<L: Label> GaussianNbModel<L> {
+    /// Shapes agree, counts and variances are finite and non-negative (a zero
+    /// variance, possible after a first `partial_fit`, is refused by `predict`).
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        super::check_class_state(
+            &self.classes,
+            &self.class_count,
+            &self.class_prior.iter().map(|p| p.ln()).collect::<Vec<_>>(),
+            self.priors.as_deref(),
+        )?;
+        let (k, d) = (self.classes.len(), self.theta.ncols());
+        inv::not_empty("theta columns", d)?;
+        for (what, m) in [
+            ("theta", &self.theta),
+            ("var_raw", &self.var_raw),
+            ("var", &self.var),
+        ] {
+            inv::shape(what, m.as_ref(), k, d)?;
+        }
+        inv::len("all_mean", self.all_mean.len(), d)?;
+        inv::len("all_var", self.all_var.len(), d)?;
+        inv::len("log_norm", self.log_norm.len(), k)?;
+        inv::finite_mat("theta", self.theta.as_ref())?;
+        inv::non_negative_mat("var_raw", self.var_raw.as_ref())?;
+        inv::non_negative_mat("var", self.var.as_ref())?;
+        inv::finite("all_mean", &self.all_mean)?;
+        inv::non_negative("all_var", &self.all_var)?;
+        // A zero variance (first partial_fit on a constant feature) gives an infinite
+        // normaliser; predict refuses such a model, so only NaN is corrupt.
+        inv::ensure(self.log_norm.iter().all(|v| !v.is_nan()), || {
+            "log_norm holds a NaN".to_owned()
+        })?;
+        inv::non_negative("epsilon, n_seen", &[self.epsilon, self.n_seen])?;
+        inv::ensure(
+            self.var_smoothing.is_finite() && self.var_smoothing >= 0.0,
+            || {
+                format!(
+                    "var_smoothing {} is not finite and non-negative",
+                    self.var_smoothing
+                )
+            },
+        )
+    }
+
     /// Merges a validated batch into the statistics, then recomputes the derived values.
     fn add(&mut self, x: MatRef<'_, f64>, codes: &[usize], sw: Option<&[f64]>) {
         let k = self.classes.len();
@@ -418,6 +462,11 @@ impl<L: Label> GaussianNbModel<L> {
         };
         self.log_norm = (0..k)
             .map(|c| {
+                if self.class_prior[c] == 0.0 {
+                    // A class of prior 0 (declared, not seen yet) is never predicted,
+                    // whatever its (possibly zero) variances: log 0, not -inf + inf.
+                    return f64::NEG_INFINITY;
+                }
                 let s: f64 = (0..d)
                     .map(|j| (2.0 * std::f64::consts::PI * self.var[(c, j)]).ln())
                     .sum();

@@ -201,6 +201,32 @@ pub(crate) fn check_priors(name: &'static str, priors: &[f64], n_classes: usize)
     Ok(())
 }
 
+/// The invariants every naive Bayes model shares: at least one class, sorted and
+/// distinct, with non-negative counts, finite log priors and, when priors were given,
+/// one per class.
+pub(crate) fn check_class_state<L: Label>(
+    classes: &[L],
+    class_count: &[f64],
+    class_log_prior: &[f64],
+    priors: Option<&[f64]>,
+) -> std::result::Result<(), String> {
+    use ml_core::persist::invariants as inv;
+    inv::not_empty("classes", classes.len())?;
+    inv::strictly_increasing("classes", classes)?;
+    inv::len("class_count", class_count.len(), classes.len())?;
+    inv::non_negative("class_count", class_count)?;
+    inv::len("class_log_prior", class_log_prior.len(), classes.len())?;
+    inv::ensure(
+        class_log_prior.iter().all(|v| !v.is_nan() && *v <= 0.0),
+        || "class_log_prior holds a NaN or a positive log-probability".to_owned(),
+    )?;
+    if let Some(p) = priors {
+        inv::len("class_prior", p.len(), classes.len())?;
+        inv::non_negative("class_prior", p)?;
+    }
+    Ok(())
+}
+
 /// The class of the largest entry of every row (ties to the first class).
 pub(crate) fn argmax_classes<L: Label>(jll: &Mat<f64>, classes: &[L]) -> Vec<L> {
     (0..jll.nrows())
@@ -272,7 +298,7 @@ macro_rules! jll_model {
         // needs none of them.
         const _: () = {
             use faer::Mat;
-            use ml_core::persist::Persist;
+            use ml_core::persist::{Invariants, Persist};
             use ml_core::{Features, Fitted, Label, PartialFit, Predict, PredictProba, Result};
             use serde::Serialize;
             use serde::de::DeserializeOwned;
@@ -342,6 +368,12 @@ macro_rules! jll_model {
 
             impl<L: Label + Serialize + DeserializeOwned> Persist for $model<L> {
                 const MODEL_NAME: &'static str = $name;
+            }
+
+            impl<L: Label> Invariants for $model<L> {
+                fn check_invariants(&self) -> std::result::Result<(), String> {
+                    $model::check_invariants(self)
+                }
             }
         };
     };

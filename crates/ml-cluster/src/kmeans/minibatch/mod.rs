@@ -41,7 +41,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use ml_core::linalg::argmin_squared_euclidean;
-use ml_core::persist::Persist;
+use ml_core::persist::{Invariants, Persist};
 use ml_core::{
     Features, FitUnsupervised, FitUnsupervisedWeighted, Fitted, PartialFit, Predict, Result,
     Transform, validate,
@@ -121,7 +121,7 @@ impl MiniBatchKMeans {
 
     /// The number of initialisations tried; the best on a validation draw is kept.
     /// Default: "auto", scikit-learn's: 1 for [`KMeansInit::KMeansPlusPlus`] and
-    /// [`KMeansInit::Centres`], 3 for [`KMeansInit::Random`].
+    /// [`KMeansInit::Centres`], 3 for [`KMeansInit::Random`]. At most 1000.
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = Some(n_init);
         self
@@ -203,7 +203,8 @@ impl MiniBatchKMeans {
         validate::non_negative_param("tol", self.tol)?;
         validate::non_negative_param("reassignment_ratio", self.reassignment_ratio)?;
         if let Some(n) = self.n_init {
-            validate::at_least("n_init", n, 1, "at least 1")?;
+            validate::at_least("n_init", n, 1, "between 1 and 1000")?;
+            validate::at_most("n_init", n, 1000, "between 1 and 1000")?;
         }
         if let Some(s) = self.init_size {
             validate::at_least("init_size", s, 1, "at least 1")?;
@@ -330,7 +331,7 @@ impl MiniBatchKMeans {
             seed: self.seed,
         };
         model.partial_step(x, Weights::Unit)?;
-        Ok(model)
+        validate::fitted("MiniBatchKMeans", model)
     }
 
     /// The fit, on `x` checked but for finiteness (see the module documentation).
@@ -416,15 +417,18 @@ impl MiniBatchKMeans {
             }
         }
         let (labels, inertia) = label_all(x, w, stream.centres.as_ref())?;
-        Ok(MiniBatchKMeansModel {
-            labels,
-            inertia,
-            n_steps: steps_done,
-            n_iter: passes_for(steps_done, batch, n),
-            converged,
-            stream,
-            seed: self.seed,
-        })
+        validate::fitted(
+            "MiniBatchKMeans",
+            MiniBatchKMeansModel {
+                labels,
+                inertia,
+                n_steps: steps_done,
+                n_iter: passes_for(steps_done, batch, n),
+                converged,
+                stream,
+                seed: self.seed,
+            },
+        )
     }
 }
 
@@ -471,6 +475,13 @@ pub struct MiniBatchKMeansModel {
 
 impl Persist for MiniBatchKMeansModel {
     const MODEL_NAME: &'static str = "ml_cluster::MiniBatchKMeansModel";
+}
+
+impl Invariants for MiniBatchKMeansModel {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        super::check_centres_and_labels(self.stream.centres.as_ref(), &self.labels, self.inertia)?;
+        self.stream.check_invariants()
+    }
 }
 
 impl MiniBatchKMeansModel {

@@ -69,6 +69,15 @@ pub(super) struct Stream {
 }
 
 impl Stream {
+    /// One non-negative count per centre and a finite, non-negative reassignment ratio
+    /// (the centres themselves are checked with the model's labels).
+    pub(super) fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        inv::len("counts", self.counts.len(), self.centres.nrows())?;
+        inv::non_negative("counts", &self.counts)?;
+        inv::non_negative("reassignment_ratio", &[self.reassignment_ratio])
+    }
+
     pub(super) fn new(centres: Mat<f64>, reassignment_ratio: f64) -> Self {
         Self {
             counts: vec![0.0; centres.nrows()],
