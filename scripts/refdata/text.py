@@ -1,12 +1,12 @@
-"""Reference values for ml-core's text vectorisers (scikit-learn 1.9.1).
+"""Reference values for ml-text's vectorisers (scikit-learn 1.9.1).
 
-Writes crates/ml-core/tests/data/text.json, read by crates/ml-core/tests/text.rs.
+Writes crates/ml-text/tests/data/text.json, read by crates/ml-text/tests/text.rs.
 
 Rerun from the repository root:
 
     .venv/bin/python scripts/refdata/text.py            # write the fixture
     .venv/bin/python scripts/refdata/text.py tables     # print the Rust tables of
-                                                        # crates/ml-core/src/text/tables.rs
+                                                        # crates/ml-text/src/tables.rs
 
 Cases (all on the bundled SMS Spam Collection, parsed as ml_core::datasets::parse_sms_spam
 does: split on "\\n", one trailing "\\r" stripped, header line skipped):
@@ -18,7 +18,7 @@ does: split on "\\n", one trailing "\\r" stripped, header line skipped):
   stop_words="english", max_features=1000, binary=True, sublinear_tf=True). numpy's
   argsort (used by scikit-learn to keep the ``max_features`` most frequent terms) is not
   stable, so terms tied at the cut-off are kept in an order that depends on numpy's
-  SIMD sort. ml-core breaks such ties by vocabulary order (the smaller term wins); the
+  SIMD sort. ml-text breaks such ties by vocabulary order (the smaller term wins); the
   reference here applies that rule in Python (ranking the full vocabulary's total counts
   with a stable sort) and then asks scikit-learn for the matrix with that vocabulary
   fixed, so values are still scikit-learn's. ``sklearn_vocabulary`` records what
@@ -48,7 +48,7 @@ from sklearn.feature_extraction.text import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "crates/ml-core/tests/data/text.json"
+OUT = ROOT / "crates/ml-text/tests/data/text.json"
 SMS = ROOT / "datasets/SMSSpamCollection"
 TFIDF_ROW_STEP = 3
 
@@ -178,7 +178,7 @@ def options_reference(texts):
     # scikit-learn itself (ties at the cut-off in numpy's argsort order).
     sk = TfidfVectorizer(max_features=limit, sublinear_tf=True, **opts).fit(texts)
     # The full pruned vocabulary, ranked by total count with a stable sort (ties by
-    # vocabulary order), which is ml-core's documented rule.
+    # vocabulary order), which is ml-text's documented rule.
     full = CountVectorizer(**opts)
     counts = full.fit_transform(texts)
     terms = full.get_feature_names_out()

@@ -16,6 +16,7 @@ mod pca;
 mod rsvd;
 mod text;
 mod topics;
+mod tree;
 
 use ml_core::faer::{Mat, MatRef};
 use ml_core::{Fit, Predict};
@@ -106,6 +107,9 @@ pub fn registry() -> Vec<Workload> {
         ("gnb_wine", naive_bayes::prepare_gaussian),
         ("mnb_sms", naive_bayes::prepare_sms_counts),
         ("mnb_sms100k", naive_bayes::prepare_corpus),
+        ("dtree_clf20", tree::prepare_classifier),
+        ("tree_clf_100k_20", tree::prepare_classifier),
+        ("tree_reg_100k_20", tree::prepare_regressor),
     ] {
         v.push(Workload { id, prepare });
     }

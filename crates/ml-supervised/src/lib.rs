@@ -10,6 +10,8 @@
 //!   elastic-net penalties.
 //! - [`naive_bayes`]: [`GaussianNb`], [`MultinomialNb`], [`ComplementNb`],
 //!   [`BernoulliNb`] and [`CategoricalNb`], with online learning by `partial_fit`.
+//! - [`tree`]: CART trees, [`DecisionTreeClassifier`] and [`DecisionTreeRegressor`]
+//!   (first part: the best splitter; the rest of the tree issue follows).
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
 //! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. Every
@@ -17,13 +19,14 @@
 //! [`Features`](ml_core::Features), dense or CSR: least squares, ridge, logistic
 //! regression and the count models of naive Bayes have sparse paths; the other
 //! estimators ([`Lasso`], [`ElasticNet`], the polynomial models, [`GaussianNb`],
-//! [`CategoricalNb`]) return [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR
-//! input. The
-//! tree, ensemble and SVM families arrive with their own issues.
+//! [`CategoricalNb`], the trees) return
+//! [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR input. The ensemble and
+//! SVM families arrive with their own issues.
 
 pub mod linear;
 pub mod logistic;
 pub mod naive_bayes;
+pub mod tree;
 
 pub use linear::{
     ElasticNet, ElasticNetModel, Lasso, LassoModel, LinearRegression, LinearRegressionModel,
@@ -35,4 +38,8 @@ pub use logistic::{ClassWeight, LogisticRegression, LogisticRegressionModel};
 pub use naive_bayes::{
     BernoulliNb, BernoulliNbModel, CategoricalNb, CategoricalNbModel, ComplementNb,
     ComplementNbModel, GaussianNb, GaussianNbModel, MultinomialNb, MultinomialNbModel,
+};
+pub use tree::{
+    DecisionTreeClassifier, DecisionTreeClassifierModel, DecisionTreeRegressor,
+    DecisionTreeRegressorModel,
 };

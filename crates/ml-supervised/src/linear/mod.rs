@@ -406,8 +406,9 @@ impl ml_core::persist::Invariants for MultiOutputLinearModel {
     fn check_invariants(&self) -> std::result::Result<(), String> {
         use ml_core::persist::invariants as inv;
         inv::not_empty("coef", self.coef.nrows() * self.coef.ncols())?;
-        inv::len("coef rows", self.coef.nrows(), self.n_features_in)?;
-        inv::len("intercept", self.intercept.len(), self.coef.ncols())?;
+        // `n_targets × n_features`.
+        inv::len("coef columns", self.coef.ncols(), self.n_features_in)?;
+        inv::len("intercept", self.intercept.len(), self.coef.nrows())?;
         inv::finite_mat("coef", self.coef.as_ref())?;
         inv::finite("intercept", &self.intercept)?;
         inv::non_negative("singular_values", &self.singular_values)

@@ -1,0 +1,95 @@
+//! `dtree_clf20`, `tree_clf_*` and `tree_reg_*`: the CART trees of `ml-supervised` against
+//! scikit-learn's `DecisionTreeClassifier` and `DecisionTreeRegressor`.
+//!
+//! Steps: `fit` on the train rows of the data set's fixed split (a fresh model each
+//! call), `predict` on the test rows with the latest model. Quality: the test accuracy
+//! (classifier) or R² (regressor), the number of leaves and the depth. Both sides grow
+//! the same tree for the same `random_state` (the Rust splitter draws features with
+//! scikit-learn's generator), so the figures are compared exactly.
+
+use ml_core::metrics::{accuracy_score, r2_score};
+use ml_supervised::tree::{
+    DecisionTreeClassifier, DecisionTreeRegressor, DecisionTreeRegressorModel,
+};
+use serde_json::{Map, Value, json};
+
+use super::{Case, Classifier, Quality, Split};
+use crate::BoxError;
+use crate::datasets::Inputs;
+
+/// `max_depth` (`null`: unlimited) and `random_state` of a workload.
+fn settings(def: &Value) -> (Option<usize>, u64) {
+    let hp = &def["hyperparameters"];
+    (
+        hp["max_depth"].as_u64().map(|d| d as usize),
+        hp["random_state"].as_u64().unwrap_or(0),
+    )
+}
+
+pub(super) fn prepare_classifier(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>, BoxError> {
+    let (max_depth, seed) = settings(def);
+    let params = DecisionTreeClassifier::new()
+        .max_depth(max_depth)
+        .seed(seed);
+    let data = Split::classes(inputs)?;
+    Ok(Box::new(Classifier::new(params, data, |m, data, pred| {
+        let mut q = Map::new();
+        q.insert(
+            "accuracy".into(),
+            json!(accuracy_score(&data.y_test, pred)?),
+        );
+        q.insert("n_leaves".into(), json!(m.tree().n_leaves()));
+        q.insert("depth".into(), json!(m.tree().depth()));
+        Ok(q)
+    })))
+}
+
+/// A regression tree on a dense split.
+struct Regression {
+    params: DecisionTreeRegressor,
+    data: Split<f64>,
+    fitted: Option<DecisionTreeRegressorModel>,
+    pred: Option<Vec<f64>>,
+}
+
+pub(super) fn prepare_regressor(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>, BoxError> {
+    let (max_depth, seed) = settings(def);
+    let x = inputs.matrix("X")?;
+    let y = inputs.matrix("y")?;
+    Ok(Box::new(Regression {
+        params: DecisionTreeRegressor::new().max_depth(max_depth).seed(seed),
+        data: Split::new(inputs, x.as_ref(), |i| y[(i, 0)])?,
+        fitted: None,
+        pred: None,
+    }))
+}
+
+impl Case for Regression {
+    fn run(&mut self, step: usize) -> Result<(), BoxError> {
+        if step == 0 {
+            self.fitted = None;
+            self.fitted = Some(
+                self.params
+                    .fit(self.data.x_train.as_ref(), &self.data.y_train)?,
+            );
+        } else {
+            let m = self.fitted.as_ref().ok_or("predict before fit")?;
+            self.pred = Some(m.predict(self.data.x_test.as_ref())?);
+        }
+        Ok(())
+    }
+
+    fn quality(&self) -> Result<Quality, BoxError> {
+        let pred = self.pred.as_ref().ok_or("no predictions")?;
+        let m = self.fitted.as_ref().ok_or("no model")?;
+        let mut q = Map::new();
+        q.insert("r2".into(), json!(r2_score(&self.data.y_test, pred)?));
+        q.insert("n_leaves".into(), json!(m.tree().n_leaves()));
+        q.insert("depth".into(), json!(m.tree().depth()));
+        Ok(q)
+    }
+
+    fn info(&self) -> Map<String, Value> {
+        self.data.info()
+    }
+}

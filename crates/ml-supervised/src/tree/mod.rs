@@ -1,0 +1,717 @@
+//! Decision trees: CART as scikit-learn 1.9.1's `DecisionTreeClassifier` and
+//! `DecisionTreeRegressor`.
+//!
+//! Like scikit-learn, the features are cast to `f32` before splitting and at predict
+//! time, thresholds are `f64` midpoints of two consecutive `f32` training values, the
+//! tree grows depth first and splits maximise the criterion's improvement over the
+//! features in a seeded random order (the first best wins a tie). The order is drawn
+//! with scikit-learn's own generator and algorithm, so `seed(s)` grows the tree that
+//! `random_state=s` grows, node for node, ties included.
+//!
+//! This first version has the best splitter with the Gini, entropy (`log_loss`) and
+//! squared-error criteria, the depth, size, weight and impurity limits, `max_features`,
+//! sample weights, class probabilities, leaf ids, feature importances, text export and
+//! persistence. Not yet: the random splitter, the absolute-error, Friedman and Poisson
+//! criteria, `max_leaf_nodes`, cost-complexity pruning, missing values (NaN is refused
+//! as everywhere else for now), class weights, multi-output regression and C4.5.
+//!
+//! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
+//! per-node values, for anyone who wants to walk it.
+
+mod builder;
+mod random;
+mod structure;
+
+use faer::MatRef;
+use ml_core::persist::{Invariants, Persist};
+use ml_core::{
+    Error, Features, Fit, FitWeighted, Fitted, Label, Predict, PredictProba, Result, validate,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use structure::{Node, Split, Tree};
+
+use builder::{Criterion, Data, Rules, Target};
+
+/// The impurity a classification tree minimises (scikit-learn's `criterion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
+pub enum ClassificationCriterion {
+    /// Gini impurity `1 − Σ p_c²` (the default).
+    #[default]
+    Gini,
+    /// Shannon entropy in bits, `−Σ p_c log₂ p_c`.
+    Entropy,
+    /// The same criterion as [`Entropy`](Self::Entropy) (scikit-learn's `"log_loss"`).
+    LogLoss,
+}
+
+/// The impurity a regression tree minimises (scikit-learn's `criterion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
+pub enum RegressionCriterion {
+    /// The variance of the targets, i.e. the mean squared error about the mean (the
+    /// default).
+    #[default]
+    SquaredError,
+}
+
+/// How many features each split considers (scikit-learn's `max_features`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
+pub enum MaxFeatures {
+    /// All of them (scikit-learn's `None`, the default).
+    #[default]
+    All,
+    /// `max(1, ⌊√d⌋)`.
+    Sqrt,
+    /// `max(1, ⌊log₂ d⌋)`.
+    Log2,
+    /// A count, `1 ≤ count ≤ d`.
+    Count(usize),
+    /// A fraction `f` in `(0, 1]`: `max(1, ⌊f·d⌋)`.
+    Fraction(f64),
+}
+
+impl MaxFeatures {
+    fn resolve(self, d: usize) -> Result<usize> {
+        let count = match self {
+            MaxFeatures::All => d,
+            MaxFeatures::Sqrt => ((d as f64).sqrt() as usize).max(1),
+            MaxFeatures::Log2 => ((d as f64).log2() as usize).max(1),
+            MaxFeatures::Count(c) => {
+                if c == 0 || c > d {
+                    return Err(Error::invalid_parameter(
+                        "max_features",
+                        c,
+                        "a count between 1 and the number of features",
+                    ));
+                }
+                c
+            }
+            MaxFeatures::Fraction(f) => {
+                if !(f > 0.0 && f <= 1.0) {
+                    return Err(Error::invalid_parameter(
+                        "max_features",
+                        f,
+                        "a fraction in (0, 1]",
+                    ));
+                }
+                ((f * d as f64) as usize).max(1)
+            }
+        };
+        Ok(count)
+    }
+}
+
+/// The growth limits shared by both trees, with scikit-learn's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Growth {
+    max_depth: Option<usize>,
+    min_samples_split: usize,
+    min_samples_leaf: usize,
+    min_weight_fraction_leaf: f64,
+    min_impurity_decrease: f64,
+    max_features: MaxFeatures,
+    seed: u64,
+}
+
+impl Default for Growth {
+    fn default() -> Self {
+        Self {
+            max_depth: None,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+            min_weight_fraction_leaf: 0.0,
+            min_impurity_decrease: 0.0,
+            max_features: MaxFeatures::All,
+            seed: 0,
+        }
+    }
+}
+
+impl Growth {
+    /// The checked rules for `d` features and total weight `w_total`.
+    fn rules(&self, d: usize, w_total: f64) -> Result<Rules> {
+        if let Some(depth) = self.max_depth {
+            validate::at_least("max_depth", depth, 1, "at least 1")?;
+        }
+        validate::at_least("min_samples_split", self.min_samples_split, 2, "at least 2")?;
+        validate::at_least("min_samples_leaf", self.min_samples_leaf, 1, "at least 1")?;
+        validate::in_closed_range(
+            "min_weight_fraction_leaf",
+            self.min_weight_fraction_leaf,
+            0.0,
+            0.5,
+            "in [0, 0.5]",
+        )?;
+        validate::non_negative_param("min_impurity_decrease", self.min_impurity_decrease)?;
+        Ok(Rules {
+            max_depth: self.max_depth.unwrap_or(usize::MAX),
+            min_samples_split: self
+                .min_samples_split
+                .max(self.min_samples_leaf.saturating_mul(2)),
+            min_samples_leaf: self.min_samples_leaf,
+            min_weight_leaf: self.min_weight_fraction_leaf * w_total,
+            min_impurity_decrease: self.min_impurity_decrease,
+            max_features: self.max_features.resolve(d)?,
+            seed: self.seed,
+        })
+    }
+}
+
+/// Builder setters of the growth limits, shared by both estimators.
+macro_rules! growth_setters {
+    () => {
+        /// The deepest a leaf may be (the root has depth 0); `None` grows until the
+        /// leaves are pure or too small. Default: `None`.
+        pub fn max_depth(mut self, max_depth: Option<usize>) -> Self {
+            self.growth.max_depth = max_depth;
+            self
+        }
+
+        /// The fewest rows a node needs to be split (at least 2). Default: 2.
+        pub fn min_samples_split(mut self, min_samples_split: usize) -> Self {
+            self.growth.min_samples_split = min_samples_split;
+            self
+        }
+
+        /// The fewest rows each leaf keeps (at least 1). Default: 1.
+        pub fn min_samples_leaf(mut self, min_samples_leaf: usize) -> Self {
+            self.growth.min_samples_leaf = min_samples_leaf;
+            self
+        }
+
+        /// The smallest fraction of the total sample weight each leaf keeps, in
+        /// `[0, 0.5]`. Default: 0.
+        pub fn min_weight_fraction_leaf(mut self, min_weight_fraction_leaf: f64) -> Self {
+            self.growth.min_weight_fraction_leaf = min_weight_fraction_leaf;
+            self
+        }
+
+        /// A split must decrease the weighted impurity by at least this much. Default: 0.
+        pub fn min_impurity_decrease(mut self, min_impurity_decrease: f64) -> Self {
+            self.growth.min_impurity_decrease = min_impurity_decrease;
+            self
+        }
+
+        /// How many features each split considers. Default: [`MaxFeatures::All`].
+        pub fn max_features(mut self, max_features: MaxFeatures) -> Self {
+            self.growth.max_features = max_features;
+            self
+        }
+
+        /// Seed of the order in which features are tried (which decides ties, and
+        /// which features are drawn under `max_features`), drawn exactly as
+        /// scikit-learn draws it: the same seed as `random_state` (below 2^32) gives
+        /// the same tree. Default: 0.
+        pub fn seed(mut self, seed: u64) -> Self {
+            self.growth.seed = seed;
+            self
+        }
+    };
+}
+
+/// The training features as the builder reads them: columns of `f32`, as scikit-learn
+/// casts `X`. A value beyond `f32`'s range is refused, as scikit-learn does.
+fn f32_columns(x: MatRef<'_, f64>) -> Result<Vec<f32>> {
+    // The splitter packs a row index and a value into one 64-bit sort key.
+    if x.nrows() > u32::MAX as usize {
+        return Err(Error::LimitExceeded {
+            what: "training rows of a tree",
+            requested: x.nrows(),
+            limit: u32::MAX as usize,
+        });
+    }
+    validate::allocatable::<f32>("the f32 copy of X", x.nrows().saturating_mul(x.ncols()))?;
+    let mut columns = Vec::with_capacity(x.nrows() * x.ncols());
+    for j in 0..x.ncols() {
+        for (i, &v) in x.col(j).iter().enumerate() {
+            columns.push(to_f32(v, i, j)?);
+        }
+    }
+    Ok(columns)
+}
+
+/// `v` as `f32`, or [`Error::InvalidData`] when it is too large for `f32`.
+fn to_f32(v: f64, row: usize, col: usize) -> Result<f32> {
+    let f = v as f32;
+    if f.is_finite() {
+        Ok(f)
+    } else {
+        Err(Error::InvalidData {
+            what: "X",
+            location: format!("row {row}, column {col}"),
+            reason: format!("{v} is too large for f32, which trees split on (as scikit-learn)"),
+        })
+    }
+}
+
+/// Rows per parallel task of `apply`.
+const APPLY_BLOCK: usize = 2048;
+
+/// The leaf of every row of validated dense `x`: the rows are copied to row-major
+/// `f32` (scikit-learn's cast, and contiguous rows for the walk), then walked in
+/// parallel blocks.
+fn leaves(tree: &Tree, x: MatRef<'_, f64>) -> Result<Vec<usize>> {
+    use rayon::prelude::*;
+    let (n, d) = (x.nrows(), x.ncols());
+    validate::allocatable::<f32>("the f32 copy of X", n.saturating_mul(d))?;
+    let mut rows = vec![0f32; n * d];
+    for j in 0..d {
+        for (i, &v) in x.col(j).iter().enumerate() {
+            rows[i * d + j] = to_f32(v, i, j)?;
+        }
+    }
+    Ok(rows
+        .par_chunks(APPLY_BLOCK * d)
+        .flat_map_iter(|block| {
+            block
+                .chunks_exact(d)
+                .map(|row| tree.leaf_of(|j| row[j]))
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
+/// Sample weights (ones when `None`), checked.
+fn weights_of(sample_weight: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
+    match sample_weight {
+        Some(w) => {
+            validate::sample_weight(w, n)?;
+            Ok(w.to_vec())
+        }
+        None => Ok(vec![1.0; n]),
+    }
+}
+
+/// A CART classification tree, as scikit-learn 1.9's `DecisionTreeClassifier`.
+///
+/// ```
+/// use faer::mat;
+/// use ml_supervised::tree::DecisionTreeClassifier;
+///
+/// let x = mat![[1.0, 0.0], [2.0, 0.0], [8.0, 1.0], [9.0, 1.0]];
+/// let y = ["deny", "deny", "approve", "approve"];
+/// let model = DecisionTreeClassifier::new().fit(x.as_ref(), &y)?;
+/// assert_eq!(model.predict(mat![[1.5, 0.0], [8.5, 1.0]].as_ref())?, vec!["deny", "approve"]);
+/// assert_eq!(model.tree().n_leaves(), 2);
+/// print!("{}", model.export_text(Some(&["income", "owner"])));
+/// # Ok::<(), ml_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DecisionTreeClassifier {
+    criterion: ClassificationCriterion,
+    growth: Growth,
+}
+
+impl DecisionTreeClassifier {
+    /// scikit-learn's defaults: Gini, unlimited depth, all features.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The impurity to minimise. Default: [`ClassificationCriterion::Gini`].
+    pub fn criterion(mut self, criterion: ClassificationCriterion) -> Self {
+        self.criterion = criterion;
+        self
+    }
+
+    growth_setters!();
+
+    /// Grows the tree on dense `x` and labels `y`.
+    ///
+    /// # Errors
+    /// Empty or non-finite `x` (NaN included, for now), a value beyond `f32`
+    /// ([`Error::InvalidData`]), `y` of another length, a limit out of range
+    /// ([`Error::InvalidParameter`]), CSR `x` ([`Error::Unsupported`]).
+    pub fn fit<'a, L: Label>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[L],
+    ) -> Result<DecisionTreeClassifierModel<L>> {
+        self.fit_with(x.into(), y, None)
+    }
+
+    /// [`fit`](Self::fit) with one non-negative weight per row.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus invalid weights.
+    pub fn fit_weighted<'a, L: Label>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[L],
+        sample_weight: &[f64],
+    ) -> Result<DecisionTreeClassifierModel<L>> {
+        self.fit_with(x.into(), y, Some(sample_weight))
+    }
+
+    fn fit_with<L: Label>(
+        &self,
+        x: Features<'_>,
+        y: &[L],
+        sample_weight: Option<&[f64]>,
+    ) -> Result<DecisionTreeClassifierModel<L>> {
+        let x = x.dense("DecisionTreeClassifier")?;
+        validate::supervised(x, y.len())?;
+        let weights = weights_of(sample_weight, x.nrows())?;
+        let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
+        let enc = validate::encode_labels(y, 1)?;
+        let columns = f32_columns(x)?;
+        let k = enc.classes.len();
+        let criterion = match self.criterion {
+            ClassificationCriterion::Gini => Criterion::Gini { k },
+            ClassificationCriterion::Entropy | ClassificationCriterion::LogLoss => {
+                Criterion::Entropy { k }
+            }
+        };
+        let data = Data {
+            columns: &columns,
+            n: x.nrows(),
+            d: x.ncols(),
+            target: Target::Classes(&enc.codes),
+            weights: &weights,
+        };
+        let tree = builder::grow(&data, criterion, &rules);
+        validate::fitted(
+            "DecisionTreeClassifier",
+            DecisionTreeClassifierModel {
+                classes: enc.classes,
+                tree,
+            },
+        )
+    }
+}
+
+/// A fitted [`DecisionTreeClassifier`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionTreeClassifierModel<L> {
+    classes: Vec<L>,
+    tree: Tree,
+}
+
+impl<L: Label> DecisionTreeClassifierModel<L> {
+    /// The sorted distinct labels seen in training (`classes_`).
+    pub fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    /// The fitted tree (`tree_`): its leaves hold class fractions, in the order of
+    /// [`classes`](Self::classes).
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// The number of features seen in training.
+    pub fn n_features_in(&self) -> usize {
+        self.tree.n_features()
+    }
+
+    /// The normalised total impurity decrease per feature (`feature_importances_`).
+    pub fn feature_importances(&self) -> Vec<f64> {
+        self.tree.feature_importances()
+    }
+
+    /// The leaf every row of dense `x` ends in (`apply`).
+    ///
+    /// # Errors
+    /// Empty or non-finite `x`, another number of columns than in training, a value
+    /// beyond `f32`, or CSR `x`.
+    pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
+        let x = x.into().dense("DecisionTreeClassifier")?;
+        validate::matrix_with_features(x, self.n_features_in())?;
+        leaves(&self.tree, x)
+    }
+
+    /// The class fractions of the leaf of every row, one column per class.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn predict_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<faer::Mat<f64>> {
+        let ids = self.apply(x)?;
+        let k = self.classes.len();
+        Ok(faer::Mat::from_fn(ids.len(), k, |i, c| {
+            self.tree.value(ids[i]).map_or(0.0, |v| v[c])
+        }))
+    }
+
+    /// The most frequent (weighted) class of the leaf of every row, the first of tied
+    /// classes winning.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<L>> {
+        let ids = self.apply(x)?;
+        Ok(ids
+            .iter()
+            .map(|&id| self.classes[argmax(self.tree.value(id).unwrap_or(&[]))].clone())
+            .collect())
+    }
+
+    /// The tree as scikit-learn's `export_text` prints it, with `feature_names` when
+    /// given (else `feature_0`, `feature_1`...) and two decimals.
+    pub fn export_text(&self, feature_names: Option<&[&str]>) -> String {
+        self.tree.export_text(feature_names, 2, &|v| {
+            // Labels print as scikit-learn prints them: text without its quotes.
+            let label = format!("{:?}", self.classes[argmax(v)]);
+            format!("class: {}", label.trim_matches('"'))
+        })
+    }
+}
+
+/// The index of the largest value; the first wins a tie.
+fn argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+impl<L: Label> Fit<[L]> for DecisionTreeClassifier {
+    type Model = DecisionTreeClassifierModel<L>;
+
+    fn fit(&self, x: Features<'_>, y: &[L]) -> Result<Self::Model> {
+        DecisionTreeClassifier::fit(self, x, y)
+    }
+}
+
+impl<L: Label> FitWeighted<[L]> for DecisionTreeClassifier {
+    fn fit_weighted(&self, x: Features<'_>, y: &[L], sample_weight: &[f64]) -> Result<Self::Model> {
+        DecisionTreeClassifier::fit_weighted(self, x, y, sample_weight)
+    }
+}
+
+impl<L: Label> Fitted for DecisionTreeClassifierModel<L> {
+    fn n_features_in(&self) -> usize {
+        self.tree.n_features()
+    }
+}
+
+impl<L: Label> Predict for DecisionTreeClassifierModel<L> {
+    type Output = Vec<L>;
+
+    fn predict(&self, x: Features<'_>) -> Result<Vec<L>> {
+        DecisionTreeClassifierModel::predict(self, x)
+    }
+}
+
+impl<L: Label> PredictProba for DecisionTreeClassifierModel<L> {
+    type Label = L;
+
+    fn classes(&self) -> &[L] {
+        &self.classes
+    }
+
+    fn predict_proba(&self, x: Features<'_>) -> Result<faer::Mat<f64>> {
+        DecisionTreeClassifierModel::predict_proba(self, x)
+    }
+}
+
+impl<L: Label + Serialize + DeserializeOwned> Persist for DecisionTreeClassifierModel<L> {
+    const MODEL_NAME: &'static str = "ml_supervised::DecisionTreeClassifierModel";
+}
+
+impl<L: Label> Invariants for DecisionTreeClassifierModel<L> {
+    /// The tree's own invariants, one value per class, sorted distinct classes, and
+    /// class fractions in [0, 1].
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        use ml_core::persist::invariants as inv;
+        self.tree.check_invariants()?;
+        inv::not_empty("classes", self.classes.len())?;
+        inv::strictly_increasing("classes", &self.classes)?;
+        inv::len(
+            "values per node",
+            self.tree.value_width(),
+            self.classes.len(),
+        )?;
+        let in_unit = (0..self.tree.nodes().len()).all(|id| {
+            self.tree
+                .value(id)
+                .is_some_and(|v| v.iter().all(|p| (0.0..=1.0).contains(p)))
+        });
+        inv::ensure(in_unit, || "a class fraction is outside [0, 1]".to_owned())
+    }
+}
+
+/// A CART regression tree, as scikit-learn 1.9's `DecisionTreeRegressor`.
+///
+/// ```
+/// use faer::mat;
+/// use ml_supervised::tree::DecisionTreeRegressor;
+///
+/// let x = mat![[1.0], [2.0], [3.0], [10.0], [11.0], [12.0]];
+/// let y = [1.0, 1.2, 0.8, 5.0, 5.2, 4.8];
+/// let model = DecisionTreeRegressor::new().max_depth(Some(1)).fit(x.as_ref(), &y)?;
+/// let p = model.predict(mat![[2.5], [11.5]].as_ref())?;
+/// assert!((p[0] - 1.0).abs() < 1e-12 && (p[1] - 5.0).abs() < 1e-12);
+/// # Ok::<(), ml_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DecisionTreeRegressor {
+    criterion: RegressionCriterion,
+    growth: Growth,
+}
+
+impl DecisionTreeRegressor {
+    /// scikit-learn's defaults: squared error, unlimited depth, all features.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The impurity to minimise. Default: [`RegressionCriterion::SquaredError`].
+    pub fn criterion(mut self, criterion: RegressionCriterion) -> Self {
+        self.criterion = criterion;
+        self
+    }
+
+    growth_setters!();
+
+    /// Grows the tree on dense `x` and finite targets `y`.
+    ///
+    /// # Errors
+    /// As [`DecisionTreeClassifier::fit`], plus non-finite targets.
+    pub fn fit<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[f64],
+    ) -> Result<DecisionTreeRegressorModel> {
+        self.fit_with(x.into(), y, None)
+    }
+
+    /// [`fit`](Self::fit) with one non-negative weight per row.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus invalid weights.
+    pub fn fit_weighted<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<DecisionTreeRegressorModel> {
+        self.fit_with(x.into(), y, Some(sample_weight))
+    }
+
+    fn fit_with(
+        &self,
+        x: Features<'_>,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+    ) -> Result<DecisionTreeRegressorModel> {
+        let x = x.dense("DecisionTreeRegressor")?;
+        validate::supervised(x, y.len())?;
+        validate::finite_slice(y)?;
+        let weights = weights_of(sample_weight, x.nrows())?;
+        let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
+        let columns = f32_columns(x)?;
+        let data = Data {
+            columns: &columns,
+            n: x.nrows(),
+            d: x.ncols(),
+            target: Target::Values(y),
+            weights: &weights,
+        };
+        let tree = builder::grow(&data, Criterion::SquaredError, &rules);
+        validate::fitted("DecisionTreeRegressor", DecisionTreeRegressorModel { tree })
+    }
+}
+
+/// A fitted [`DecisionTreeRegressor`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionTreeRegressorModel {
+    tree: Tree,
+}
+
+impl DecisionTreeRegressorModel {
+    /// The fitted tree (`tree_`): its leaves hold the mean target.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// The number of features seen in training.
+    pub fn n_features_in(&self) -> usize {
+        self.tree.n_features()
+    }
+
+    /// The normalised total impurity decrease per feature (`feature_importances_`).
+    pub fn feature_importances(&self) -> Vec<f64> {
+        self.tree.feature_importances()
+    }
+
+    /// The leaf every row of dense `x` ends in (`apply`).
+    ///
+    /// # Errors
+    /// Empty or non-finite `x`, another number of columns than in training, a value
+    /// beyond `f32`, or CSR `x`.
+    pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
+        let x = x.into().dense("DecisionTreeRegressor")?;
+        validate::matrix_with_features(x, self.n_features_in())?;
+        leaves(&self.tree, x)
+    }
+
+    /// The mean training target of the leaf of every row.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
+        let ids = self.apply(x)?;
+        Ok(ids
+            .iter()
+            .map(|&id| self.tree.value(id).map_or(0.0, |v| v[0]))
+            .collect())
+    }
+
+    /// The tree as scikit-learn's `export_text` prints it (`value: [mean]` at leaves).
+    pub fn export_text(&self, feature_names: Option<&[&str]>) -> String {
+        self.tree
+            .export_text(feature_names, 2, &|v| format!("value: [{:.2}]", v[0]))
+    }
+}
+
+impl Fit<[f64]> for DecisionTreeRegressor {
+    type Model = DecisionTreeRegressorModel;
+
+    fn fit(&self, x: Features<'_>, y: &[f64]) -> Result<Self::Model> {
+        DecisionTreeRegressor::fit(self, x, y)
+    }
+}
+
+impl FitWeighted<[f64]> for DecisionTreeRegressor {
+    fn fit_weighted(
+        &self,
+        x: Features<'_>,
+        y: &[f64],
+        sample_weight: &[f64],
+    ) -> Result<Self::Model> {
+        DecisionTreeRegressor::fit_weighted(self, x, y, sample_weight)
+    }
+}
+
+impl Fitted for DecisionTreeRegressorModel {
+    fn n_features_in(&self) -> usize {
+        self.tree.n_features()
+    }
+}
+
+impl Predict for DecisionTreeRegressorModel {
+    type Output = Vec<f64>;
+
+    fn predict(&self, x: Features<'_>) -> Result<Vec<f64>> {
+        DecisionTreeRegressorModel::predict(self, x)
+    }
+}
+
+impl Persist for DecisionTreeRegressorModel {
+    const MODEL_NAME: &'static str = "ml_supervised::DecisionTreeRegressorModel";
+}
+
+impl Invariants for DecisionTreeRegressorModel {
+    /// The tree's own invariants and one value (the mean) per node.
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        self.tree.check_invariants()?;
+        ml_core::persist::invariants::len("values per node", self.tree.value_width(), 1)
+    }
+}

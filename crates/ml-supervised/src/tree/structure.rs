@@ -1,0 +1,224 @@
+//! The fitted tree as plain data: an array of nodes in pre-order (a node's left subtree
+//! follows it, then its right subtree), each a split or a leaf, with one row of values
+//! per node. Models, ensembles, the command line and users walk the same arrays.
+
+use serde::{Deserialize, Serialize};
+
+use ml_core::persist::invariants as inv;
+
+/// How an internal node splits: rows whose feature value, cast to `f32` as
+/// scikit-learn does, is at most `threshold` go to `left`, the others to `right`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Split {
+    /// The feature tested.
+    pub feature: usize,
+    /// The threshold: the midpoint, in `f64`, of two consecutive `f32` training values.
+    pub threshold: f64,
+    /// The node of the rows with `x[feature] <= threshold`.
+    pub left: usize,
+    /// The node of the other rows.
+    pub right: usize,
+}
+
+/// One node of a [`Tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The split of an internal node; `None` for a leaf.
+    pub split: Option<Split>,
+    /// The impurity of the node's training rows under the criterion (Gini, entropy in
+    /// bits, or the variance for squared error).
+    pub impurity: f64,
+    /// How many training rows reached the node.
+    pub n_samples: usize,
+    /// Their total sample weight.
+    pub weighted_n_samples: f64,
+}
+
+/// A fitted decision tree: nodes in pre-order (node 0 is the root) and, for every node,
+/// `value_width` values: the class fractions of a classifier (scikit-learn 1.9's
+/// `tree_.value`), the mean target of a regressor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+    value_width: usize,
+    n_features: usize,
+}
+
+impl Tree {
+    pub(crate) fn new(
+        nodes: Vec<Node>,
+        values: Vec<f64>,
+        value_width: usize,
+        n_features: usize,
+    ) -> Self {
+        Self {
+            nodes,
+            values,
+            value_width,
+            n_features,
+        }
+    }
+
+    /// The nodes, root first, in pre-order.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The values of node `id` (class fractions, or the mean target); `None` past the
+    /// last node.
+    pub fn value(&self, id: usize) -> Option<&[f64]> {
+        let w = self.value_width;
+        self.values.get(id * w..(id + 1) * w)
+    }
+
+    /// Values per node: the number of classes, or 1 for a regressor.
+    pub fn value_width(&self) -> usize {
+        self.value_width
+    }
+
+    /// The number of features the tree was fitted on.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// The number of leaves.
+    pub fn n_leaves(&self) -> usize {
+        self.nodes.iter().filter(|n| n.split.is_none()).count()
+    }
+
+    /// The depth: the most splits on a path from the root to a leaf (0 for a stump).
+    pub fn depth(&self) -> usize {
+        let mut depth = vec![0usize; self.nodes.len()];
+        let mut deepest = 0;
+        // Pre-order: a node's children come after it, so one forward pass suffices.
+        for (id, node) in self.nodes.iter().enumerate() {
+            deepest = deepest.max(depth[id]);
+            if let Some(s) = node.split {
+                depth[s.left] = depth[id] + 1;
+                depth[s.right] = depth[id] + 1;
+            }
+        }
+        deepest
+    }
+
+    /// The leaf reached by a row of `f32` feature values.
+    pub(crate) fn leaf_of(&self, row: impl Fn(usize) -> f32) -> usize {
+        let mut id = 0;
+        while let Some(s) = self.nodes[id].split {
+            id = if f64::from(row(s.feature)) <= s.threshold {
+                s.left
+            } else {
+                s.right
+            };
+        }
+        id
+    }
+
+    /// scikit-learn's `feature_importances_`: for every split, its weighted impurity
+    /// decrease `w_t·imp_t − w_L·imp_L − w_R·imp_R`, summed per feature, divided by the
+    /// root's weight and normalised to sum to 1 (all zeros for a stump).
+    pub fn feature_importances(&self) -> Vec<f64> {
+        let mut imp = vec![0.0; self.n_features];
+        for node in &self.nodes {
+            if let Some(s) = node.split {
+                let (l, r) = (&self.nodes[s.left], &self.nodes[s.right]);
+                imp[s.feature] += node.weighted_n_samples * node.impurity
+                    - l.weighted_n_samples * l.impurity
+                    - r.weighted_n_samples * r.impurity;
+            }
+        }
+        let root = self.nodes[0].weighted_n_samples;
+        imp.iter_mut().for_each(|v| *v /= root);
+        let total: f64 = imp.iter().sum();
+        if total > 0.0 {
+            imp.iter_mut().for_each(|v| *v /= total);
+        }
+        imp
+    }
+
+    /// The tree as scikit-learn's `export_text` prints it: one line per node,
+    /// `|--- name <= threshold` (thresholds with `decimals` digits), leaves as
+    /// `|--- class: label` or `|--- value: [v]`. `names` gives a name per feature
+    /// (`feature_0`... when `None`); `leaf` formats a leaf's values.
+    pub(crate) fn export_text(
+        &self,
+        names: Option<&[&str]>,
+        decimals: usize,
+        leaf: &dyn Fn(&[f64]) -> String,
+    ) -> String {
+        let name = |f: usize| -> String {
+            names
+                .and_then(|n| n.get(f))
+                .map_or_else(|| format!("feature_{f}"), |s| (*s).to_owned())
+        };
+        let mut out = String::new();
+        // (node, depth, text of the line above it), depth-first, left before right.
+        let mut stack = vec![(0usize, 0usize, None::<String>)];
+        while let Some((id, depth, line)) = stack.pop() {
+            let indent = "|   ".repeat(depth.saturating_sub(1));
+            if let Some(line) = line {
+                out.push_str(&format!("{indent}|--- {line}\n"));
+            }
+            let indent_below = "|   ".repeat(depth);
+            match self.nodes[id].split {
+                Some(s) => {
+                    let t = s.threshold;
+                    let f = name(s.feature);
+                    stack.push((s.right, depth + 1, Some(format!("{f} >  {t:.decimals$}"))));
+                    stack.push((s.left, depth + 1, Some(format!("{f} <= {t:.decimals$}"))));
+                }
+                None => {
+                    let values = self.value(id).unwrap_or(&[]);
+                    out.push_str(&format!("{indent_below}|--- {}\n", leaf(values)));
+                }
+            }
+        }
+        out
+    }
+
+    /// What every method relies on: at least one node; children after their parent
+    /// (pre-order, so every walk ends) and each node the child of exactly one parent;
+    /// features below `n_features`; thresholds not NaN; sample counts and weights
+    /// consistent; `value_width` values per node, finite.
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        let n = self.nodes.len();
+        inv::not_empty("nodes", n)?;
+        inv::not_empty("value width", self.value_width)?;
+        inv::not_empty("n_features", self.n_features)?;
+        inv::len(
+            "values",
+            self.values.len(),
+            n.saturating_mul(self.value_width),
+        )?;
+        inv::finite("values", &self.values)?;
+        let mut parents = vec![0usize; n];
+        for (id, node) in self.nodes.iter().enumerate() {
+            inv::non_negative("weighted_n_samples", &[node.weighted_n_samples])?;
+            inv::ensure(!node.impurity.is_nan(), || {
+                format!("node {id} has a NaN impurity")
+            })?;
+            if let Some(s) = node.split {
+                inv::ensure(
+                    s.left > id && s.right > id && s.left < n && s.right < n && s.left != s.right,
+                    || format!("node {id} has children {} and {}", s.left, s.right),
+                )?;
+                inv::ensure(s.feature < self.n_features, || {
+                    format!(
+                        "node {id} splits on feature {} of {}",
+                        s.feature, self.n_features
+                    )
+                })?;
+                inv::ensure(!s.threshold.is_nan(), || {
+                    format!("node {id} has a NaN threshold")
+                })?;
+                parents[s.left] += 1;
+                parents[s.right] += 1;
+            }
+        }
+        inv::ensure(
+            parents[0] == 0 && parents[1..].iter().all(|&p| p == 1),
+            || "a node is not the child of exactly one parent".to_owned(),
+        )
+    }
+}

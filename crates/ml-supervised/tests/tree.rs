@@ -1,0 +1,412 @@
+//! CART trees: node-for-node parity with scikit-learn 1.9.1 (same seeds, ties
+//! included), cross-validated accuracy, text export, properties and the conformance
+//! battery.
+
+use faer::Mat;
+use ml_core::datasets::{load_diabetes_scaled, load_digits};
+use ml_core::persist;
+use ml_supervised::tree::{
+    ClassificationCriterion, DecisionTreeClassifier, DecisionTreeClassifierModel,
+    DecisionTreeRegressor, MaxFeatures, Tree,
+};
+use proptest::prelude::*;
+use serde_json::Value;
+
+mod common;
+
+use common::{dataset, floats};
+
+fn fixtures() -> Value {
+    serde_json::from_str(include_str!("data/tree.json")).expect("valid fixture JSON")
+}
+
+fn data(name: &str) -> (Mat<f64>, Vec<f64>) {
+    if name == "diabetes" {
+        let ds = load_diabetes_scaled().unwrap();
+        return (ds.data, ds.target);
+    }
+    let ds = dataset(name);
+    let y = ds.target.iter().map(|&c| c as f64).collect();
+    (ds.data, y)
+}
+
+/// The estimator settings of a fixture entry, applied through `set`.
+macro_rules! configure {
+    ($est:expr, $params:expr, $seed:expr) => {{
+        let p = $params;
+        let mut e = $est.seed($seed);
+        if let Some(d) = p["max_depth"].as_u64() {
+            e = e.max_depth(Some(d as usize));
+        }
+        if let Some(m) = p["min_samples_leaf"].as_u64() {
+            e = e.min_samples_leaf(m as usize);
+        }
+        if let Some(m) = p["min_impurity_decrease"].as_f64() {
+            e = e.min_impurity_decrease(m);
+        }
+        match &p["max_features"] {
+            Value::String(s) if s == "sqrt" => e = e.max_features(MaxFeatures::Sqrt),
+            Value::Number(f) => e = e.max_features(MaxFeatures::Fraction(f.as_f64().unwrap())),
+            _ => {}
+        }
+        e
+    }};
+}
+
+fn assert_same_tree(tree: &Tree, want: &Value, what: &str) {
+    let left = &want["children_left"];
+    let n = left.as_array().unwrap().len();
+    assert_eq!(tree.nodes().len(), n, "{what}: node count");
+    let thresholds = floats(&want["threshold"]);
+    let impurities = floats(&want["impurity"]);
+    let weighted = floats(&want["weighted_n_node_samples"]);
+    for (id, node) in tree.nodes().iter().enumerate() {
+        let l = want["children_left"][id].as_i64().unwrap();
+        match node.split {
+            None => assert_eq!(l, -1, "{what}: node {id} is a leaf here, a split there"),
+            Some(s) => {
+                assert_eq!(s.left as i64, l, "{what}: node {id} left child");
+                assert_eq!(s.right as i64, want["children_right"][id].as_i64().unwrap());
+                assert_eq!(
+                    s.feature as i64,
+                    want["feature"][id].as_i64().unwrap(),
+                    "{what}: node {id} feature"
+                );
+                assert_eq!(
+                    s.threshold.to_bits(),
+                    thresholds[id].to_bits(),
+                    "{what}: node {id} threshold"
+                );
+            }
+        }
+        assert_eq!(
+            node.n_samples as u64,
+            want["n_node_samples"][id].as_u64().unwrap()
+        );
+        assert!((node.weighted_n_samples - weighted[id]).abs() <= 1e-9 * weighted[id].max(1.0));
+        let scale = impurities[id].abs().max(1.0);
+        assert!(
+            (node.impurity - impurities[id]).abs() <= 1e-9 * scale,
+            "{what}: node {id} impurity {} against {}",
+            node.impurity,
+            impurities[id]
+        );
+        let want_value = floats(&want["value"][id]);
+        let got = tree.value(id).unwrap();
+        for (a, b) in got.iter().zip(&want_value) {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{what}: node {id} value"
+            );
+        }
+    }
+}
+
+#[test]
+fn trees_equal_scikit_learn_node_for_node() {
+    let f = fixtures();
+    for case in f["trees"].as_array().unwrap() {
+        let name = case["data"].as_str().unwrap();
+        let params = &case["params"];
+        let seed = case["seed"].as_u64().unwrap();
+        let what = format!("{} {name} {params} seed {seed}", case["kind"]);
+        let (x, y) = data(name);
+        let weights: Option<Vec<f64>> = params["weighted"]
+            .as_bool()
+            .filter(|&w| w)
+            .map(|_| (0..y.len()).map(|i| 1.0 + (i % 3) as f64).collect());
+        let (tree, predict): (Tree, Vec<f64>) = if case["kind"] == "classifier" {
+            let criterion = match params["criterion"].as_str() {
+                Some("entropy") => ClassificationCriterion::Entropy,
+                _ => ClassificationCriterion::Gini,
+            };
+            let est = configure!(
+                DecisionTreeClassifier::new().criterion(criterion),
+                params,
+                seed
+            );
+            let labels: Vec<usize> = y.iter().map(|&v| v as usize).collect();
+            let model: DecisionTreeClassifierModel<usize> = match &weights {
+                Some(w) => est.fit_weighted(x.as_ref(), &labels, w),
+                None => est.fit(x.as_ref(), &labels),
+            }
+            .unwrap();
+            let p = model.predict(x.as_ref()).unwrap();
+            (model.tree().clone(), p.iter().map(|&c| c as f64).collect())
+        } else {
+            let est = configure!(DecisionTreeRegressor::new(), params, seed);
+            let model = match &weights {
+                Some(w) => est.fit_weighted(x.as_ref(), &y, w),
+                None => est.fit(x.as_ref(), &y),
+            }
+            .unwrap();
+            (model.tree().clone(), model.predict(x.as_ref()).unwrap())
+        };
+        assert_same_tree(&tree, &case["tree"], &what);
+        let importances = tree.feature_importances();
+        for (a, b) in importances.iter().zip(floats(&case["feature_importances"])) {
+            assert!((a - b).abs() <= 1e-9, "{what}: importances {a} against {b}");
+        }
+        for (a, b) in predict.iter().zip(floats(&case["predict"])) {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{what}: prediction {a} against {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn five_fold_accuracy_equals_scikit_learn() {
+    let f = fixtures();
+    for name in ["iris", "wine", "breast_cancer", "digits"] {
+        let ds = if name == "digits" {
+            load_digits().unwrap()
+        } else {
+            dataset(name)
+        };
+        let n = ds.data.nrows();
+        let mut correct = 0;
+        let mut start = 0;
+        for fold in 0..5 {
+            let size = n / 5 + usize::from(fold < n % 5);
+            let test: Vec<usize> = (start..start + size).collect();
+            let train: Vec<usize> = (0..n)
+                .filter(|i| !(start..start + size).contains(i))
+                .collect();
+            start += size;
+            let xt = Mat::from_fn(train.len(), ds.data.ncols(), |i, j| ds.data[(train[i], j)]);
+            let yt: Vec<usize> = train.iter().map(|&i| ds.target[i]).collect();
+            let xs = Mat::from_fn(test.len(), ds.data.ncols(), |i, j| ds.data[(test[i], j)]);
+            let model = DecisionTreeClassifier::new().fit(xt.as_ref(), &yt).unwrap();
+            let p = model.predict(xs.as_ref()).unwrap();
+            correct += test
+                .iter()
+                .zip(&p)
+                .filter(|(i, p)| ds.target[**i] == **p)
+                .count();
+        }
+        // scikit-learn averages the folds' accuracies; with folds of near-equal size
+        // that is the pooled accuracy within 1e-3.
+        let ours = correct as f64 / n as f64;
+        let theirs = f["cv_accuracy"][name].as_f64().unwrap();
+        assert!(
+            (ours - theirs).abs() <= 0.005,
+            "{name}: {ours} against {theirs}"
+        );
+    }
+}
+
+#[test]
+fn export_text_matches_scikit_learn() {
+    let f = fixtures();
+    let iris = dataset("iris");
+    let names = [
+        "sepal length (cm)",
+        "sepal width (cm)",
+        "petal length (cm)",
+        "petal width (cm)",
+    ];
+    let model = DecisionTreeClassifier::new()
+        .max_depth(Some(3))
+        .fit(iris.data.as_ref(), &iris.target)
+        .unwrap();
+    assert_eq!(
+        model.export_text(Some(&names)),
+        f["export_text"]["iris_depth3"].as_str().unwrap()
+    );
+    let (x, y) = data("diabetes");
+    let model = DecisionTreeRegressor::new()
+        .max_depth(Some(2))
+        .fit(x.as_ref(), &y)
+        .unwrap();
+    assert_eq!(
+        model.export_text(None),
+        f["export_text"]["diabetes_depth2"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn bad_settings_are_typed_errors() {
+    let iris = dataset("iris");
+    let (x, y) = (iris.data.as_ref(), &iris.target);
+    assert!(
+        DecisionTreeClassifier::new()
+            .max_depth(Some(0))
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .min_samples_leaf(0)
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .min_samples_split(1)
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .min_weight_fraction_leaf(0.6)
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .min_impurity_decrease(-1.0)
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .max_features(MaxFeatures::Count(0))
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .max_features(MaxFeatures::Count(5))
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .max_features(MaxFeatures::Fraction(1.5))
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(DecisionTreeClassifier::new().fit(x, &y[..10]).is_err());
+    let huge = Mat::from_fn(4, 1, |i, _| if i == 0 { 1e39 } else { i as f64 });
+    assert!(matches!(
+        DecisionTreeRegressor::new().fit(huge.as_ref(), &[0.0, 1.0, 2.0, 3.0]),
+        Err(ml_core::Error::InvalidData { .. })
+    ));
+}
+
+#[test]
+fn save_load_round_trip_and_invariants() {
+    let iris = dataset("iris");
+    let model = DecisionTreeClassifier::new()
+        .fit(iris.data.as_ref(), &iris.target)
+        .unwrap();
+    let back: DecisionTreeClassifierModel<usize> =
+        persist::from_bytes(&persist::to_bytes(&model).unwrap()).unwrap();
+    assert_eq!(back, model);
+    ml_core::testing::check_altered_model_files(&model, |m| {
+        let _ = m.predict(iris.data.as_ref());
+        let _ = m.export_text(None);
+        let _ = (m.tree().depth(), m.feature_importances());
+    });
+}
+
+fn distinct_rows() -> impl Strategy<Value = (Mat<f64>, Vec<usize>)> {
+    (5usize..40, 1usize..4, 2usize..4).prop_flat_map(|(n, d, k)| {
+        (
+            proptest::collection::vec(-100i32..100, n * d),
+            proptest::collection::vec(0..k, n),
+        )
+            .prop_map(move |(v, y)| {
+                // Row i's first feature is i: every row is distinct.
+                let x = Mat::from_fn(n, d, |i, j| {
+                    if j == 0 {
+                        i as f64
+                    } else {
+                        f64::from(v[i * d + j])
+                    }
+                });
+                (x, y)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn an_unlimited_tree_fits_distinct_rows_exactly((x, y) in distinct_rows(), seed in 0u64..100) {
+        let model = DecisionTreeClassifier::new().seed(seed).fit(x.as_ref(), &y).unwrap();
+        prop_assert_eq!(model.predict(x.as_ref()).unwrap(), y);
+    }
+
+    #[test]
+    fn thresholds_lie_between_training_values((x, y) in distinct_rows()) {
+        let model = DecisionTreeClassifier::new().fit(x.as_ref(), &y).unwrap();
+        for node in model.tree().nodes() {
+            if let Some(s) = node.split {
+                let col: Vec<f64> = (0..x.nrows()).map(|i| x[(i, s.feature)]).collect();
+                prop_assert!(col.iter().any(|&v| v <= s.threshold));
+                prop_assert!(col.iter().any(|&v| v > s.threshold));
+            }
+        }
+    }
+
+    #[test]
+    fn predictions_do_not_depend_on_row_order((x, y) in distinct_rows(), shift in 1usize..7) {
+        let n = x.nrows();
+        let order: Vec<usize> = (0..n).map(|i| (i * shift + 3) % n).collect();
+        prop_assume!({ let mut o = order.clone(); o.sort_unstable(); o.dedup(); o.len() == n });
+        let xp = Mat::from_fn(n, x.ncols(), |i, j| x[(order[i], j)]);
+        let yp: Vec<usize> = order.iter().map(|&i| y[i]).collect();
+        let a = DecisionTreeClassifier::new().max_depth(Some(3)).fit(x.as_ref(), &y).unwrap();
+        let b = DecisionTreeClassifier::new().max_depth(Some(3)).fit(xp.as_ref(), &yp).unwrap();
+        prop_assert_eq!(a.predict(x.as_ref()).unwrap(), b.predict(x.as_ref()).unwrap());
+    }
+}
+
+ml_core::conformance_tests!(
+    tree_classifier,
+    probabilistic_classifier,
+    DecisionTreeClassifier::new,
+    {
+        let ds = dataset("iris");
+        (ds.data, ds.target)
+    }
+);
+ml_core::conformance_tests!(
+    tree_classifier_limited,
+    probabilistic_classifier,
+    || DecisionTreeClassifier::new()
+        .criterion(ClassificationCriterion::Entropy)
+        .max_depth(Some(3))
+        .max_features(MaxFeatures::Sqrt)
+        .seed(3),
+    {
+        let ds = dataset("wine");
+        (ds.data, ds.target)
+    }
+);
+ml_core::conformance_tests!(
+    tree_regressor,
+    regressor,
+    || DecisionTreeRegressor::new().min_samples_leaf(5),
+    data("diabetes")
+);
+
+#[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    let iris = dataset("iris");
+    ml_core::testing::check_extreme_weights_classifier(
+        DecisionTreeClassifier::new,
+        iris.data.as_ref(),
+        &iris.target,
+    );
+    let (x, y) = data("diabetes");
+    ml_core::testing::check_extreme_weights_regressor(DecisionTreeRegressor::new, x.as_ref(), &y);
+}
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_regressor};
+    let (x, y) = data("diabetes");
+    for make in [
+        || DecisionTreeRegressor::new().max_depth(Some(usize::MAX)),
+        || DecisionTreeRegressor::new().min_samples_split(usize::MAX),
+        || DecisionTreeRegressor::new().min_samples_leaf(usize::MAX),
+        || DecisionTreeRegressor::new().max_features(MaxFeatures::Count(usize::MAX)),
+    ] {
+        run_regressor(Check::FitsOrRefuses, make, x.as_ref(), &y).unwrap();
+    }
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Reference data for ml-supervised's CART trees.
+
+Usage (with the project's venv: scikit-learn 1.9.1, numpy 2.4):
+
+    .venv/bin/python scripts/refdata/tree.py
+
+writes crates/ml-supervised/tests/data/tree.json:
+
+* ``trees``: DecisionTreeClassifier / DecisionTreeRegressor fits with random_state
+  0 and 5 (the Rust trees draw features with scikit-learn's generator, so ties are
+  broken alike): the ``tree_`` arrays (children, feature, threshold, impurity,
+  n_node_samples, weighted_n_node_samples, value), ``feature_importances_`` and the
+  training predictions. Data: iris, breast_cancer and wine (gini, entropy; no limit,
+  depth limits, min_samples_leaf, min_impurity_decrease, max_features sqrt and 0.5,
+  sample weights 1 + i % 3) and diabetes (squared error).
+* ``cv_accuracy``: 5-fold (KFold, no shuffle) accuracy of default trees (random_state
+  0) on iris, wine, breast_cancer and digits.
+* ``export_text``: scikit-learn's text of iris at depth 3 (with the feature names) and
+  of diabetes at depth 2 (random_state 0).
+"""
+import json
+import os
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, export_text
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "ml-supervised", "tests", "data", "tree.json")
+
+
+def arrays(model):
+    t = model.tree_
+    value = t.value[:, 0, :] if t.value.ndim == 3 else t.value
+    return {
+        "children_left": t.children_left.tolist(),
+        "children_right": t.children_right.tolist(),
+        "feature": t.feature.tolist(),
+        "threshold": t.threshold.tolist(),
+        "impurity": t.impurity.tolist(),
+        "n_node_samples": t.n_node_samples.tolist(),
+        "weighted_n_node_samples": t.weighted_n_node_samples.tolist(),
+        "value": value.tolist(),
+    }
+
+
+def main():
+    data = {
+        "breast_cancer": load_breast_cancer(return_X_y=True),
+        "wine": load_wine(return_X_y=True),
+        "diabetes": load_diabetes(return_X_y=True),
+    }
+    data["iris"] = load_iris(return_X_y=True)
+    configs = []
+    for name in ("iris", "breast_cancer", "wine"):
+        for criterion in ("gini", "entropy"):
+            for params in ({}, {"max_depth": 3}, {"max_depth": 5, "min_samples_leaf": 4},
+                           {"min_samples_leaf": 10}, {"min_impurity_decrease": 0.01},
+                           {"max_features": "sqrt"}, {"max_features": 0.5, "max_depth": 6},
+                           {"max_depth": 4, "weighted": True}):
+                configs.append(("classifier", name, dict(params, criterion=criterion)))
+    for params in ({"max_depth": 3}, {"max_depth": 5, "min_samples_leaf": 10},
+                   {"min_samples_leaf": 20}, {"max_features": "sqrt", "max_depth": 6},
+                   {"max_depth": 4, "weighted": True}):
+        configs.append(("regressor", "diabetes", dict(params)))
+
+    trees = []
+    for kind, name, params in configs:
+        X, y = data[name]
+        p = dict(params)
+        weighted = p.pop("weighted", False)
+        sw = (1.0 + np.arange(len(y)) % 3) if weighted else None
+        cls = DecisionTreeClassifier if kind == "classifier" else DecisionTreeRegressor
+        for seed in (0, 5):
+            m = cls(random_state=seed, **p).fit(X, y, sample_weight=sw)
+            trees.append({
+                "kind": kind,
+                "data": name,
+                "params": params,
+                "seed": seed,
+                "tree": arrays(m),
+                "feature_importances": m.feature_importances_.tolist(),
+                "predict": m.predict(X).tolist(),
+            })
+
+    cv = {}
+    for name, loader in (("iris", load_iris), ("wine", load_wine),
+                         ("breast_cancer", load_breast_cancer), ("digits", load_digits)):
+        X, y = loader(return_X_y=True)
+        scores = cross_val_score(DecisionTreeClassifier(random_state=0), X, y, cv=KFold(5))
+        cv[name] = float(np.mean(scores))
+
+    iris = load_iris()
+    text_clf = export_text(DecisionTreeClassifier(max_depth=3, random_state=0).fit(iris.data, iris.target),
+                           feature_names=list(iris.feature_names))
+    Xd, yd = data["diabetes"]
+    text_reg = export_text(DecisionTreeRegressor(max_depth=2, random_state=0).fit(Xd, yd))
+
+    with open(OUT, "w") as f:
+        json.dump({"trees": trees, "cv_accuracy": cv,
+                   "export_text": {"iris_depth3": text_clf, "diabetes_depth2": text_reg}}, f)
+    print(f"{len(trees)} trees -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
