@@ -502,3 +502,20 @@ fn counts_at_usize_max_are_refused_or_bounded() {
         run_transformer(Check::FitsOrRefuses, make, x.as_ref()).unwrap();
     }
 }
+
+#[test]
+fn constant_data_explains_no_variance_rather_than_nan() {
+    let x = Mat::from_fn(30, 4, |_, j| j as f64 + 0.5);
+    for solver in [PcaSolver::Full, PcaSolver::CovarianceEigh] {
+        let model = Pca::new(2).solver(solver).fit(x.as_ref()).unwrap();
+        assert!(
+            model.explained_variance_ratio().iter().all(|&r| r == 0.0),
+            "{solver:?}"
+        );
+    }
+    let model = IncrementalPca::default()
+        .n_components(2)
+        .fit(x.as_ref())
+        .unwrap();
+    assert!(model.explained_variance_ratio().iter().all(|&r| r == 0.0));
+}

@@ -1,22 +1,26 @@
 //! Growing a CART tree: depth-first, best split per node, as scikit-learn 1.9's
 //! `DepthFirstTreeBuilder` with `BestSplitter`.
 //!
-//! Features are the training matrix cast to `f32` (scikit-learn's `DTYPE`), one
-//! contiguous column each. At every node each candidate feature's (value, row) pairs
-//! are sorted and scanned once with incremental left/right statistics; positions whose
-//! value is within 1e-7 of the previous one are skipped, as is a feature whose range at
-//! the node is within 1e-7 (it stays constant in the whole subtree). The split
-//! maximises scikit-learn's proxy improvement, the first of equal ones in the feature
-//! draw order winning, and its threshold is the `f64` midpoint of the two `f32` values
-//! around it.
+//! Features are the training matrix cast to `f32` (scikit-learn's `DTYPE`). Every
+//! feature's rows are sorted once, at the root ([`Presorted`]); a split partitions each
+//! feature's segment stably, so every node finds its rows already in each feature's
+//! order, with their values beside them: a node costs `O(d · rows)`, where
+//! scikit-learn sorts every candidate feature at every node. Each drawn feature is
+//! scanned once with incremental left statistics (monomorphised per criterion);
+//! positions whose value is within 1e-7 of the previous one are skipped, and a feature
+//! whose range at the node is within 1e-7 is constant there and in its whole subtree.
+//! The split maximises scikit-learn's proxy improvement, the first of equal ones in the
+//! feature draw order winning, and its threshold is the `f64` midpoint of the two
+//! `f32` values around it.
 //!
 //! Features are drawn exactly as scikit-learn's `node_split_best` draws them (its
 //! xorshift generator, its in-place permutation of the feature array carried from node
 //! to node, its bookkeeping of features found constant), so a seed gives the tree that
 //! `random_state = seed` gives, ties included. Which features a node evaluates depends
-//! only on which are constant there (a min/max scan), so the draw is simulated first
-//! and large nodes then sort and scan the drawn features in parallel; the winner is the
-//! first best in draw order, so the tree does not depend on the thread count.
+//! only on which are constant there (the ends of the sorted segment), so the draw is
+//! simulated first and large nodes then scan the drawn features, and partition the
+//! blocks, in parallel; the winner is the first best in draw order, so the tree does
+//! not depend on the thread count.
 
 use rayon::prelude::*;
 
@@ -86,15 +90,6 @@ impl Criterion {
         }
     }
 
-    /// scikit-learn's proxy of the improvement, larger is better: `Σ_side s²/w` for
-    /// squared error, `−w_L·imp_L − w_R·imp_R` otherwise.
-    fn proxy(self, left: &[f64], wl: f64, right: &[f64], wr: f64) -> f64 {
-        match self {
-            Criterion::SquaredError => left[0] * left[0] / wl + right[0] * right[0] / wr,
-            _ => -wl * self.impurity(left, wl) - wr * self.impurity(right, wr),
-        }
-    }
-
     /// The node's values: class fractions, or the mean.
     fn values(self, stats: &[f64], w: f64) -> Vec<f64> {
         match self {
@@ -156,18 +151,144 @@ struct Pending {
     n_constant: usize,
 }
 
+/// Every feature's rows sorted by that feature's value, node by node: the rows of a
+/// node are the same segment `start..end` of every feature's block, each in its
+/// feature's order. Sorting happens once, at the root; a split then partitions each
+/// block's segment stably (left rows first), which keeps every child's segments
+/// sorted. A node costs `O(d · rows)` instead of a sort per feature.
+struct Presorted {
+    /// `d` blocks of `m` row ids.
+    sorted: Vec<u32>,
+    /// The feature values of `sorted`, in the same places (so scans read them in
+    /// order instead of gathering).
+    values: Vec<f32>,
+    scratch: Vec<u32>,
+    scratch_values: Vec<f32>,
+    /// Whether each row goes left at the split being applied.
+    goes_left: Vec<bool>,
+    m: usize,
+}
+
+impl Presorted {
+    fn new(data: &Data<'_>, active: &[u32]) -> Self {
+        let m = active.len();
+        let mut sorted = vec![0u32; data.d * m];
+        let mut values = vec![0f32; data.d * m];
+        sorted
+            .par_chunks_mut(m.max(1))
+            .zip(values.par_chunks_mut(m.max(1)))
+            .enumerate()
+            .for_each(|(f, (block, block_values))| {
+                let column = &data.columns[f * data.n..(f + 1) * data.n];
+                // (value, row) packed into one integer ordered as the value: one
+                // integer comparison per step of the sort.
+                let mut keys: Vec<u64> = active
+                    .iter()
+                    .map(|&i| (u64::from(sortable(column[i as usize])) << 32) | u64::from(i))
+                    .collect();
+                keys.sort_unstable();
+                for ((slot, v), k) in block.iter_mut().zip(block_values.iter_mut()).zip(keys) {
+                    *slot = k as u32;
+                    *v = column[*slot as usize];
+                }
+            });
+        Self {
+            scratch: vec![0; sorted.len()],
+            scratch_values: vec![0.0; sorted.len()],
+            sorted,
+            values,
+            goes_left: vec![false; data.n],
+            m,
+        }
+    }
+
+    /// The node's rows in feature `f`'s order.
+    fn segment(&self, f: usize, start: usize, end: usize) -> &[u32] {
+        &self.sorted[f * self.m + start..f * self.m + end]
+    }
+
+    /// Their values of feature `f`.
+    fn segment_values(&self, f: usize, start: usize, end: usize) -> &[f32] {
+        &self.values[f * self.m + start..f * self.m + end]
+    }
+
+    /// Applies a split: the first `n_left` rows of `feature`'s segment go left; every
+    /// block's segment is partitioned stably, left rows first.
+    fn split(&mut self, feature: usize, start: usize, end: usize, n_left: usize) {
+        let Presorted {
+            sorted,
+            values,
+            scratch,
+            scratch_values,
+            goes_left,
+            m,
+        } = self;
+        let m = *m;
+        for (k, &i) in sorted[feature * m + start..feature * m + end]
+            .iter()
+            .enumerate()
+        {
+            goes_left[i as usize] = k < n_left;
+        }
+        let goes_left = &*goes_left;
+        type Blocks<'b> = (
+            (&'b mut [u32], &'b mut [f32]),
+            (&'b mut [u32], &'b mut [f32]),
+        );
+        let partition = |((ids, vals), (tmp_ids, tmp_vals)): Blocks<'_>| {
+            let (ids, vals) = (&mut ids[start..end], &mut vals[start..end]);
+            let (tmp_ids, tmp_vals) = (&mut tmp_ids[start..end], &mut tmp_vals[start..end]);
+            let (mut l, mut r) = (0, n_left);
+            for (&i, &v) in ids.iter().zip(vals.iter()) {
+                let slot = if goes_left[i as usize] {
+                    l += 1;
+                    l - 1
+                } else {
+                    r += 1;
+                    r - 1
+                };
+                tmp_ids[slot] = i;
+                tmp_vals[slot] = v;
+            }
+            ids.copy_from_slice(tmp_ids);
+            vals.copy_from_slice(tmp_vals);
+        };
+        if end - start >= PARALLEL_ROWS {
+            sorted
+                .par_chunks_mut(m)
+                .zip(values.par_chunks_mut(m))
+                .zip(
+                    scratch
+                        .par_chunks_mut(m)
+                        .zip(scratch_values.par_chunks_mut(m)),
+                )
+                .for_each(partition);
+        } else {
+            sorted
+                .chunks_mut(m)
+                .zip(values.chunks_mut(m))
+                .zip(scratch.chunks_mut(m).zip(scratch_values.chunks_mut(m)))
+                .for_each(partition);
+        }
+    }
+}
+
 /// Grows the tree on `data`.
 pub(crate) fn grow(data: &Data<'_>, criterion: Criterion, rules: &Rules) -> Tree {
     let width = criterion.width();
     // Rows of weight 0 take no part in a split (scikit-learn drops them as well).
-    let mut rows: Vec<usize> = (0..data.n).filter(|&i| data.weights[i] > 0.0).collect();
+    let active: Vec<u32> = (0..data.n)
+        .filter(|&i| data.weights[i] > 0.0)
+        .map(|i| i as u32)
+        .collect();
+    let mut presorted = Presorted::new(data, &active);
     let w_total: f64 = data.weights.iter().sum();
     let mut nodes: Vec<Node> = Vec::new();
     let mut values: Vec<f64> = Vec::new();
     let mut splitter = Splitter::new(data.d, rules.seed);
     let mut stack = vec![Pending {
         start: 0,
-        end: rows.len(),
+        end: active.len(),
         depth: 0,
         parent: None,
         n_constant: 0,
@@ -177,10 +298,11 @@ pub(crate) fn grow(data: &Data<'_>, criterion: Criterion, rules: &Rules) -> Tree
         Criterion::Gini { k } | Criterion::Entropy { k } => k,
     };
     while let Some(p) = stack.pop() {
-        let node_rows = &rows[p.start..p.end];
+        let node_rows = presorted.segment(0, p.start, p.end);
         let mut stats = vec![0.0; width];
         let mut w_node = 0.0;
         for &i in node_rows {
+            let i = i as usize;
             criterion.add(&mut stats, &data.target, i, data.weights[i]);
             w_node += data.weights[i];
         }
@@ -205,51 +327,43 @@ pub(crate) fn grow(data: &Data<'_>, criterion: Criterion, rules: &Rules) -> Tree
         let mut n_constant = p.n_constant;
         let mut chosen = None;
         if !leaf {
-            let (best, found_constant) = splitter.node_split(
-                data,
-                criterion,
-                rules,
-                node_rows,
-                &stats,
+            let node = NodeView {
+                presorted: &presorted,
+                start: p.start,
+                end: p.end,
+                total: &stats,
                 w_node,
-                p.n_constant,
-            );
-            chosen = best;
+            };
+            let (best, found_constant) =
+                splitter.node_split(data, criterion, rules, &node, p.n_constant);
             n_constant = found_constant;
-            match &chosen {
+            match best {
                 None => leaf = true,
                 Some(best) => {
-                    let improvement = improvement_of(
-                        data, criterion, node_rows, best, &stats, w_node, impurity, w_total,
-                    );
+                    let improvement =
+                        improvement_of(data, criterion, &node, &best, impurity, w_total);
                     if improvement + f64::EPSILON < rules.min_impurity_decrease {
                         leaf = true;
+                    } else {
+                        chosen = Some(best);
                     }
                 }
             }
         }
-        let split = if leaf {
-            None
-        } else {
-            chosen.as_ref().map(|best| {
-                let column = &data.columns[best.feature * data.n..(best.feature + 1) * data.n];
-                let slice = &mut rows[p.start..p.end];
-                partition(slice, |i| f64::from(column[i]) <= best.threshold);
-                Split {
-                    feature: best.feature,
-                    threshold: best.threshold,
-                    left: 0,
-                    right: 0,
-                }
-            })
-        };
+        let split = chosen.as_ref().map(|best| Split {
+            feature: best.feature,
+            threshold: best.threshold,
+            left: 0,
+            right: 0,
+        });
         nodes.push(Node {
-            split,
+            split: if leaf { None } else { split },
             impurity,
             n_samples: n_node,
             weighted_n_samples: w_node,
         });
-        if let (Some(_), Some(best)) = (split, &chosen) {
+        if let (false, Some(best)) = (leaf, chosen) {
+            presorted.split(best.feature, p.start, p.end, best.n_left);
             let mid = p.start + best.n_left;
             // Right pushed first so the left subtree is built (and numbered) first.
             stack.push(Pending {
@@ -271,16 +385,23 @@ pub(crate) fn grow(data: &Data<'_>, criterion: Criterion, rules: &Rules) -> Tree
     Tree::new(nodes, values, value_width, data.d)
 }
 
-/// Moves the rows satisfying `goes_left` to the front, keeping no particular order.
-fn partition(rows: &mut [usize], goes_left: impl Fn(usize) -> bool) {
-    let (mut lo, mut hi) = (0, rows.len());
-    while lo < hi {
-        if goes_left(rows[lo]) {
-            lo += 1;
-        } else {
-            hi -= 1;
-            rows.swap(lo, hi);
-        }
+/// A node being split: its segment of the presorted rows and its statistics.
+struct NodeView<'a> {
+    presorted: &'a Presorted,
+    start: usize,
+    end: usize,
+    /// The criterion's statistics over the node's rows.
+    total: &'a [f64],
+    w_node: f64,
+}
+
+impl NodeView<'_> {
+    fn rows(&self, f: usize) -> &[u32] {
+        self.presorted.segment(f, self.start, self.end)
+    }
+
+    fn values(&self, f: usize) -> &[f32] {
+        self.presorted.segment_values(f, self.start, self.end)
     }
 }
 
@@ -307,15 +428,12 @@ impl Splitter {
     /// `max_features` nor is evaluated), then the drawn ones are scanned. Returns the
     /// best split, if any position satisfies the leaf rules, and the number of
     /// features known constant for the children.
-    #[allow(clippy::too_many_arguments)]
     fn node_split(
         &mut self,
         data: &Data<'_>,
         criterion: Criterion,
         rules: &Rules,
-        rows: &[usize],
-        total: &[f64],
-        w_node: f64,
+        node: &NodeView<'_>,
         n_known: usize,
     ) -> (Option<Best>, usize) {
         let mut f_i = data.d;
@@ -332,7 +450,7 @@ impl Splitter {
             }
             f_j += n_found;
             let f = self.features[f_j];
-            if is_constant(data, rows, f) {
+            if is_constant(node.values(f)) {
                 self.features.swap(f_j, n_total);
                 n_found += 1;
                 n_total += 1;
@@ -347,8 +465,9 @@ impl Splitter {
         self.features[..n_known].copy_from_slice(&self.constant_features[..n_known]);
         self.constant_features[n_known..n_known + n_found]
             .copy_from_slice(&self.features[n_known..n_known + n_found]);
-        let scan = |&f: &usize| scan_feature(data, criterion, rules, rows, total, w_node, f);
-        let scans: Vec<Option<Best>> = if rows.len() >= PARALLEL_ROWS && drawn.len() > 1 {
+        let scan = |&f: &usize| scan_feature(data, criterion, rules, node, f);
+        let scans: Vec<Option<Best>> = if node.end - node.start >= PARALLEL_ROWS && drawn.len() > 1
+        {
             drawn.par_iter().map(scan).collect()
         } else {
             drawn.iter().map(scan).collect()
@@ -363,57 +482,160 @@ impl Splitter {
     }
 }
 
-/// Whether feature `f` is constant on `rows`: its range within 1e-7, as scikit-learn
-/// finds after sorting.
-fn is_constant(data: &Data<'_>, rows: &[usize], f: usize) -> bool {
-    let column = &data.columns[f * data.n..(f + 1) * data.n];
-    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-    for &i in rows {
-        lo = lo.min(column[i]);
-        hi = hi.max(column[i]);
-    }
+/// Whether a feature is constant on a node, given the node's values of it in sorted
+/// order: its range within 1e-7, as scikit-learn finds after sorting.
+fn is_constant(values: &[f32]) -> bool {
+    let (lo, hi) = (values[0], values[values.len() - 1]);
     f64::from(hi) <= f64::from(lo) + FEATURE_THRESHOLD
 }
 
-/// Sorts the node's values of (non-constant) feature `f` and scans every admissible
-/// position: the best, or `None` when no position satisfies the leaf rules.
+/// Scans every admissible position of (non-constant) feature `f` over the node's rows
+/// in its order: the best, or `None` when no position satisfies the leaf rules. The
+/// scan is monomorphised per criterion, so the inner loop has no dispatch.
 fn scan_feature(
     data: &Data<'_>,
     criterion: Criterion,
     rules: &Rules,
-    rows: &[usize],
-    total: &[f64],
-    w_node: f64,
+    node: &NodeView<'_>,
     f: usize,
 ) -> Option<Best> {
-    let column = &data.columns[f * data.n..(f + 1) * data.n];
-    // (value, row) packed into one integer whose order is the value's: one integer
-    // comparison per step of the sort instead of a float comparison and a tie.
-    let mut keys: Vec<u64> = rows
-        .iter()
-        .map(|&i| (u64::from(sortable(column[i])) << 32) | i as u64)
-        .collect();
-    keys.sort_unstable();
-    let pairs: Vec<(f32, usize)> = keys
-        .iter()
-        .map(|&k| {
-            (
-                column[(k & 0xFFFF_FFFF) as usize],
-                (k & 0xFFFF_FFFF) as usize,
-            )
-        })
-        .collect();
-    let n = pairs.len();
-    let width = total.len();
-    let mut left = vec![0.0; width];
-    let mut right = vec![0.0; width];
-    let mut wl = 0.0;
+    match (criterion, &data.target) {
+        (Criterion::Gini { .. }, Target::Classes(codes)) => scan(
+            rules,
+            node,
+            f,
+            Classes::<false>::new(codes, data.weights, node.total),
+        ),
+        (Criterion::Entropy { .. }, Target::Classes(codes)) => scan(
+            rules,
+            node,
+            f,
+            Classes::<true>::new(codes, data.weights, node.total),
+        ),
+        (Criterion::SquaredError, Target::Values(y)) => {
+            scan(rules, node, f, Moments::new(y, data.weights, node.total))
+        }
+        _ => None,
+    }
+}
+
+/// The left side's statistics during a scan, and the proxy of a split there.
+trait LeftStats {
+    /// Moves row `i` to the left side.
+    fn add(&mut self, i: usize);
+    /// The left side's weight.
+    fn weight_left(&self) -> f64;
+    /// scikit-learn's proxy improvement of the split with `wr` on the right.
+    fn proxy(&mut self, wr: f64) -> f64;
+}
+
+/// Class weights on the left, Gini (`ENTROPY = false`) or entropy in bits.
+struct Classes<'a, const ENTROPY: bool> {
+    codes: &'a [usize],
+    weights: &'a [f64],
+    total: &'a [f64],
+    left: Vec<f64>,
+    right: Vec<f64>,
+    wl: f64,
+}
+
+impl<'a, const ENTROPY: bool> Classes<'a, ENTROPY> {
+    fn new(codes: &'a [usize], weights: &'a [f64], total: &'a [f64]) -> Self {
+        Self {
+            codes,
+            weights,
+            total,
+            left: vec![0.0; total.len()],
+            right: vec![0.0; total.len()],
+            wl: 0.0,
+        }
+    }
+
+    fn impurity(counts: &[f64], w: f64) -> f64 {
+        if ENTROPY {
+            counts
+                .iter()
+                .filter(|&&c| c > 0.0)
+                .map(|&c| {
+                    let p = c / w;
+                    -p * (p.ln() / std::f64::consts::LN_2)
+                })
+                .sum()
+        } else {
+            let sq: f64 = counts.iter().map(|c| c * c).sum();
+            1.0 - sq / (w * w)
+        }
+    }
+}
+
+impl<const ENTROPY: bool> LeftStats for Classes<'_, ENTROPY> {
+    fn add(&mut self, i: usize) {
+        let w = self.weights[i];
+        self.left[self.codes[i]] += w;
+        self.wl += w;
+    }
+
+    fn weight_left(&self) -> f64 {
+        self.wl
+    }
+
+    fn proxy(&mut self, wr: f64) -> f64 {
+        for ((r, t), l) in self.right.iter_mut().zip(self.total).zip(&self.left) {
+            *r = t - l;
+        }
+        -self.wl * Self::impurity(&self.left, self.wl) - wr * Self::impurity(&self.right, wr)
+    }
+}
+
+/// Σw·y on the left, for the squared error: the proxy is `Σ_L²/w_L + Σ_R²/w_R`.
+struct Moments<'a> {
+    y: &'a [f64],
+    weights: &'a [f64],
+    total_sum: f64,
+    sum: f64,
+    wl: f64,
+}
+
+impl<'a> Moments<'a> {
+    fn new(y: &'a [f64], weights: &'a [f64], total: &[f64]) -> Self {
+        Self {
+            y,
+            weights,
+            total_sum: total[0],
+            sum: 0.0,
+            wl: 0.0,
+        }
+    }
+}
+
+impl LeftStats for Moments<'_> {
+    fn add(&mut self, i: usize) {
+        let w = self.weights[i];
+        self.sum += w * self.y[i];
+        self.wl += w;
+    }
+
+    fn weight_left(&self) -> f64 {
+        self.wl
+    }
+
+    fn proxy(&mut self, wr: f64) -> f64 {
+        let right = self.total_sum - self.sum;
+        self.sum * self.sum / self.wl + right * right / wr
+    }
+}
+
+fn scan<S: LeftStats>(rules: &Rules, node: &NodeView<'_>, f: usize, mut stats: S) -> Option<Best> {
+    let rows = node.rows(f);
+    let values = node.values(f);
+    let value = |k: usize| f64::from(values[k]);
+    let n = rows.len();
     let mut best: Option<Best> = None;
     let mut added = 0;
     let mut p = 0;
     while p < n {
         // The next position: past every value within 1e-7 of the one before it.
-        while p + 1 < n && f64::from(pairs[p + 1].0) <= f64::from(pairs[p].0) + FEATURE_THRESHOLD {
+        while p + 1 < n && value(p + 1) <= value(p) + FEATURE_THRESHOLD {
             p += 1;
         }
         p += 1;
@@ -424,24 +646,19 @@ fn scan_feature(
             continue;
         }
         while added < p {
-            let i = pairs[added].1;
-            criterion.add(&mut left, &data.target, i, data.weights[i]);
-            wl += data.weights[i];
+            stats.add(rows[added] as usize);
             added += 1;
         }
-        let wr = w_node - wl;
+        let wl = stats.weight_left();
+        let wr = node.w_node - wl;
         if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
             continue;
         }
-        for ((r, t), l) in right.iter_mut().zip(total).zip(&left) {
-            *r = t - l;
-        }
-        let proxy = criterion.proxy(&left, wl, &right, wr);
+        let proxy = stats.proxy(wr);
         if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-            let threshold = f64::from(pairs[p - 1].0) / 2.0 + f64::from(pairs[p].0) / 2.0;
             best = Some(Best {
                 feature: f,
-                threshold,
+                threshold: value(p - 1) / 2.0 + value(p) / 2.0,
                 n_left: p,
                 proxy,
             });
@@ -463,31 +680,26 @@ fn sortable(v: f32) -> u32 {
 
 /// scikit-learn's `impurity_improvement` of a split, from impurities computed on the
 /// children's rows: `(w_t/W)·(imp_t − (w_R/w_t)·imp_R − (w_L/w_t)·imp_L)`.
-#[allow(clippy::too_many_arguments)]
 fn improvement_of(
     data: &Data<'_>,
     criterion: Criterion,
-    rows: &[usize],
+    node: &NodeView<'_>,
     best: &Best,
-    total: &[f64],
-    w_node: f64,
     impurity: f64,
     w_total: f64,
 ) -> f64 {
-    let column = &data.columns[best.feature * data.n..(best.feature + 1) * data.n];
-    let mut left = vec![0.0; total.len()];
+    let mut left = vec![0.0; node.total.len()];
     let mut wl = 0.0;
-    for &i in rows {
-        if f64::from(column[i]) <= best.threshold {
-            criterion.add(&mut left, &data.target, i, data.weights[i]);
-            wl += data.weights[i];
-        }
+    for &i in &node.rows(best.feature)[..best.n_left] {
+        let i = i as usize;
+        criterion.add(&mut left, &data.target, i, data.weights[i]);
+        wl += data.weights[i];
     }
-    let right: Vec<f64> = total.iter().zip(&left).map(|(t, l)| t - l).collect();
-    let wr = w_node - wl;
+    let right: Vec<f64> = node.total.iter().zip(&left).map(|(t, l)| t - l).collect();
+    let wr = node.w_node - wl;
     let (il, ir) = (
         criterion.impurity(&left, wl),
         criterion.impurity(&right, wr),
     );
-    (w_node / w_total) * (impurity - wr / w_node * ir - wl / w_node * il)
+    (node.w_node / w_total) * (impurity - wr / node.w_node * ir - wl / node.w_node * il)
 }

@@ -224,7 +224,10 @@ fn f32_columns(x: MatRef<'_, f64>) -> Result<Vec<f32>> {
             limit: u32::MAX as usize,
         });
     }
-    validate::allocatable::<f32>("the f32 copy of X", x.nrows().saturating_mul(x.ncols()))?;
+    let cells = x.nrows().saturating_mul(x.ncols());
+    validate::allocatable::<f32>("the f32 copy of X", cells)?;
+    // The splitter's presorted row ids and their scratch copy.
+    validate::allocatable::<u32>("the presorted rows", cells.saturating_mul(2))?;
     let mut columns = Vec::with_capacity(x.nrows() * x.ncols());
     for j in 0..x.ncols() {
         for (i, &v) in x.col(j).iter().enumerate() {
@@ -251,28 +254,46 @@ fn to_f32(v: f64, row: usize, col: usize) -> Result<f32> {
 /// Rows per parallel task of `apply`.
 const APPLY_BLOCK: usize = 2048;
 
-/// The leaf of every row of validated dense `x`: the rows are copied to row-major
-/// `f32` (scikit-learn's cast, and contiguous rows for the walk), then walked in
-/// parallel blocks.
-fn leaves(tree: &Tree, x: MatRef<'_, f64>) -> Result<Vec<usize>> {
+/// The leaf of every row of dense `x` (checked here: non-empty, `n_features`
+/// columns, finite, within `f32`): the rows are copied to row-major `f32`
+/// (scikit-learn's cast, and contiguous rows for the walk), checking each value on the
+/// way, then walked in parallel blocks.
+fn leaves(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Vec<usize>> {
     use rayon::prelude::*;
+    validate::non_empty(x, "X")?;
+    validate::n_features_eq(x.ncols(), n_features)?;
     let (n, d) = (x.nrows(), x.ncols());
-    validate::allocatable::<f32>("the f32 copy of X", n.saturating_mul(d))?;
-    let mut rows = vec![0f32; n * d];
-    for j in 0..d {
-        for (i, &v) in x.col(j).iter().enumerate() {
-            rows[i * d + j] = to_f32(v, i, j)?;
-        }
-    }
-    Ok(rows
-        .par_chunks(APPLY_BLOCK * d)
-        .flat_map_iter(|block| {
-            block
-                .chunks_exact(d)
-                .map(|row| tree.leaf_of(|j| row[j]))
-                .collect::<Vec<_>>()
+    let walker = tree.walker();
+    let mut out = vec![0usize; n];
+    // Each block copies its rows to row-major f32, checking every value, then walks
+    // them; the error of the first failing block is reported.
+    let results: Vec<Result<()>> = out
+        .par_chunks_mut(APPLY_BLOCK)
+        .enumerate()
+        .map(|(b, ids)| {
+            let start = b * APPLY_BLOCK;
+            let mut rows = vec![0f32; ids.len() * d];
+            let block = x.subrows(start, ids.len());
+            for j in 0..d {
+                for (r, &v) in block.col(j).iter().enumerate() {
+                    if !v.is_finite() {
+                        return Err(Error::NonFinite {
+                            row: start + r,
+                            col: j,
+                            value: v,
+                        });
+                    }
+                    rows[r * d + j] = to_f32(v, start + r, j)?;
+                }
+            }
+            for (id, row) in ids.iter_mut().zip(rows.chunks_exact(d)) {
+                *id = walker.leaf(row);
+            }
+            Ok(())
         })
-        .collect())
+        .collect();
+    results.into_iter().collect::<Result<()>>()?;
+    Ok(out)
 }
 
 /// Sample weights (ones when `None`), checked.
@@ -420,8 +441,7 @@ impl<L: Label> DecisionTreeClassifierModel<L> {
     /// beyond `f32`, or CSR `x`.
     pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
         let x = x.into().dense("DecisionTreeClassifier")?;
-        validate::matrix_with_features(x, self.n_features_in())?;
-        leaves(&self.tree, x)
+        leaves(&self.tree, x, self.n_features_in())
     }
 
     /// The class fractions of the leaf of every row, one column per class.
@@ -648,8 +668,7 @@ impl DecisionTreeRegressorModel {
     /// beyond `f32`, or CSR `x`.
     pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
         let x = x.into().dense("DecisionTreeRegressor")?;
-        validate::matrix_with_features(x, self.n_features_in())?;
-        leaves(&self.tree, x)
+        leaves(&self.tree, x, self.n_features_in())
     }
 
     /// The mean training target of the leaf of every row.
