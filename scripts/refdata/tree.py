@@ -13,7 +13,9 @@ writes crates/ml-supervised/tests/data/tree.json:
   n_node_samples, weighted_n_node_samples, value), ``feature_importances_`` and the
   training predictions. Data: iris, breast_cancer and wine (gini, entropy; no limit,
   depth limits, min_samples_leaf, min_impurity_decrease, max_features sqrt and 0.5,
-  sample weights 1 + i % 3) and diabetes (squared error).
+  sample weights 1 + i % 3, class_weight 'balanced' with and without them: fractional
+  weights, whose sums round differently in other summation orders, so the Rust test
+  compares those trees' predictions) and diabetes (squared error).
 * ``cv_accuracy``: 5-fold (KFold, no shuffle) accuracy of default trees (random_state
   0) on iris, wine, breast_cancer and digits.
 * ``export_text``: scikit-learn's text of iris at depth 3 (with the feature names) and
@@ -58,7 +60,9 @@ def main():
             for params in ({}, {"max_depth": 3}, {"max_depth": 5, "min_samples_leaf": 4},
                            {"min_samples_leaf": 10}, {"min_impurity_decrease": 0.01},
                            {"max_features": "sqrt"}, {"max_features": 0.5, "max_depth": 6},
-                           {"max_depth": 4, "weighted": True}):
+                           {"max_depth": 4, "weighted": True},
+                           {"max_depth": 5, "class_weight": "balanced"},
+                           {"max_depth": 5, "class_weight": "balanced", "weighted": True}):
                 configs.append(("classifier", name, dict(params, criterion=criterion)))
     for params in ({"max_depth": 3}, {"max_depth": 5, "min_samples_leaf": 10},
                    {"min_samples_leaf": 20}, {"max_features": "sqrt", "max_depth": 6},

@@ -10,10 +10,12 @@
 //!
 //! This first version has the best splitter with the Gini, entropy (`log_loss`) and
 //! squared-error criteria, the depth, size, weight and impurity limits, `max_features`,
-//! sample weights, class probabilities, leaf ids, feature importances, text export and
-//! persistence. Not yet: the random splitter, the absolute-error, Friedman and Poisson
-//! criteria, `max_leaf_nodes`, cost-complexity pruning, missing values (NaN is refused
-//! as everywhere else for now), class weights, multi-output regression and C4.5.
+//! sample and class weights, class probabilities, leaf ids, feature importances,
+//! explanations (scikit-learn's `export_text`, one readable rule per leaf, Graphviz DOT)
+//! and persistence. Not yet: the random splitter, the absolute-error, Friedman and
+//! Poisson criteria, `max_leaf_nodes`, cost-complexity pruning, missing values (NaN is
+//! refused as everywhere else for now), `decision_path`, multi-output regression and
+//! C4.5.
 //!
 //! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
 //! per-node values, for anyone who wants to walk it.
@@ -33,6 +35,8 @@ use serde::{Deserialize, Serialize};
 pub use structure::{Node, Split, Tree};
 
 use builder::{Criterion, Data, Rules, Target};
+
+use crate::logistic::ClassWeight;
 
 /// The impurity a classification tree minimises (scikit-learn's `criterion`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -296,6 +300,35 @@ fn leaves(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Vec<usiz
     Ok(out)
 }
 
+/// The weight of every class: balanced from the row counts, or as given.
+fn class_weights(cw: &ClassWeight, codes: &[usize], k: usize) -> Result<Vec<f64>> {
+    match cw {
+        ClassWeight::Balanced => {
+            let mut counts = vec![0usize; k];
+            codes.iter().for_each(|&c| counts[c] += 1);
+            let n = codes.len() as f64;
+            Ok(counts.iter().map(|&c| n / (k as f64 * c as f64)).collect())
+        }
+        ClassWeight::PerClass(v) => {
+            if v.len() != k {
+                return Err(Error::ShapeMismatch {
+                    what: "number of class weights",
+                    expected: k,
+                    got: v.len(),
+                });
+            }
+            if v.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+                return Err(Error::invalid_parameter(
+                    "class_weight",
+                    v,
+                    "finite, non-negative weights",
+                ));
+            }
+            Ok(v.clone())
+        }
+    }
+}
+
 /// Sample weights (ones when `None`), checked.
 fn weights_of(sample_weight: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
     match sample_weight {
@@ -324,6 +357,7 @@ fn weights_of(sample_weight: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DecisionTreeClassifier {
     criterion: ClassificationCriterion,
+    class_weight: Option<ClassWeight>,
     growth: Growth,
 }
 
@@ -336,6 +370,14 @@ impl DecisionTreeClassifier {
     /// The impurity to minimise. Default: [`ClassificationCriterion::Gini`].
     pub fn criterion(mut self, criterion: ClassificationCriterion) -> Self {
         self.criterion = criterion;
+        self
+    }
+
+    /// Weights of the classes, multiplying the sample weights (`class_weight`):
+    /// [`ClassWeight::Balanced`] gives class `c` the weight `n / (k · n_c)` with `n_c`
+    /// its number of rows, as scikit-learn's trees do. Default: none (every class 1).
+    pub fn class_weight(mut self, class_weight: Option<ClassWeight>) -> Self {
+        self.class_weight = class_weight;
         self
     }
 
@@ -376,9 +418,22 @@ impl DecisionTreeClassifier {
     ) -> Result<DecisionTreeClassifierModel<L>> {
         let x = x.dense("DecisionTreeClassifier")?;
         validate::supervised(x, y.len())?;
-        let weights = weights_of(sample_weight, x.nrows())?;
-        let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
+        let mut weights = weights_of(sample_weight, x.nrows())?;
         let enc = validate::encode_labels(y, 1)?;
+        if let Some(cw) = &self.class_weight {
+            let per_class = class_weights(cw, &enc.codes, enc.classes.len())?;
+            for (w, &c) in weights.iter_mut().zip(&enc.codes) {
+                *w *= per_class[c];
+            }
+            if weights.iter().all(|&w| w == 0.0) {
+                return Err(Error::invalid_parameter(
+                    "class_weight",
+                    cw,
+                    "weights that leave at least one sample of positive weight",
+                ));
+            }
+        }
+        let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
         let columns = f32_columns(x)?;
         let k = enc.classes.len();
         let criterion = match self.criterion {
@@ -473,10 +528,55 @@ impl<L: Label> DecisionTreeClassifierModel<L> {
     /// given (else `feature_0`, `feature_1`...) and two decimals.
     pub fn export_text(&self, feature_names: Option<&[&str]>) -> String {
         self.tree.export_text(feature_names, 2, &|v| {
-            // Labels print as scikit-learn prints them: text without its quotes.
-            let label = format!("{:?}", self.classes[argmax(v)]);
-            format!("class: {}", label.trim_matches('"'))
+            format!("class: {}", self.label_text(argmax(v)))
         })
+    }
+
+    /// One rule per leaf, as a loan clerk reads it:
+    /// `if income > 128.12 and age <= 30.00 then repay (0.93, 41 samples)` — the
+    /// leaf's class, its share of the leaf's (weighted) rows and its row count.
+    ///
+    /// ```
+    /// use faer::mat;
+    /// use ml_supervised::tree::DecisionTreeClassifier;
+    ///
+    /// let x = mat![[20.0], [35.0], [90.0], [120.0]];
+    /// let y = ["deny", "deny", "repay", "repay"];
+    /// let model = DecisionTreeClassifier::new().fit(x.as_ref(), &y)?;
+    /// assert_eq!(
+    ///     model.rules(Some(&["income"])),
+    ///     vec![
+    ///         "if income <= 62.50 then deny (1.00, 2 samples)",
+    ///         "if income > 62.50 then repay (1.00, 2 samples)",
+    ///     ]
+    /// );
+    /// # Ok::<(), ml_core::Error>(())
+    /// ```
+    pub fn rules(&self, feature_names: Option<&[&str]>) -> Vec<String> {
+        self.tree.rules(feature_names, 2, &|v, n| {
+            let c = argmax(v);
+            format!("{} ({:.2}, {n} samples)", self.label_text(c), v[c])
+        })
+    }
+
+    /// The tree in Graphviz's DOT language (`dot -Tpng tree.dot`), each box with its
+    /// test, impurity, row count and class fractions.
+    pub fn export_graphviz(&self, feature_names: Option<&[&str]>) -> String {
+        self.tree.to_dot(feature_names, &|v| {
+            let fractions: Vec<String> = v.iter().map(|p| format!("{p:.3}")).collect();
+            format!(
+                "value = [{}]\\nclass = {}",
+                fractions.join(", "),
+                self.label_text(argmax(v)).replace('"', "\\\"")
+            )
+        })
+    }
+
+    /// A label as scikit-learn prints it: text without its quotes.
+    fn label_text(&self, c: usize) -> String {
+        format!("{:?}", self.classes[c])
+            .trim_matches('"')
+            .to_owned()
     }
 }
 
@@ -687,6 +787,21 @@ impl DecisionTreeRegressorModel {
     pub fn export_text(&self, feature_names: Option<&[&str]>) -> String {
         self.tree
             .export_text(feature_names, 2, &|v| format!("value: [{:.2}]", v[0]))
+    }
+
+    /// One rule per leaf: `if age > 30.00 then 151.20 (41 samples)`, the leaf's mean
+    /// target and row count.
+    pub fn rules(&self, feature_names: Option<&[&str]>) -> Vec<String> {
+        self.tree.rules(feature_names, 2, &|v, n| {
+            format!("{:.2} ({n} samples)", v[0])
+        })
+    }
+
+    /// The tree in Graphviz's DOT language, each box with its test, impurity, row
+    /// count and mean target.
+    pub fn export_graphviz(&self, feature_names: Option<&[&str]>) -> String {
+        self.tree
+            .to_dot(feature_names, &|v| format!("value = {:.3}", v[0]))
     }
 }
 

@@ -229,6 +229,122 @@ impl Tree {
         out
     }
 
+    /// One line per leaf, as a clerk reads a decision: `if income > 128.12 and age <=
+    /// 30.00 then <leaf>`, the conditions on the path from the root with each feature's
+    /// bounds merged to the tightest, in the order the path meets them; `always then
+    /// <leaf>` for a single-leaf tree. `leaf` formats a leaf from its values and row
+    /// count.
+    pub(crate) fn rules(
+        &self,
+        names: Option<&[&str]>,
+        decimals: usize,
+        leaf: &dyn Fn(&[f64], usize) -> String,
+    ) -> Vec<String> {
+        /// A feature's bounds on a path: `lower < x <= upper`.
+        #[derive(Clone)]
+        struct Bound {
+            feature: usize,
+            lower: Option<f64>,
+            upper: Option<f64>,
+        }
+        let name = |f: usize| -> String {
+            names
+                .and_then(|n| n.get(f))
+                .map_or_else(|| format!("feature_{f}"), |s| (*s).to_owned())
+        };
+        let mut out = Vec::new();
+        let mut stack: Vec<(usize, Vec<Bound>)> = vec![(0, Vec::new())];
+        while let Some((id, path)) = stack.pop() {
+            match self.nodes[id].split {
+                Some(s) => {
+                    let with = |go_left: bool| {
+                        let mut p = path.clone();
+                        let slot = match p.iter().position(|b| b.feature == s.feature) {
+                            Some(k) => k,
+                            None => {
+                                p.push(Bound {
+                                    feature: s.feature,
+                                    lower: None,
+                                    upper: None,
+                                });
+                                p.len() - 1
+                            }
+                        };
+                        let b = &mut p[slot];
+                        if go_left {
+                            b.upper = Some(b.upper.map_or(s.threshold, |u| u.min(s.threshold)));
+                        } else {
+                            b.lower = Some(b.lower.map_or(s.threshold, |l| l.max(s.threshold)));
+                        }
+                        p
+                    };
+                    stack.push((s.right, with(false)));
+                    stack.push((s.left, with(true)));
+                }
+                None => {
+                    let conditions: Vec<String> = path
+                        .iter()
+                        .flat_map(|b| {
+                            let f = name(b.feature);
+                            let lo = b.lower.map(|t| format!("{f} > {t:.decimals$}"));
+                            let hi = b.upper.map(|t| format!("{f} <= {t:.decimals$}"));
+                            lo.into_iter().chain(hi)
+                        })
+                        .collect();
+                    let values = self.value(id).unwrap_or(&[]);
+                    let then = leaf(values, self.nodes[id].n_samples);
+                    out.push(if conditions.is_empty() {
+                        format!("always then {then}")
+                    } else {
+                        format!("if {} then {then}", conditions.join(" and "))
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The tree in Graphviz's DOT language, one box per node (its test, impurity, row
+    /// count and values), edges labelled True/False at the root as scikit-learn's
+    /// `export_graphviz` draws them.
+    pub(crate) fn to_dot(&self, names: Option<&[&str]>, leaf: &dyn Fn(&[f64]) -> String) -> String {
+        let name = |f: usize| -> String {
+            names
+                .and_then(|n| n.get(f))
+                .map_or_else(|| format!("feature_{f}"), |s| (*s).to_owned())
+        };
+        let escape = |s: String| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let mut out = String::from("digraph Tree {\nnode [shape=box] ;\n");
+        for (id, node) in self.nodes.iter().enumerate() {
+            let test = node
+                .split
+                .map(|s| format!("{} <= {:.3}\\n", escape(name(s.feature)), s.threshold))
+                .unwrap_or_default();
+            // The leaf text is the caller's, already in DOT's label syntax.
+            let values = leaf(self.value(id).unwrap_or(&[]));
+            out.push_str(&format!(
+                "{id} [label=\"{test}impurity = {:.3}\\nsamples = {}\\n{values}\"] ;\n",
+                node.impurity, node.n_samples
+            ));
+            if let Some(s) = node.split {
+                let (l, r) = if id == 0 {
+                    (
+                        " [labeldistance=2.5, labelangle=45, headlabel=\"True\"]",
+                        " [labeldistance=2.5, labelangle=-45, headlabel=\"False\"]",
+                    )
+                } else {
+                    ("", "")
+                };
+                out.push_str(&format!(
+                    "{id} -> {}{l} ;\n{id} -> {}{r} ;\n",
+                    s.left, s.right
+                ));
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+
     /// What every method relies on: at least one node; nodes in pre-order (the left
     /// child right after its parent, the right child later, so every walk ends) and each node the child of exactly one parent;
     /// features below `n_features`; thresholds not NaN; sample counts and weights
