@@ -16,6 +16,9 @@ writes crates/ml-supervised/tests/data/tree.json:
   sample weights 1 + i % 3, class_weight 'balanced' with and without them: fractional
   weights, whose sums round differently in other summation orders, so the Rust test
   compares those trees' predictions) and diabetes (squared error).
+* ``pruning``: cost_complexity_pruning_path (ccp_alphas, impurities) of unlimited
+  trees on iris, breast_cancer, wine and of a depth-6 diabetes regressor (random_state
+  0), and the tree pruned with the path's middle alpha.
 * ``cv_accuracy``: 5-fold (KFold, no shuffle) accuracy of default trees (random_state
   0) on iris, wine, breast_cancer and digits.
 * ``export_text``: scikit-learn's text of iris at depth 3 (with the feature names) and
@@ -95,6 +98,20 @@ def main():
         scores = cross_val_score(DecisionTreeClassifier(random_state=0), X, y, cv=KFold(5))
         cv[name] = float(np.mean(scores))
 
+    pruning = []
+    for kind, name, params in (("classifier", "iris", {"criterion": "gini"}),
+                               ("classifier", "breast_cancer", {"criterion": "gini"}),
+                               ("classifier", "wine", {"criterion": "entropy"}),
+                               ("regressor", "diabetes", {"max_depth": 6})):
+        X, y = data[name]
+        cls = DecisionTreeClassifier if kind == "classifier" else DecisionTreeRegressor
+        path = cls(random_state=0, **params).cost_complexity_pruning_path(X, y)
+        alpha = float(path.ccp_alphas[len(path.ccp_alphas) // 2])
+        m = cls(random_state=0, ccp_alpha=alpha, **params).fit(X, y)
+        pruning.append({"kind": kind, "data": name, "params": params,
+                        "ccp_alphas": path.ccp_alphas.tolist(), "impurities": path.impurities.tolist(),
+                        "ccp_alpha": alpha, "tree": arrays(m), "predict": m.predict(X).tolist()})
+
     iris = load_iris()
     text_clf = export_text(DecisionTreeClassifier(max_depth=3, random_state=0).fit(iris.data, iris.target),
                            feature_names=list(iris.feature_names))
@@ -102,7 +119,7 @@ def main():
     text_reg = export_text(DecisionTreeRegressor(max_depth=2, random_state=0).fit(Xd, yd))
 
     with open(OUT, "w") as f:
-        json.dump({"trees": trees, "cv_accuracy": cv,
+        json.dump({"trees": trees, "cv_accuracy": cv, "pruning": pruning,
                    "export_text": {"iris_depth3": text_clf, "diabetes_depth2": text_reg}}, f)
     print(f"{len(trees)} trees -> {OUT}")
 

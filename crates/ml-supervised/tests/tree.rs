@@ -279,6 +279,18 @@ fn bad_settings_are_typed_errors() {
     );
     assert!(
         DecisionTreeClassifier::new()
+            .ccp_alpha(-0.1)
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
+            .ccp_alpha(f64::NAN)
+            .fit(x, y)
+            .is_err()
+    );
+    assert!(
+        DecisionTreeClassifier::new()
             .max_features(MaxFeatures::Count(0))
             .fit(x, y)
             .is_err()
@@ -461,4 +473,49 @@ fn rules_and_graphviz_describe_every_leaf() {
         stump.rules(None),
         vec![format!("always then {:.2} (1 samples)", y[0])]
     );
+}
+
+#[test]
+fn pruning_paths_and_pruned_trees_equal_scikit_learn() {
+    let f = fixtures();
+    for case in f["pruning"].as_array().unwrap() {
+        let name = case["data"].as_str().unwrap();
+        let params = &case["params"];
+        let (x, y) = data(name);
+        let alpha = case["ccp_alpha"].as_f64().unwrap();
+        let what = format!("{name} {params}");
+        let (path, tree) = if case["kind"] == "classifier" {
+            let criterion = match params["criterion"].as_str() {
+                Some("entropy") => ClassificationCriterion::Entropy,
+                _ => ClassificationCriterion::Gini,
+            };
+            let est = DecisionTreeClassifier::new().criterion(criterion);
+            let labels: Vec<usize> = y.iter().map(|&v| v as usize).collect();
+            let path = est
+                .cost_complexity_pruning_path(x.as_ref(), &labels)
+                .unwrap();
+            let model = est.ccp_alpha(alpha).fit(x.as_ref(), &labels).unwrap();
+            (path, model.tree().clone())
+        } else {
+            let est = configure!(DecisionTreeRegressor::new(), params, 0);
+            let path = est.cost_complexity_pruning_path(x.as_ref(), &y).unwrap();
+            let model = est.ccp_alpha(alpha).fit(x.as_ref(), &y).unwrap();
+            (path, model.tree().clone())
+        };
+        let (alphas, impurities) = (floats(&case["ccp_alphas"]), floats(&case["impurities"]));
+        assert_eq!(path.ccp_alphas.len(), alphas.len(), "{what}: path length");
+        for (k, (a, b)) in path.ccp_alphas.iter().zip(&alphas).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1e-12),
+                "{what}: alpha {k}: {a} against {b}"
+            );
+        }
+        for (a, b) in path.impurities.iter().zip(&impurities) {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{what}: impurity {a} against {b}"
+            );
+        }
+        assert_same_tree(&tree, &case["tree"], &format!("{what} pruned at {alpha}"));
+    }
 }

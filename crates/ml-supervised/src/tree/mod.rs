@@ -10,12 +10,12 @@
 //!
 //! This first version has the best splitter with the Gini, entropy (`log_loss`) and
 //! squared-error criteria, the depth, size, weight and impurity limits, `max_features`,
-//! sample and class weights, class probabilities, leaf ids, feature importances,
-//! explanations (scikit-learn's `export_text`, one readable rule per leaf, Graphviz DOT)
-//! and persistence. Not yet: the random splitter, the absolute-error, Friedman and
-//! Poisson criteria, `max_leaf_nodes`, cost-complexity pruning, missing values (NaN is
-//! refused as everywhere else for now), `decision_path`, multi-output regression and
-//! C4.5.
+//! sample and class weights, minimal cost-complexity pruning (`ccp_alpha`,
+//! [`PruningPath`]), class probabilities, leaf ids, feature importances, explanations
+//! (scikit-learn's `export_text`, one readable rule per leaf, Graphviz DOT) and
+//! persistence. Not yet: the random splitter, the absolute-error, Friedman and Poisson
+//! criteria, `max_leaf_nodes`, missing values (NaN is refused as everywhere else for
+//! now), `decision_path`, multi-output regression and C4.5.
 //!
 //! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
 //! per-node values, for anyone who wants to walk it.
@@ -118,6 +118,7 @@ struct Growth {
     min_weight_fraction_leaf: f64,
     min_impurity_decrease: f64,
     max_features: MaxFeatures,
+    ccp_alpha: f64,
     seed: u64,
 }
 
@@ -130,12 +131,22 @@ impl Default for Growth {
             min_weight_fraction_leaf: 0.0,
             min_impurity_decrease: 0.0,
             max_features: MaxFeatures::All,
+            ccp_alpha: 0.0,
             seed: 0,
         }
     }
 }
 
 impl Growth {
+    /// `tree` after cost-complexity pruning with `ccp_alpha`.
+    fn pruned(&self, tree: Tree) -> Tree {
+        if self.ccp_alpha > 0.0 {
+            tree.pruned(self.ccp_alpha)
+        } else {
+            tree
+        }
+    }
+
     /// The checked rules for `d` features and total weight `w_total`.
     fn rules(&self, d: usize, w_total: f64) -> Result<Rules> {
         if let Some(depth) = self.max_depth {
@@ -151,6 +162,7 @@ impl Growth {
             "in [0, 0.5]",
         )?;
         validate::non_negative_param("min_impurity_decrease", self.min_impurity_decrease)?;
+        validate::non_negative_param("ccp_alpha", self.ccp_alpha)?;
         Ok(Rules {
             max_depth: self.max_depth.unwrap_or(usize::MAX),
             min_samples_split: self
@@ -200,6 +212,14 @@ macro_rules! growth_setters {
             self
         }
 
+        /// Minimal cost-complexity pruning after growth: subtrees whose effective alpha
+        /// `(R(t) − R_branch(t)) / (leaves − 1)` is at most this are cut back to a leaf,
+        /// weakest first. Default: 0 (no pruning).
+        pub fn ccp_alpha(mut self, ccp_alpha: f64) -> Self {
+            self.growth.ccp_alpha = ccp_alpha;
+            self
+        }
+
         /// How many features each split considers. Default: [`MaxFeatures::All`].
         pub fn max_features(mut self, max_features: MaxFeatures) -> Self {
             self.growth.max_features = max_features;
@@ -215,6 +235,27 @@ macro_rules! growth_setters {
             self
         }
     };
+}
+
+/// A minimal cost-complexity pruning path (scikit-learn's
+/// `cost_complexity_pruning_path`): `ccp_alphas[0] = 0` and the unpruned tree's total
+/// leaf impurity, then one entry per pruning, ending with the root alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PruningPath {
+    /// The effective alphas, increasing.
+    pub ccp_alphas: Vec<f64>,
+    /// The sum over the leaves of `w_t·imp_t / w_root` after each pruning.
+    pub impurities: Vec<f64>,
+}
+
+impl PruningPath {
+    fn of(tree: &Tree) -> Self {
+        let (ccp_alphas, impurities) = tree.pruning_path();
+        Self {
+            ccp_alphas,
+            impurities,
+        }
+    }
 }
 
 /// The training features as the builder reads them: columns of `f32`, as scikit-learn
@@ -397,6 +438,22 @@ impl DecisionTreeClassifier {
         self.fit_with(x.into(), y, None)
     }
 
+    /// The pruning path of the unpruned tree (`cost_complexity_pruning_path`): the
+    /// effective alphas at which subtrees are cut, and the total leaf impurity after
+    /// each cut.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn cost_complexity_pruning_path<'a, L: Label>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[L],
+    ) -> Result<PruningPath> {
+        let mut unpruned = self.clone();
+        unpruned.growth.ccp_alpha = 0.0;
+        Ok(PruningPath::of(unpruned.fit(x, y)?.tree()))
+    }
+
     /// [`fit`](Self::fit) with one non-negative weight per row.
     ///
     /// # Errors
@@ -449,7 +506,7 @@ impl DecisionTreeClassifier {
             target: Target::Classes(&enc.codes),
             weights: &weights,
         };
-        let tree = builder::grow(&data, criterion, &rules);
+        let tree = self.growth.pruned(builder::grow(&data, criterion, &rules));
         validate::fitted(
             "DecisionTreeClassifier",
             DecisionTreeClassifierModel {
@@ -702,6 +759,20 @@ impl DecisionTreeRegressor {
         self.fit_with(x.into(), y, None)
     }
 
+    /// The pruning path of the unpruned tree (`cost_complexity_pruning_path`).
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit).
+    pub fn cost_complexity_pruning_path<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: &[f64],
+    ) -> Result<PruningPath> {
+        let mut unpruned = self.clone();
+        unpruned.growth.ccp_alpha = 0.0;
+        Ok(PruningPath::of(unpruned.fit(x, y)?.tree()))
+    }
+
     /// [`fit`](Self::fit) with one non-negative weight per row.
     ///
     /// # Errors
@@ -734,7 +805,9 @@ impl DecisionTreeRegressor {
             target: Target::Values(y),
             weights: &weights,
         };
-        let tree = builder::grow(&data, Criterion::SquaredError, &rules);
+        let tree = self
+            .growth
+            .pruned(builder::grow(&data, Criterion::SquaredError, &rules));
         validate::fitted("DecisionTreeRegressor", DecisionTreeRegressorModel { tree })
     }
 }

@@ -229,6 +229,129 @@ impl Tree {
         out
     }
 
+    /// Minimal cost-complexity pruning, as scikit-learn's `_cost_complexity_prune`:
+    /// with `R(t) = w_t·imp_t / w_root` and `R_branch(t)` the sum of `R` over the
+    /// leaves under `t`, repeatedly turns into a leaf the internal node of smallest
+    /// `α_t = (R(t) − R_branch(t)) / (leaves(t) − 1)` (the lowest id among equal ones)
+    /// while `α_t <= max_alpha`. Returns which nodes became leaves, and the path: the
+    /// `(α, R_branch(root))` before pruning (`α = 0`) and after every pruning.
+    fn weakest_link_pruning(&self, max_alpha: f64) -> (Vec<bool>, Vec<(f64, f64)>) {
+        let n = self.nodes.len();
+        let mut parent = vec![usize::MAX; n];
+        for (id, node) in self.nodes.iter().enumerate() {
+            if let Some(s) = node.split {
+                parent[s.left] = id;
+                parent[s.right] = id;
+            }
+        }
+        let w_root = self.nodes[0].weighted_n_samples;
+        let r_node: Vec<f64> = self
+            .nodes
+            .iter()
+            .map(|t| t.weighted_n_samples * t.impurity / w_root)
+            .collect();
+        let mut r_branch = vec![0.0; n];
+        let mut n_leaves = vec![0usize; n];
+        // Leaves in id order, each added to itself and every ancestor.
+        for (id, node) in self.nodes.iter().enumerate() {
+            if node.split.is_none() {
+                let mut a = id;
+                loop {
+                    r_branch[a] += r_node[id];
+                    n_leaves[a] += 1;
+                    if parent[a] == usize::MAX {
+                        break;
+                    }
+                    a = parent[a];
+                }
+            }
+        }
+        let mut candidate: Vec<bool> = self.nodes.iter().map(|t| t.split.is_some()).collect();
+        let mut pruned = vec![false; n];
+        let mut path = vec![(0.0, r_branch[0])];
+        while candidate[0] {
+            let mut alpha = f64::MAX;
+            let mut weakest = 0;
+            for i in 0..n {
+                if candidate[i] {
+                    let a = (r_node[i] - r_branch[i]) / (n_leaves[i] - 1) as f64;
+                    if a < alpha {
+                        alpha = a;
+                        weakest = i;
+                    }
+                }
+            }
+            if alpha > max_alpha {
+                break;
+            }
+            // The weakest node becomes a leaf; its descendants leave the tree.
+            pruned[weakest] = true;
+            let mut stack = vec![weakest];
+            while let Some(i) = stack.pop() {
+                candidate[i] = false;
+                if let Some(s) = self.nodes[i].split {
+                    stack.push(s.left);
+                    stack.push(s.right);
+                }
+            }
+            let removed_leaves = n_leaves[weakest] - 1;
+            let r_diff = r_node[weakest] - r_branch[weakest];
+            n_leaves[weakest] = 1;
+            r_branch[weakest] = r_node[weakest];
+            let mut a = parent[weakest];
+            while a != usize::MAX {
+                n_leaves[a] -= removed_leaves;
+                r_branch[a] += r_diff;
+                a = parent[a];
+            }
+            path.push((alpha, r_branch[0]));
+        }
+        (pruned, path)
+    }
+
+    /// The `(ccp_alphas, impurities)` of scikit-learn's `cost_complexity_pruning_path`.
+    pub(crate) fn pruning_path(&self) -> (Vec<f64>, Vec<f64>) {
+        let (_, path) = self.weakest_link_pruning(f64::INFINITY);
+        path.into_iter().unzip()
+    }
+
+    /// The tree pruned with `ccp_alpha`: nodes renumbered in pre-order, a pruned node
+    /// kept as a leaf with its values.
+    pub(crate) fn pruned(&self, ccp_alpha: f64) -> Tree {
+        let (pruned, _) = self.weakest_link_pruning(ccp_alpha);
+        if !pruned.iter().any(|&p| p) {
+            return self.clone();
+        }
+        let w = self.value_width;
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut values = Vec::new();
+        // (old id, new parent, is left)
+        let mut stack = vec![(0usize, usize::MAX, false)];
+        while let Some((old, new_parent, is_left)) = stack.pop() {
+            let id = nodes.len();
+            if new_parent != usize::MAX
+                && let Some(s) = nodes[new_parent].split.as_mut()
+            {
+                if is_left {
+                    s.left = id;
+                } else {
+                    s.right = id;
+                }
+            }
+            let mut node = self.nodes[old];
+            if pruned[old] {
+                node.split = None;
+            }
+            values.extend_from_slice(&self.values[old * w..(old + 1) * w]);
+            if let Some(s) = node.split {
+                stack.push((s.right, id, false));
+                stack.push((s.left, id, true));
+            }
+            nodes.push(node);
+        }
+        Tree::new(nodes, values, w, self.n_features)
+    }
+
     /// One line per leaf, as a clerk reads a decision: `if income > 128.12 and age <=
     /// 30.00 then <leaf>`, the conditions on the path from the root with each feature's
     /// bounds merged to the tightest, in the order the path meets them; `always then
