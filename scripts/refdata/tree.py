@@ -13,6 +13,7 @@ writes crates/ml-supervised/tests/data/tree.json:
   n_node_samples, weighted_n_node_samples, value), ``feature_importances_`` and the
   training predictions. Data: iris, breast_cancer and wine (gini, entropy; no limit,
   depth limits, min_samples_leaf, min_impurity_decrease, max_features sqrt and 0.5,
+  the random splitter,
   sample weights 1 + i % 3, class_weight 'balanced' with and without them: fractional
   weights, whose sums round differently in other summation orders, so the Rust test
   compares those trees' predictions) and diabetes (squared error).
@@ -21,6 +22,7 @@ writes crates/ml-supervised/tests/data/tree.json:
   0), and the tree pruned with the path's middle alpha.
 * ``cv_accuracy``: 5-fold (KFold, no shuffle) accuracy of default trees (random_state
   0) on iris, wine, breast_cancer and digits.
+* ``decision_path``: the CSR indicator of iris's rows in the depth-4 tree (seed 0).
 * ``export_text``: scikit-learn's text of iris at depth 3 (with the feature names) and
   of diabetes at depth 2 (random_state 0).
 """
@@ -64,11 +66,13 @@ def main():
                            {"min_samples_leaf": 10}, {"min_impurity_decrease": 0.01},
                            {"max_features": "sqrt"}, {"max_features": 0.5, "max_depth": 6},
                            {"max_depth": 4, "weighted": True},
+                           {"splitter": "random"}, {"splitter": "random", "max_depth": 4, "max_features": "sqrt"},
                            {"max_depth": 5, "class_weight": "balanced"},
                            {"max_depth": 5, "class_weight": "balanced", "weighted": True}):
                 configs.append(("classifier", name, dict(params, criterion=criterion)))
     for params in ({"max_depth": 3}, {"max_depth": 5, "min_samples_leaf": 10},
                    {"min_samples_leaf": 20}, {"max_features": "sqrt", "max_depth": 6},
+                   {"splitter": "random", "max_depth": 8},
                    {"max_depth": 4, "weighted": True}):
         configs.append(("regressor", "diabetes", dict(params)))
 
@@ -118,9 +122,15 @@ def main():
     Xd, yd = data["diabetes"]
     text_reg = export_text(DecisionTreeRegressor(max_depth=2, random_state=0).fit(Xd, yd))
 
+    m = DecisionTreeClassifier(max_depth=4, random_state=0).fit(iris.data, iris.target)
+    dp = m.decision_path(iris.data).tocsr()
+    decision_path = {"indptr": dp.indptr.tolist(), "indices": dp.indices.tolist(),
+                     "n_nodes": int(m.tree_.node_count)}
+
     with open(OUT, "w") as f:
         json.dump({"trees": trees, "cv_accuracy": cv, "pruning": pruning,
-                   "export_text": {"iris_depth3": text_clf, "diabetes_depth2": text_reg}}, f)
+                   "export_text": {"iris_depth3": text_clf, "diabetes_depth2": text_reg},
+                   "decision_path": decision_path}, f)
     print(f"{len(trees)} trees -> {OUT}")
 
 

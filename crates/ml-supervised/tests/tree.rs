@@ -8,7 +8,7 @@ use ml_core::persist;
 use ml_supervised::ClassWeight;
 use ml_supervised::tree::{
     ClassificationCriterion, DecisionTreeClassifier, DecisionTreeClassifierModel,
-    DecisionTreeRegressor, MaxFeatures, Tree,
+    DecisionTreeRegressor, MaxFeatures, Tree, TreeSplitter,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -44,6 +44,9 @@ macro_rules! configure {
         }
         if let Some(m) = p["min_impurity_decrease"].as_f64() {
             e = e.min_impurity_decrease(m);
+        }
+        if p["splitter"] == "random" {
+            e = e.splitter(TreeSplitter::Random);
         }
         match &p["max_features"] {
             Value::String(s) if s == "sqrt" => e = e.max_features(MaxFeatures::Sqrt),
@@ -408,6 +411,17 @@ ml_core::conformance_tests!(
     }
 );
 ml_core::conformance_tests!(
+    tree_random_splitter,
+    probabilistic_classifier,
+    || DecisionTreeClassifier::new()
+        .splitter(TreeSplitter::Random)
+        .seed(7),
+    {
+        let ds = dataset("breast_cancer");
+        (ds.data, ds.target)
+    }
+);
+ml_core::conformance_tests!(
     tree_regressor,
     regressor,
     || DecisionTreeRegressor::new().min_samples_leaf(5),
@@ -517,5 +531,27 @@ fn pruning_paths_and_pruned_trees_equal_scikit_learn() {
             );
         }
         assert_same_tree(&tree, &case["tree"], &format!("{what} pruned at {alpha}"));
+    }
+}
+
+#[test]
+fn decision_paths_equal_scikit_learn() {
+    let f = fixtures();
+    let want = &f["decision_path"];
+    let iris = dataset("iris");
+    let model = DecisionTreeClassifier::new()
+        .max_depth(Some(4))
+        .fit(iris.data.as_ref(), &iris.target)
+        .unwrap();
+    let paths = model.decision_path(iris.data.as_ref()).unwrap();
+    assert_eq!(paths.ncols() as u64, want["n_nodes"].as_u64().unwrap());
+    let indptr: Vec<usize> = common::usizes(&want["indptr"]);
+    let indices: Vec<usize> = common::usizes(&want["indices"]);
+    for i in 0..paths.nrows() {
+        assert_eq!(
+            paths.col_idx_of_row_raw(i),
+            &indices[indptr[i]..indptr[i + 1]],
+            "row {i}"
+        );
     }
 }

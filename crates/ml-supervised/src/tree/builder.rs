@@ -117,6 +117,9 @@ pub(crate) struct Rules {
     pub(crate) min_impurity_decrease: f64,
     /// Non-constant features to evaluate per node.
     pub(crate) max_features: usize,
+    /// Draw one random threshold per feature (scikit-learn's `splitter="random"`)
+    /// instead of scanning every position.
+    pub(crate) random_thresholds: bool,
     pub(crate) seed: u64,
 }
 
@@ -439,7 +442,8 @@ impl Splitter {
         let mut f_i = data.d;
         let (mut n_drawn, mut n_found, mut n_total) = (0, 0, n_known);
         let mut visited = 0;
-        let mut drawn = Vec::new();
+        // Drawn features, with the random splitter's threshold.
+        let mut drawn: Vec<(usize, Option<f64>)> = Vec::new();
         while f_i > n_total && (visited < rules.max_features || visited <= n_found + n_drawn) {
             visited += 1;
             let mut f_j = self.rng.below(n_drawn, f_i - n_found);
@@ -458,14 +462,23 @@ impl Splitter {
             }
             f_i -= 1;
             self.features.swap(f_i, f_j);
-            drawn.push(f);
+            let threshold = rules.random_thresholds.then(|| {
+                let values = node.values(f);
+                let (lo, hi) = (f64::from(values[0]), f64::from(values[values.len() - 1]));
+                let t = self.rng.uniform(lo, hi);
+                if t == hi { lo } else { t }
+            });
+            drawn.push((f, threshold));
         }
         // The prefix of known constants keeps its order for siblings and descendants;
         // the newly found ones join it.
         self.features[..n_known].copy_from_slice(&self.constant_features[..n_known]);
         self.constant_features[n_known..n_known + n_found]
             .copy_from_slice(&self.features[n_known..n_known + n_found]);
-        let scan = |&f: &usize| scan_feature(data, criterion, rules, node, f);
+        let scan = |&(f, threshold): &(usize, Option<f64>)| match threshold {
+            None => scan_feature(data, criterion, rules, node, f),
+            Some(t) => split_at(data, criterion, rules, node, f, t),
+        };
         let scans: Vec<Option<Best>> = if node.end - node.start >= PARALLEL_ROWS && drawn.len() > 1
         {
             drawn.par_iter().map(scan).collect()
@@ -514,6 +527,51 @@ fn scan_feature(
         ),
         (Criterion::SquaredError, Target::Values(y)) => {
             scan(rules, node, f, Moments::new(y, data.weights, node.total))
+        }
+        _ => None,
+    }
+}
+
+/// The random splitter's split of feature `f` at `threshold`: rows with a value at
+/// most the threshold go left. `None` when a side breaks the leaf rules.
+fn split_at(
+    data: &Data<'_>,
+    criterion: Criterion,
+    rules: &Rules,
+    node: &NodeView<'_>,
+    f: usize,
+    threshold: f64,
+) -> Option<Best> {
+    let values = node.values(f);
+    let p = values.partition_point(|&v| f64::from(v) <= threshold);
+    let n = values.len();
+    if p < rules.min_samples_leaf || n - p < rules.min_samples_leaf {
+        return None;
+    }
+    let rows = &node.rows(f)[..p];
+    let evaluate = |mut stats: Box<dyn LeftStats + '_>| -> Option<Best> {
+        rows.iter().for_each(|&i| stats.add(i as usize));
+        let wl = stats.weight_left();
+        let wr = node.w_node - wl;
+        if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
+            return None;
+        }
+        Some(Best {
+            feature: f,
+            threshold,
+            n_left: p,
+            proxy: stats.proxy(wr),
+        })
+    };
+    match (criterion, &data.target) {
+        (Criterion::Gini { .. }, Target::Classes(codes)) => evaluate(Box::new(
+            Classes::<false>::new(codes, data.weights, node.total),
+        )),
+        (Criterion::Entropy { .. }, Target::Classes(codes)) => evaluate(Box::new(
+            Classes::<true>::new(codes, data.weights, node.total),
+        )),
+        (Criterion::SquaredError, Target::Values(y)) => {
+            evaluate(Box::new(Moments::new(y, data.weights, node.total)))
         }
         _ => None,
     }

@@ -8,14 +8,14 @@
 //! with scikit-learn's own generator and algorithm, so `seed(s)` grows the tree that
 //! `random_state=s` grows, node for node, ties included.
 //!
-//! This first version has the best splitter with the Gini, entropy (`log_loss`) and
+//! This first version has the best and random splitters with the Gini, entropy (`log_loss`) and
 //! squared-error criteria, the depth, size, weight and impurity limits, `max_features`,
 //! sample and class weights, minimal cost-complexity pruning (`ccp_alpha`,
 //! [`PruningPath`]), class probabilities, leaf ids, feature importances, explanations
 //! (scikit-learn's `export_text`, one readable rule per leaf, Graphviz DOT) and
-//! persistence. Not yet: the random splitter, the absolute-error, Friedman and Poisson
+//! persistence, and `decision_path`. Not yet: the absolute-error, Friedman and Poisson
 //! criteria, `max_leaf_nodes`, missing values (NaN is refused as everywhere else for
-//! now), `decision_path`, multi-output regression and C4.5.
+//! now), multi-output regression and C4.5.
 //!
 //! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
 //! per-node values, for anyone who wants to walk it.
@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use structure::{Node, Split, Tree};
 
 use builder::{Criterion, Data, Rules, Target};
+use ml_core::sparse::Csr;
 
 use crate::logistic::ClassWeight;
 
@@ -59,6 +60,18 @@ pub enum RegressionCriterion {
     /// default).
     #[default]
     SquaredError,
+}
+
+/// How a node's split is chosen (scikit-learn's `splitter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
+pub enum TreeSplitter {
+    /// The best position of every drawn feature (the default).
+    #[default]
+    Best,
+    /// One threshold drawn uniformly between each drawn feature's smallest and largest
+    /// value at the node, the best of those kept: faster, more varied trees.
+    Random,
 }
 
 /// How many features each split considers (scikit-learn's `max_features`).
@@ -118,6 +131,7 @@ struct Growth {
     min_weight_fraction_leaf: f64,
     min_impurity_decrease: f64,
     max_features: MaxFeatures,
+    splitter: TreeSplitter,
     ccp_alpha: f64,
     seed: u64,
 }
@@ -131,6 +145,7 @@ impl Default for Growth {
             min_weight_fraction_leaf: 0.0,
             min_impurity_decrease: 0.0,
             max_features: MaxFeatures::All,
+            splitter: TreeSplitter::Best,
             ccp_alpha: 0.0,
             seed: 0,
         }
@@ -172,6 +187,7 @@ impl Growth {
             min_weight_leaf: self.min_weight_fraction_leaf * w_total,
             min_impurity_decrease: self.min_impurity_decrease,
             max_features: self.max_features.resolve(d)?,
+            random_thresholds: self.splitter == TreeSplitter::Random,
             seed: self.seed,
         })
     }
@@ -217,6 +233,13 @@ macro_rules! growth_setters {
         /// weakest first. Default: 0 (no pruning).
         pub fn ccp_alpha(mut self, ccp_alpha: f64) -> Self {
             self.growth.ccp_alpha = ccp_alpha;
+            self
+        }
+
+        /// How each split is chosen: the best position of every drawn feature, or one
+        /// random threshold per feature. Default: [`TreeSplitter::Best`].
+        pub fn splitter(mut self, splitter: TreeSplitter) -> Self {
+            self.growth.splitter = splitter;
             self
         }
 
@@ -368,6 +391,31 @@ fn class_weights(cw: &ClassWeight, codes: &[usize], k: usize) -> Result<Vec<f64>
             Ok(v.clone())
         }
     }
+}
+
+/// The nodes every row of dense `x` passes through, as scikit-learn's `decision_path`:
+/// an `n × n_nodes` CSR indicator matrix (1 where row `i` visits node `j`).
+fn decision_paths(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Csr> {
+    validate::non_empty(x, "X")?;
+    validate::n_features_eq(x.ncols(), n_features)?;
+    let walker = tree.walker();
+    let mut triplets = Vec::new();
+    let mut row = vec![0f32; x.ncols()];
+    for i in 0..x.nrows() {
+        for (j, slot) in row.iter_mut().enumerate() {
+            let v = x[(i, j)];
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    row: i,
+                    col: j,
+                    value: v,
+                });
+            }
+            *slot = to_f32(v, i, j)?;
+        }
+        triplets.extend(walker.path(&row).into_iter().map(|id| (i, id, 1.0)));
+    }
+    ml_core::sparse::csr_from_triplets(x.nrows(), tree.nodes().len(), &triplets)
 }
 
 /// Sample weights (ones when `None`), checked.
@@ -554,6 +602,16 @@ impl<L: Label> DecisionTreeClassifierModel<L> {
     pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
         let x = x.into().dense("DecisionTreeClassifier")?;
         leaves(&self.tree, x, self.n_features_in())
+    }
+
+    /// The nodes every row of dense `x` passes through (`decision_path`): an
+    /// `n × n_nodes` CSR indicator matrix.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn decision_path<'a>(&self, x: impl Into<Features<'a>>) -> Result<Csr> {
+        let x = x.into().dense("DecisionTreeClassifier")?;
+        decision_paths(&self.tree, x, self.n_features_in())
     }
 
     /// The class fractions of the leaf of every row, one column per class.
@@ -842,6 +900,16 @@ impl DecisionTreeRegressorModel {
     pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
         let x = x.into().dense("DecisionTreeRegressor")?;
         leaves(&self.tree, x, self.n_features_in())
+    }
+
+    /// The nodes every row of dense `x` passes through (`decision_path`): an
+    /// `n × n_nodes` CSR indicator matrix.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn decision_path<'a>(&self, x: impl Into<Features<'a>>) -> Result<Csr> {
+        let x = x.into().dense("DecisionTreeRegressor")?;
+        decision_paths(&self.tree, x, self.n_features_in())
     }
 
     /// The mean training target of the leaf of every row.

@@ -81,6 +81,11 @@ impl SplitterRng {
     pub(crate) fn below(&mut self, low: usize, high: usize) -> usize {
         low + (self.next() as usize) % (high - low)
     }
+
+    /// A value in `[low, high]`, as `rand_uniform`: `(high − low)·next / RAND_R_MAX + low`.
+    pub(crate) fn uniform(&mut self, low: f64, high: f64) -> f64 {
+        (high - low) * f64::from(self.next()) / f64::from(RAND_R_MAX) + low
+    }
 }
 
 #[cfg(test)]

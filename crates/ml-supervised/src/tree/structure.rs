@@ -60,6 +60,25 @@ pub(crate) struct Walker {
 }
 
 impl Walker {
+    /// The nodes a row of `f32` feature values passes through, root to leaf (ids
+    /// increasing).
+    pub(crate) fn path(&self, row: &[f32]) -> Vec<usize> {
+        let mut id = 0;
+        let mut path = vec![0];
+        loop {
+            let s = self.steps[id];
+            if s.feature == LEAF {
+                return path;
+            }
+            id = if row[s.feature as usize] <= s.threshold {
+                id + 1
+            } else {
+                s.right as usize
+            };
+            path.push(id);
+        }
+    }
+
     /// The leaf reached by a row of `f32` feature values.
     pub(crate) fn leaf(&self, row: &[f32]) -> usize {
         let mut id = 0;
