@@ -475,15 +475,24 @@ impl Splitter {
         self.features[..n_known].copy_from_slice(&self.constant_features[..n_known]);
         self.constant_features[n_known..n_known + n_found]
             .copy_from_slice(&self.features[n_known..n_known + n_found]);
-        let scan = |&(f, threshold): &(usize, Option<f64>)| match threshold {
-            None => scan_feature(data, criterion, rules, node, f),
-            Some(t) => split_at(data, criterion, rules, node, f, t),
-        };
-        let scans: Vec<Option<Best>> = if node.end - node.start >= PARALLEL_ROWS && drawn.len() > 1
-        {
-            drawn.par_iter().map(scan).collect()
+        let parallel = node.end - node.start >= PARALLEL_ROWS && drawn.len() > 1;
+        let scans: Vec<Option<Best>> = if rules.random_thresholds {
+            let split = |&(f, t): &(usize, Option<f64>)| {
+                split_at(data, criterion, rules, node, f, t.unwrap_or(f64::NAN))
+            };
+            if parallel {
+                drawn.par_iter().map(split).collect()
+            } else {
+                drawn.iter().map(split).collect()
+            }
         } else {
-            drawn.iter().map(scan).collect()
+            let scan =
+                |&(f, _): &(usize, Option<f64>)| scan_feature(data, criterion, rules, node, f);
+            if parallel {
+                drawn.par_iter().map(scan).collect()
+            } else {
+                drawn.iter().map(scan).collect()
+            }
         };
         let mut best: Option<Best> = None;
         for b in scans.into_iter().flatten() {
@@ -542,39 +551,59 @@ fn split_at(
     f: usize,
     threshold: f64,
 ) -> Option<Best> {
+    match (criterion, &data.target) {
+        (Criterion::Gini { .. }, Target::Classes(codes)) => evaluate_at(
+            rules,
+            node,
+            f,
+            threshold,
+            Classes::<false>::new(codes, data.weights, node.total),
+        ),
+        (Criterion::Entropy { .. }, Target::Classes(codes)) => evaluate_at(
+            rules,
+            node,
+            f,
+            threshold,
+            Classes::<true>::new(codes, data.weights, node.total),
+        ),
+        (Criterion::SquaredError, Target::Values(y)) => evaluate_at(
+            rules,
+            node,
+            f,
+            threshold,
+            Moments::new(y, data.weights, node.total),
+        ),
+        _ => None,
+    }
+}
+
+fn evaluate_at<S: LeftStats>(
+    rules: &Rules,
+    node: &NodeView<'_>,
+    f: usize,
+    threshold: f64,
+    mut stats: S,
+) -> Option<Best> {
     let values = node.values(f);
     let p = values.partition_point(|&v| f64::from(v) <= threshold);
     let n = values.len();
     if p < rules.min_samples_leaf || n - p < rules.min_samples_leaf {
         return None;
     }
-    let rows = &node.rows(f)[..p];
-    let evaluate = |mut stats: Box<dyn LeftStats + '_>| -> Option<Best> {
-        rows.iter().for_each(|&i| stats.add(i as usize));
-        let wl = stats.weight_left();
-        let wr = node.w_node - wl;
-        if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
-            return None;
-        }
-        Some(Best {
-            feature: f,
-            threshold,
-            n_left: p,
-            proxy: stats.proxy(wr),
-        })
-    };
-    match (criterion, &data.target) {
-        (Criterion::Gini { .. }, Target::Classes(codes)) => evaluate(Box::new(
-            Classes::<false>::new(codes, data.weights, node.total),
-        )),
-        (Criterion::Entropy { .. }, Target::Classes(codes)) => evaluate(Box::new(
-            Classes::<true>::new(codes, data.weights, node.total),
-        )),
-        (Criterion::SquaredError, Target::Values(y)) => {
-            evaluate(Box::new(Moments::new(y, data.weights, node.total)))
-        }
-        _ => None,
+    node.rows(f)[..p]
+        .iter()
+        .for_each(|&i| stats.add(i as usize));
+    let wl = stats.weight_left();
+    let wr = node.w_node - wl;
+    if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
+        return None;
     }
+    Some(Best {
+        feature: f,
+        threshold,
+        n_left: p,
+        proxy: stats.proxy(wr),
+    })
 }
 
 /// The left side's statistics during a scan, and the proxy of a split there.
@@ -627,21 +656,36 @@ impl<'a, const ENTROPY: bool> Classes<'a, ENTROPY> {
 }
 
 impl<const ENTROPY: bool> LeftStats for Classes<'_, ENTROPY> {
+    #[inline(always)]
     fn add(&mut self, i: usize) {
         let w = self.weights[i];
         self.left[self.codes[i]] += w;
         self.wl += w;
     }
 
+    #[inline(always)]
     fn weight_left(&self) -> f64 {
         self.wl
     }
 
+    #[inline(always)]
     fn proxy(&mut self, wr: f64) -> f64 {
+        let wl = self.wl;
+        if !ENTROPY {
+            // Gini, fused: Σ over classes of left² and right², in class order as
+            // scikit-learn sums them.
+            let (mut sq_l, mut sq_r) = (0.0, 0.0);
+            for (t, l) in self.total.iter().zip(&self.left) {
+                let r = t - l;
+                sq_l += l * l;
+                sq_r += r * r;
+            }
+            return -wl * (1.0 - sq_l / (wl * wl)) - wr * (1.0 - sq_r / (wr * wr));
+        }
         for ((r, t), l) in self.right.iter_mut().zip(self.total).zip(&self.left) {
             *r = t - l;
         }
-        -self.wl * Self::impurity(&self.left, self.wl) - wr * Self::impurity(&self.right, wr)
+        -wl * Self::impurity(&self.left, wl) - wr * Self::impurity(&self.right, wr)
     }
 }
 
@@ -667,16 +711,19 @@ impl<'a> Moments<'a> {
 }
 
 impl LeftStats for Moments<'_> {
+    #[inline(always)]
     fn add(&mut self, i: usize) {
         let w = self.weights[i];
         self.sum += w * self.y[i];
         self.wl += w;
     }
 
+    #[inline(always)]
     fn weight_left(&self) -> f64 {
         self.wl
     }
 
+    #[inline(always)]
     fn proxy(&mut self, wr: f64) -> f64 {
         let right = self.total_sum - self.sum;
         self.sum * self.sum / self.wl + right * right / wr
