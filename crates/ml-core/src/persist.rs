@@ -124,10 +124,31 @@ pub fn to_bytes<M: Persist>(model: &M) -> Result<Vec<u8>> {
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&name_len.to_le_bytes());
     out.extend_from_slice(name);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    push_payload(&mut out, &payload);
     Ok(out)
+}
+
+/// Appends the tail of a model file: the payload's length, its checksum, the payload.
+fn push_payload(out: &mut Vec<u8>, payload: &[u8]) {
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// The payload of a valid model file (`None` when the header does not check).
+pub(crate) fn payload_of(file: &[u8]) -> Option<&[u8]> {
+    Header::parse(file).ok().map(|h| h.payload)
+}
+
+/// A valid model `file` with its payload replaced by `payload`, length and checksum
+/// made to match: what a forger would write (`None` when `file` is not valid). For
+/// the tests of loading altered files.
+pub(crate) fn with_payload(file: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
+    let old = payload_of(file)?;
+    let head = file.len() - old.len() - 12;
+    let mut out = file[..head].to_vec();
+    push_payload(&mut out, payload);
+    Some(out)
 }
 
 /// Decodes a model of type `M` from the bytes of a model file.
@@ -340,7 +361,7 @@ fn decode_payload<M: DeserializeOwned>(payload: &[u8]) -> Result<(M, usize)> {
 }
 
 /// CRC-32 (IEEE 802.3, reflected, as zip and PNG use) of `data`.
-pub(crate) fn crc32(data: &[u8]) -> u32 {
+fn crc32(data: &[u8]) -> u32 {
     const TABLE: [u32; 256] = {
         let mut table = [0u32; 256];
         let mut i = 0;
@@ -711,25 +732,14 @@ mod tests {
         }
     }
 
-    /// `bytes` with its payload replaced by `payload` and the header made to match.
-    fn with_payload(bytes: &[u8], payload: &[u8]) -> Vec<u8> {
-        let header = Header::parse(bytes).unwrap();
-        let start = bytes.len() - header.payload.len();
-        let mut out = bytes[..start - 12].to_vec();
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&crc32(payload).to_le_bytes());
-        out.extend_from_slice(payload);
-        out
-    }
-
     #[test]
     fn a_payload_under_another_header_is_refused() {
         // Toy's payload re-headed as Other, checksum recomputed: the tag inside the
         // payload still says Toy.
         let toy_bytes = to_bytes(&toy()).unwrap();
         let other_bytes = to_bytes(&Other(1)).unwrap();
-        let payload = Header::parse(&toy_bytes).unwrap().payload.to_vec();
-        let forged = with_payload(&other_bytes, &payload);
+        let payload = payload_of(&toy_bytes).unwrap().to_vec();
+        let forged = with_payload(&other_bytes, &payload).unwrap();
         assert_eq!(
             from_bytes::<Other>(&forged).unwrap_err(),
             Error::Persist(PersistError::WrongModelType {

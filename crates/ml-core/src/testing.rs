@@ -804,8 +804,10 @@ where
     }
 }
 
+/// Every predicted label is one of `y`'s.
 fn known_labels<L: Label>(y: &[L], out: &[L]) -> Outcome {
-    match out.iter().position(|p| !y.contains(p)) {
+    let known: std::collections::BTreeSet<&L> = y.iter().collect();
+    match out.iter().position(|p| !known.contains(p)) {
         Some(i) => Err(format!(
             "row {i} was predicted as {:?}, a label not in y",
             out[i]
@@ -820,12 +822,7 @@ where
     S::Out: Label,
 {
     let model = fit_valid(s)?;
-    let pred = predict_valid::<S>(&model, s.x())?;
-    let known: std::collections::BTreeSet<&S::Out> = s.labels().iter().collect();
-    match pred.iter().enumerate().find(|(_, p)| !known.contains(p)) {
-        Some((i, p)) => Err(format!("row {i} was predicted as {p:?}, a label not in y")),
-        None => Ok(()),
-    }
+    known_labels(s.labels(), &predict_valid::<S>(&model, s.x())?)
 }
 
 /// Supervised subjects whose targets are class labels.
@@ -1658,12 +1655,7 @@ fn model_is_safe<S: Subject>(s: &S, model: &S::Model, x: MatRef<'_, f64>, what: 
 
 /// `x` scaled so that its largest magnitude is `target`.
 fn scaled_to(x: MatRef<'_, f64>, target: f64) -> Mat<f64> {
-    let mut largest = 0.0f64;
-    for j in 0..x.ncols() {
-        for i in 0..x.nrows() {
-            largest = largest.max(x[(i, j)].abs());
-        }
-    }
+    let largest = crate::kernels::max_abs_mat(x);
     let largest = if largest > 0.0 { largest } else { 1.0 };
     // Two steps, so neither factor over- or underflows on its own.
     Mat::from_fn(x.nrows(), x.ncols(), |i, j| (x[(i, j)] / largest) * target)
@@ -1711,22 +1703,6 @@ const HOSTILE_PATTERNS: &[&[u8]] = &[
     &[1],
     &[250],
 ];
-
-/// The byte offset of the payload in a model file written by [`persist::to_bytes`].
-fn payload_offset(bytes: &[u8]) -> usize {
-    let name_len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
-    12 + name_len + 8 + 4
-}
-
-/// `file` with its payload replaced by `payload` and the length and checksum fixed up.
-fn reheader(file: &[u8], payload: &[u8]) -> Vec<u8> {
-    let start = payload_offset(file);
-    let mut out = file[..start - 12].to_vec();
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&persist::crc32(payload).to_le_bytes());
-    out.extend_from_slice(payload);
-    out
-}
 
 fn altered_model_files_are_safe<S: Subject>(s: &S) -> Outcome {
     let x = s.x();
@@ -1776,7 +1752,8 @@ pub fn check_altered_model_files<M: Persist>(model: &M, use_model: impl Fn(&M)) 
 
 fn altered_files_outcome<M: Persist>(model: &M, check: impl Fn(&M, &str) -> Outcome) -> Outcome {
     let file = persist::to_bytes(model).map_err(|e| format!("to_bytes failed: {e}"))?;
-    let payload = &file[payload_offset(&file)..];
+    let payload =
+        persist::payload_of(&file).ok_or_else(|| "to_bytes wrote an invalid file".to_owned())?;
     // The payload starts with the type name; altering it only tests the tag check, so
     // the alterations go after it.
     let tag_len = M::MODEL_NAME.len() + 1;
@@ -1809,7 +1786,8 @@ fn altered_files_outcome<M: Persist>(model: &M, check: impl Fn(&M, &str) -> Outc
                 }
             }
         }
-        let bytes = reheader(&file, &altered);
+        let bytes = persist::with_payload(&file, &altered)
+            .ok_or_else(|| "to_bytes wrote an invalid file".to_owned())?;
         let Ok(loaded) = persist::from_bytes::<M>(&bytes) else {
             continue;
         };

@@ -154,6 +154,13 @@ pub fn max_abs(values: impl IntoIterator<Item = f64>) -> f64 {
     values.into_iter().fold(0.0f64, |m, v| m.max(v.abs()))
 }
 
+/// The largest magnitude of the entries of `x` (0 when empty), column by column.
+pub fn max_abs_mat(x: MatRef<'_, f64>) -> f64 {
+    (0..x.ncols())
+        .map(|j| max_abs(x.col(j).iter().copied()))
+        .fold(0.0, f64::max)
+}
+
 /// The row blocks `[start, end)` of an `n`-row matrix cut every `size` rows, the
 /// remainder joining the last block (so no block is shorter than `size` unless `n` is),
 /// at least one block even when `n` is 0. For blocked products whose per-block results

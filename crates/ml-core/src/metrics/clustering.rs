@@ -62,9 +62,7 @@ pub fn adjusted_rand_score<A: Label, B: Label>(
 /// large (or small) that squared distances would overflow (or underflow); `None` when
 /// `x` is fine as it is. The scores using it are scale-invariant.
 fn rescaled(x: MatRef<'_, f64>) -> Option<Mat<f64>> {
-    let largest = (0..x.ncols())
-        .map(|j| crate::kernels::max_abs(x.col(j).iter().copied()))
-        .fold(0.0f64, f64::max);
+    let largest = crate::kernels::max_abs_mat(x);
     if largest == 0.0 || (1e-100..=1e100).contains(&largest) {
         return None;
     }

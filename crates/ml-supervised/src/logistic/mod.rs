@@ -579,9 +579,7 @@ const RESCALE_BEYOND: f64 = 4_294_967_296.0;
 /// The largest magnitude of the features (stored entries for CSR).
 fn features_max_abs(x: Features<'_>) -> f64 {
     match x {
-        Features::Dense(x) => (0..x.ncols())
-            .map(|j| ml_core::kernels::max_abs(x.col(j).iter().copied()))
-            .fold(0.0, f64::max),
+        Features::Dense(x) => ml_core::kernels::max_abs_mat(x),
         Features::Sparse(x) => (0..x.nrows())
             .map(|i| ml_core::kernels::max_abs(x.val_of_row(i).iter().copied()))
             .fold(0.0, f64::max),

@@ -34,7 +34,7 @@ pub(crate) struct StopRule {
 }
 
 fn max_abs(v: &[f64]) -> f64 {
-    v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
+    ml_core::kernels::max_abs(v.iter().copied())
 }
 
 /// `‖v‖₂` without overflow or underflow (`dot(v, v)` overflows past about 1e154).

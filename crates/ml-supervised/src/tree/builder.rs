@@ -71,18 +71,8 @@ impl Criterion {
     /// The impurity of a side with statistics `stats` and total weight `w`.
     fn impurity(self, stats: &[f64], w: f64) -> f64 {
         match self {
-            Criterion::Gini { .. } => {
-                let sq: f64 = stats.iter().map(|c| c * c).sum();
-                1.0 - sq / (w * w)
-            }
-            Criterion::Entropy { .. } => stats
-                .iter()
-                .filter(|&&c| c > 0.0)
-                .map(|&c| {
-                    let p = c / w;
-                    -p * (p.ln() / std::f64::consts::LN_2)
-                })
-                .sum(),
+            Criterion::Gini { .. } => Classes::<false>::impurity(stats, w),
+            Criterion::Entropy { .. } => Classes::<true>::impurity(stats, w),
             Criterion::SquaredError => {
                 let mean = stats[0] / w;
                 stats[1] / w - mean * mean
@@ -649,10 +639,15 @@ impl<'a, const ENTROPY: bool> Classes<'a, ENTROPY> {
                 })
                 .sum()
         } else {
-            let sq: f64 = counts.iter().map(|c| c * c).sum();
-            1.0 - sq / (w * w)
+            gini(counts.iter().map(|c| c * c).sum(), w)
         }
     }
+}
+
+/// Gini impurity from the sum of the squared class weights `sq` and their total `w`.
+#[inline(always)]
+fn gini(sq: f64, w: f64) -> f64 {
+    1.0 - sq / (w * w)
 }
 
 impl<const ENTROPY: bool> LeftStats for Classes<'_, ENTROPY> {
@@ -680,7 +675,7 @@ impl<const ENTROPY: bool> LeftStats for Classes<'_, ENTROPY> {
                 sq_l += l * l;
                 sq_r += r * r;
             }
-            return -wl * (1.0 - sq_l / (wl * wl)) - wr * (1.0 - sq_r / (wr * wr));
+            return -wl * gini(sq_l, wl) - wr * gini(sq_r, wr);
         }
         for ((r, t), l) in self.right.iter_mut().zip(self.total).zip(&self.left) {
             *r = t - l;

@@ -339,21 +339,7 @@ fn leaves(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Vec<usiz
         .par_chunks_mut(APPLY_BLOCK)
         .enumerate()
         .map(|(b, ids)| {
-            let start = b * APPLY_BLOCK;
-            let mut rows = vec![0f32; ids.len() * d];
-            let block = x.subrows(start, ids.len());
-            for j in 0..d {
-                for (r, &v) in block.col(j).iter().enumerate() {
-                    if !v.is_finite() {
-                        return Err(Error::NonFinite {
-                            row: start + r,
-                            col: j,
-                            value: v,
-                        });
-                    }
-                    rows[r * d + j] = to_f32(v, start + r, j)?;
-                }
-            }
+            let rows = f32_rows(x, b * APPLY_BLOCK, ids.len())?;
             for (id, row) in ids.iter_mut().zip(rows.chunks_exact(d)) {
                 *id = walker.leaf(row);
             }
@@ -362,6 +348,29 @@ fn leaves(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Vec<usiz
         .collect();
     results.into_iter().collect::<Result<()>>()?;
     Ok(out)
+}
+
+/// Rows `start..start + len` of `x` as row-major `f32`, the cast prediction walks on,
+/// checking every value: [`Error::NonFinite`] for NaN or infinity, an
+/// [`Error::InvalidData`] beyond `f32`.
+fn f32_rows(x: MatRef<'_, f64>, start: usize, len: usize) -> Result<Vec<f32>> {
+    let d = x.ncols();
+    validate::allocatable::<f32>("the f32 copy of X", len.saturating_mul(d))?;
+    let mut rows = vec![0f32; len * d];
+    let block = x.subrows(start, len);
+    for j in 0..d {
+        for (r, &v) in block.col(j).iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    row: start + r,
+                    col: j,
+                    value: v,
+                });
+            }
+            rows[r * d + j] = to_f32(v, start + r, j)?;
+        }
+    }
+    Ok(rows)
 }
 
 /// The weight of every class: balanced from the row counts, or as given.
@@ -399,21 +408,10 @@ fn decision_paths(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<
     validate::non_empty(x, "X")?;
     validate::n_features_eq(x.ncols(), n_features)?;
     let walker = tree.walker();
+    let rows = f32_rows(x, 0, x.nrows())?;
     let mut triplets = Vec::new();
-    let mut row = vec![0f32; x.ncols()];
-    for i in 0..x.nrows() {
-        for (j, slot) in row.iter_mut().enumerate() {
-            let v = x[(i, j)];
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    row: i,
-                    col: j,
-                    value: v,
-                });
-            }
-            *slot = to_f32(v, i, j)?;
-        }
-        triplets.extend(walker.path(&row).into_iter().map(|id| (i, id, 1.0)));
+    for (i, row) in rows.chunks_exact(x.ncols()).enumerate() {
+        triplets.extend(walker.path(row).into_iter().map(|id| (i, id, 1.0)));
     }
     ml_core::sparse::csr_from_triplets(x.nrows(), tree.nodes().len(), &triplets)
 }
@@ -427,6 +425,42 @@ fn weights_of(sample_weight: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
         }
         None => Ok(vec![1.0; n]),
     }
+}
+
+/// The methods both fitted trees share: the tree itself, its feature count and
+/// importances, leaf ids and decision paths. `$name` is the estimator named in errors.
+macro_rules! tree_model_methods {
+    ($name:literal) => {
+        /// The number of features seen in training.
+        pub fn n_features_in(&self) -> usize {
+            self.tree.n_features()
+        }
+
+        /// The normalised total impurity decrease per feature (`feature_importances_`).
+        pub fn feature_importances(&self) -> Vec<f64> {
+            self.tree.feature_importances()
+        }
+
+        /// The leaf every row of dense `x` ends in (`apply`).
+        ///
+        /// # Errors
+        /// Empty or non-finite `x`, another number of columns than in training, a value
+        /// beyond `f32`, or CSR `x`.
+        pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
+            let x = x.into().dense($name)?;
+            leaves(&self.tree, x, self.n_features_in())
+        }
+
+        /// The nodes every row of dense `x` passes through (`decision_path`): an
+        /// `n × n_nodes` CSR indicator matrix.
+        ///
+        /// # Errors
+        /// As [`apply`](Self::apply).
+        pub fn decision_path<'a>(&self, x: impl Into<Features<'a>>) -> Result<Csr> {
+            let x = x.into().dense($name)?;
+            decision_paths(&self.tree, x, self.n_features_in())
+        }
+    };
 }
 
 /// A CART classification tree, as scikit-learn 1.9's `DecisionTreeClassifier`.
@@ -584,35 +618,7 @@ impl<L: Label> DecisionTreeClassifierModel<L> {
         &self.tree
     }
 
-    /// The number of features seen in training.
-    pub fn n_features_in(&self) -> usize {
-        self.tree.n_features()
-    }
-
-    /// The normalised total impurity decrease per feature (`feature_importances_`).
-    pub fn feature_importances(&self) -> Vec<f64> {
-        self.tree.feature_importances()
-    }
-
-    /// The leaf every row of dense `x` ends in (`apply`).
-    ///
-    /// # Errors
-    /// Empty or non-finite `x`, another number of columns than in training, a value
-    /// beyond `f32`, or CSR `x`.
-    pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
-        let x = x.into().dense("DecisionTreeClassifier")?;
-        leaves(&self.tree, x, self.n_features_in())
-    }
-
-    /// The nodes every row of dense `x` passes through (`decision_path`): an
-    /// `n × n_nodes` CSR indicator matrix.
-    ///
-    /// # Errors
-    /// As [`apply`](Self::apply).
-    pub fn decision_path<'a>(&self, x: impl Into<Features<'a>>) -> Result<Csr> {
-        let x = x.into().dense("DecisionTreeClassifier")?;
-        decision_paths(&self.tree, x, self.n_features_in())
-    }
+    tree_model_methods!("DecisionTreeClassifier");
 
     /// The class fractions of the leaf of every row, one column per class.
     ///
@@ -882,35 +888,7 @@ impl DecisionTreeRegressorModel {
         &self.tree
     }
 
-    /// The number of features seen in training.
-    pub fn n_features_in(&self) -> usize {
-        self.tree.n_features()
-    }
-
-    /// The normalised total impurity decrease per feature (`feature_importances_`).
-    pub fn feature_importances(&self) -> Vec<f64> {
-        self.tree.feature_importances()
-    }
-
-    /// The leaf every row of dense `x` ends in (`apply`).
-    ///
-    /// # Errors
-    /// Empty or non-finite `x`, another number of columns than in training, a value
-    /// beyond `f32`, or CSR `x`.
-    pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
-        let x = x.into().dense("DecisionTreeRegressor")?;
-        leaves(&self.tree, x, self.n_features_in())
-    }
-
-    /// The nodes every row of dense `x` passes through (`decision_path`): an
-    /// `n × n_nodes` CSR indicator matrix.
-    ///
-    /// # Errors
-    /// As [`apply`](Self::apply).
-    pub fn decision_path<'a>(&self, x: impl Into<Features<'a>>) -> Result<Csr> {
-        let x = x.into().dense("DecisionTreeRegressor")?;
-        decision_paths(&self.tree, x, self.n_features_in())
-    }
+    tree_model_methods!("DecisionTreeRegressor");
 
     /// The mean training target of the leaf of every row.
     ///
