@@ -136,6 +136,7 @@ fn push_payload(out: &mut Vec<u8>, payload: &[u8]) {
 }
 
 /// The payload of a valid model file (`None` when the header does not check).
+#[cfg(any(test, feature = "testing"))]
 pub(crate) fn payload_of(file: &[u8]) -> Option<&[u8]> {
     Header::parse(file).ok().map(|h| h.payload)
 }
@@ -143,6 +144,7 @@ pub(crate) fn payload_of(file: &[u8]) -> Option<&[u8]> {
 /// A valid model `file` with its payload replaced by `payload`, length and checksum
 /// made to match: what a forger would write (`None` when `file` is not valid). For
 /// the tests of loading altered files.
+#[cfg(any(test, feature = "testing"))]
 pub(crate) fn with_payload(file: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
     let old = payload_of(file)?;
     let head = file.len() - old.len() - 12;
