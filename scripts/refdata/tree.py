@@ -16,7 +16,10 @@ writes crates/ml-supervised/tests/data/tree.json:
   the random splitter,
   sample weights 1 + i % 3, class_weight 'balanced' with and without them: fractional
   weights, whose sums round differently in other summation orders, so the Rust test
-  compares those trees' predictions) and diabetes (squared error).
+  compares those trees' predictions; best-first growth with max_leaf_nodes) and
+  diabetes (squared error, absolute error and Poisson; limits, weights, the random
+  splitter, max_leaf_nodes). Nodes are renumbered in pre-order (best-first trees are
+  numbered in order of creation by scikit-learn).
 * ``pruning``: cost_complexity_pruning_path (ccp_alphas, impurities) of unlimited
   trees on iris, breast_cancer, wine and of a depth-6 diabetes regressor (random_state
   0), and the tree pruned with the path's middle alpha.
@@ -38,17 +41,31 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "ml-supervis
 
 
 def arrays(model):
+    """The tree_ arrays with the nodes in pre-order (root, left subtree, right subtree),
+    as the Rust trees number them; depth-first trees already are, best-first trees
+    (max_leaf_nodes) number their nodes in order of creation."""
     t = model.tree_
     value = t.value[:, 0, :] if t.value.ndim == 3 else t.value
+    order, stack = [], [0]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        if t.children_left[node] != -1:
+            stack += [t.children_right[node], t.children_left[node]]
+    new_id = {old: new for new, old in enumerate(order)}
+
+    def child(ids):
+        return [int(new_id[ids[o]]) if ids[o] != -1 else -1 for o in order]
+
     return {
-        "children_left": t.children_left.tolist(),
-        "children_right": t.children_right.tolist(),
-        "feature": t.feature.tolist(),
-        "threshold": t.threshold.tolist(),
-        "impurity": t.impurity.tolist(),
-        "n_node_samples": t.n_node_samples.tolist(),
-        "weighted_n_node_samples": t.weighted_n_node_samples.tolist(),
-        "value": value.tolist(),
+        "children_left": child(t.children_left),
+        "children_right": child(t.children_right),
+        "feature": [int(t.feature[o]) for o in order],
+        "threshold": [float(t.threshold[o]) for o in order],
+        "impurity": [float(t.impurity[o]) for o in order],
+        "n_node_samples": [int(t.n_node_samples[o]) for o in order],
+        "weighted_n_node_samples": [float(t.weighted_n_node_samples[o]) for o in order],
+        "value": [value[o].tolist() for o in order],
     }
 
 
@@ -68,12 +85,28 @@ def main():
                            {"max_depth": 4, "weighted": True},
                            {"splitter": "random"}, {"splitter": "random", "max_depth": 4, "max_features": "sqrt"},
                            {"max_depth": 5, "class_weight": "balanced"},
-                           {"max_depth": 5, "class_weight": "balanced", "weighted": True}):
+                           {"max_depth": 5, "class_weight": "balanced", "weighted": True},
+                           {"max_leaf_nodes": 5}, {"max_leaf_nodes": 12, "max_features": "sqrt"},
+                           {"max_leaf_nodes": 8, "splitter": "random"},
+                           {"max_leaf_nodes": 10, "min_samples_leaf": 3, "weighted": True}):
                 configs.append(("classifier", name, dict(params, criterion=criterion)))
     for params in ({"max_depth": 3}, {"max_depth": 5, "min_samples_leaf": 10},
                    {"min_samples_leaf": 20}, {"max_features": "sqrt", "max_depth": 6},
                    {"splitter": "random", "max_depth": 8},
-                   {"max_depth": 4, "weighted": True}):
+                   {"max_depth": 4, "weighted": True},
+                   {"max_leaf_nodes": 10}, {"max_leaf_nodes": 25, "max_features": "sqrt"},
+                   {"max_leaf_nodes": 20, "min_impurity_decrease": 1.0},
+                   {"criterion": "absolute_error", "max_depth": 3},
+                   {"criterion": "absolute_error", "min_samples_leaf": 10},
+                   {"criterion": "absolute_error"},
+                   {"criterion": "absolute_error", "max_depth": 4, "weighted": True},
+                   {"criterion": "absolute_error", "splitter": "random", "max_depth": 6},
+                   {"criterion": "absolute_error", "max_leaf_nodes": 10},
+                   {"criterion": "poisson", "max_depth": 4},
+                   {"criterion": "poisson", "min_samples_leaf": 5},
+                   {"criterion": "poisson", "max_depth": 4, "weighted": True},
+                   {"criterion": "poisson", "splitter": "random", "max_depth": 6},
+                   {"criterion": "poisson", "max_leaf_nodes": 10}):
         configs.append(("regressor", "diabetes", dict(params)))
 
     trees = []

@@ -8,7 +8,7 @@ use ml_core::persist;
 use ml_supervised::ClassWeight;
 use ml_supervised::tree::{
     ClassificationCriterion, DecisionTreeClassifier, DecisionTreeClassifierModel,
-    DecisionTreeRegressor, MaxFeatures, Tree, TreeSplitter,
+    DecisionTreeRegressor, MaxFeatures, RegressionCriterion, Tree, TreeSplitter,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -41,6 +41,9 @@ macro_rules! configure {
         }
         if let Some(m) = p["min_samples_leaf"].as_u64() {
             e = e.min_samples_leaf(m as usize);
+        }
+        if let Some(m) = p["max_leaf_nodes"].as_u64() {
+            e = e.max_leaf_nodes(Some(m as usize));
         }
         if let Some(m) = p["min_impurity_decrease"].as_f64() {
             e = e.min_impurity_decrease(m);
@@ -141,7 +144,16 @@ fn trees_equal_scikit_learn_node_for_node() {
             let p = model.predict(x.as_ref()).unwrap();
             (model.tree().clone(), p.iter().map(|&c| c as f64).collect())
         } else {
-            let est = configure!(DecisionTreeRegressor::new(), params, seed);
+            let criterion = match params["criterion"].as_str() {
+                Some("absolute_error") => RegressionCriterion::AbsoluteError,
+                Some("poisson") => RegressionCriterion::Poisson,
+                _ => RegressionCriterion::SquaredError,
+            };
+            let est = configure!(
+                DecisionTreeRegressor::new().criterion(criterion),
+                params,
+                seed
+            );
             let model = match &weights {
                 Some(w) => est.fit_weighted(x.as_ref(), &y, w),
                 None => est.fit(x.as_ref(), &y),
@@ -310,7 +322,27 @@ fn bad_settings_are_typed_errors() {
             .fit(x, y)
             .is_err()
     );
+    for leaves in [0, 1] {
+        assert!(
+            DecisionTreeClassifier::new()
+                .max_leaf_nodes(Some(leaves))
+                .fit(x, y)
+                .is_err()
+        );
+    }
     assert!(DecisionTreeClassifier::new().fit(x, &y[..10]).is_err());
+    let poisson = DecisionTreeRegressor::new().criterion(RegressionCriterion::Poisson);
+    let (xd, yd) = data("diabetes");
+    let mut negative = yd.clone();
+    negative[7] = -1.0;
+    assert!(matches!(
+        poisson.fit(xd.as_ref(), &negative),
+        Err(ml_core::Error::InvalidData { .. })
+    ));
+    assert!(matches!(
+        poisson.fit(xd.as_ref(), &vec![0.0; yd.len()]),
+        Err(ml_core::Error::InvalidData { .. })
+    ));
     let huge = Mat::from_fn(4, 1, |i, _| if i == 0 { 1e39 } else { i as f64 });
     assert!(matches!(
         DecisionTreeRegressor::new().fit(huge.as_ref(), &[0.0, 1.0, 2.0, 3.0]),
@@ -361,6 +393,15 @@ proptest! {
     fn an_unlimited_tree_fits_distinct_rows_exactly((x, y) in distinct_rows(), seed in 0u64..100) {
         let model = DecisionTreeClassifier::new().seed(seed).fit(x.as_ref(), &y).unwrap();
         prop_assert_eq!(model.predict(x.as_ref()).unwrap(), y);
+    }
+
+    #[test]
+    fn best_first_growth_keeps_to_the_leaf_limit((x, y) in distinct_rows(), limit in 2usize..12) {
+        let model = DecisionTreeClassifier::new().max_leaf_nodes(Some(limit)).fit(x.as_ref(), &y).unwrap();
+        prop_assert!(model.tree().n_leaves() <= limit);
+        // With as many leaves as rows, best-first growth runs to pure leaves.
+        let full = DecisionTreeClassifier::new().max_leaf_nodes(Some(x.nrows())).fit(x.as_ref(), &y).unwrap();
+        prop_assert_eq!(full.predict(x.as_ref()).unwrap(), y);
     }
 
     #[test]
@@ -427,6 +468,38 @@ ml_core::conformance_tests!(
     || DecisionTreeRegressor::new().min_samples_leaf(5),
     data("diabetes")
 );
+ml_core::conformance_tests!(
+    tree_regressor_absolute_error_best_first,
+    regressor,
+    || DecisionTreeRegressor::new()
+        .criterion(RegressionCriterion::AbsoluteError)
+        .max_leaf_nodes(Some(12)),
+    data("diabetes")
+);
+ml_core::conformance_tests!(
+    tree_regressor_poisson,
+    regressor,
+    || DecisionTreeRegressor::new()
+        .criterion(RegressionCriterion::Poisson)
+        .max_depth(Some(5)),
+    data("diabetes")
+);
+
+#[test]
+fn friedman_mse_is_the_squared_error() {
+    let (x, y) = data("diabetes");
+    let fit = |c| {
+        DecisionTreeRegressor::new()
+            .criterion(c)
+            .max_depth(Some(6))
+            .fit(x.as_ref(), &y)
+            .unwrap()
+    };
+    assert_eq!(
+        fit(RegressionCriterion::FriedmanMse),
+        fit(RegressionCriterion::SquaredError)
+    );
+}
 
 #[test]
 fn extreme_sample_weights_are_refused_or_harmless() {
@@ -449,6 +522,7 @@ fn counts_at_usize_max_are_refused_or_bounded() {
         || DecisionTreeRegressor::new().min_samples_split(usize::MAX),
         || DecisionTreeRegressor::new().min_samples_leaf(usize::MAX),
         || DecisionTreeRegressor::new().max_features(MaxFeatures::Count(usize::MAX)),
+        || DecisionTreeRegressor::new().max_leaf_nodes(Some(usize::MAX)),
     ] {
         run_regressor(Check::FitsOrRefuses, make, x.as_ref(), &y).unwrap();
     }

@@ -42,6 +42,10 @@ pub(crate) enum Criterion {
     Entropy { k: usize },
     /// Regression: the variance (mean squared error about the mean).
     SquaredError,
+    /// Regression: the mean absolute error about the weighted median.
+    AbsoluteError,
+    /// Regression: half the mean Poisson deviance from the mean.
+    Poisson,
 }
 
 impl Criterion {
@@ -49,43 +53,235 @@ impl Criterion {
     fn width(self) -> usize {
         match self {
             Criterion::Gini { k } | Criterion::Entropy { k } => k,
-            Criterion::SquaredError => 2,
+            _ => 2,
+        }
+    }
+
+    /// Values per node: class fractions, or one prediction.
+    fn value_width(self) -> usize {
+        match self {
+            Criterion::Gini { k } | Criterion::Entropy { k } => k,
+            _ => 1,
         }
     }
 
     /// Adds row `i` (weight `w`) to `stats`.
     fn add(self, stats: &mut [f64], target: &Target<'_>, i: usize, w: f64) {
-        match (self, target) {
-            (Criterion::Gini { .. } | Criterion::Entropy { .. }, Target::Classes(codes)) => {
-                stats[codes[i]] += w;
-            }
-            (Criterion::SquaredError, Target::Values(y)) => {
+        match target {
+            Target::Classes(codes) => stats[codes[i]] += w,
+            Target::Values(y) => {
                 let wy = w * y[i];
                 stats[0] += wy;
                 stats[1] += wy * y[i];
             }
-            _ => unreachable!("the criterion matches the target kind by construction"),
         }
     }
 
-    /// The impurity of a side with statistics `stats` and total weight `w`.
-    fn impurity(self, stats: &[f64], w: f64) -> f64 {
-        match self {
-            Criterion::Gini { .. } => Classes::<false>::impurity(stats, w),
-            Criterion::Entropy { .. } => Classes::<true>::impurity(stats, w),
-            Criterion::SquaredError => {
+    /// The impurity and the values (class fractions, mean or median) of `rows`, whose
+    /// statistics are `stats` and weight `w`; `ranks` ranks the node's targets (for
+    /// the absolute error).
+    fn summarise(
+        self,
+        data: &Data<'_>,
+        rows: &[u32],
+        stats: &[f64],
+        w: f64,
+        ranks: Option<&Ranks>,
+    ) -> (f64, Vec<f64>) {
+        match (self, &data.target) {
+            (Criterion::Gini { .. }, _) => (
+                Classes::<false>::impurity(stats, w),
+                stats.iter().map(|c| c / w).collect(),
+            ),
+            (Criterion::Entropy { .. }, _) => (
+                Classes::<true>::impurity(stats, w),
+                stats.iter().map(|c| c / w).collect(),
+            ),
+            (Criterion::SquaredError, _) => {
                 let mean = stats[0] / w;
-                stats[1] / w - mean * mean
+                (stats[1] / w - mean * mean, vec![mean])
+            }
+            (Criterion::Poisson, Target::Values(y)) => (
+                poisson_loss(y, data.weights, rows, stats[0], w),
+                vec![stats[0] / w],
+            ),
+            (Criterion::AbsoluteError, _) => {
+                let ranks = ranks.expect("the absolute error ranks every node's targets");
+                let mut tracker = MedianTracker::new(&ranks.sorted);
+                for &i in rows {
+                    tracker.add(ranks.of[i as usize] as usize, data.weights[i as usize]);
+                }
+                let (median, error) = tracker.median_and_error();
+                (error / w, vec![median])
+            }
+            (Criterion::Poisson, Target::Classes(_)) => {
+                unreachable!("the criterion matches the target kind by construction")
             }
         }
     }
+}
 
-    /// The node's values: class fractions, or the mean.
-    fn values(self, stats: &[f64], w: f64) -> Vec<f64> {
-        match self {
-            Criterion::SquaredError => vec![stats[0] / w],
-            _ => stats.iter().map(|c| c / w).collect(),
+/// scikit-learn's `EPSILON`: a side whose target sum is at most this has no Poisson
+/// mean to split on.
+const POISSON_EPSILON: f64 = f64::EPSILON;
+
+/// scikit-learn's half Poisson deviance of `rows` (target sum `sum`, weight `w`):
+/// `Σ w·y·ln(y / ȳ) / W` (the `ȳ − y` terms sum to zero), infinite when the sum is not
+/// positive.
+fn poisson_loss(y: &[f64], weights: &[f64], rows: &[u32], sum: f64, w: f64) -> f64 {
+    if sum <= POISSON_EPSILON {
+        return f64::INFINITY;
+    }
+    let mean = sum / w;
+    let loss: f64 = rows
+        .iter()
+        .map(|&i| {
+            let yi = y[i as usize];
+            let xlogy = if yi == 0.0 {
+                0.0
+            } else {
+                yi * (yi / mean).ln()
+            };
+            weights[i as usize] * xlogy
+        })
+        .sum();
+    loss / w
+}
+
+/// The ranks of a node's targets: `sorted` holds the node's targets in increasing
+/// order, `of[i]` the place of row `i` among them (valid for the node's rows only).
+pub(crate) struct Ranks {
+    sorted: Vec<f64>,
+    of: Vec<u32>,
+}
+
+impl Ranks {
+    fn new(n: usize) -> Self {
+        Self {
+            sorted: Vec::new(),
+            of: vec![0; n],
         }
+    }
+
+    /// Ranks the targets of `rows` (equal targets by row id).
+    fn rank(&mut self, y: &[f64], rows: &[u32]) {
+        let mut pairs: Vec<(f64, u32)> = rows.iter().map(|&i| (y[i as usize], i)).collect();
+        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.sorted.clear();
+        for (r, (v, i)) in pairs.into_iter().enumerate() {
+            self.sorted.push(v);
+            self.of[i as usize] = r as u32;
+        }
+    }
+}
+
+/// The weighted median and absolute error of a growing set of targets, as
+/// scikit-learn 1.9 keeps them: a Fenwick tree of weights and weighted targets over
+/// the targets' ranks. The median is the first target whose cumulative weight passes
+/// half the total, or, when some target's cumulative weight is exactly half, the
+/// midpoint of it and the next one; the error comes from the prefix sums
+/// (`Σ_right w·y − m·W_right + m·W_left − Σ_left w·y`).
+struct MedianTracker<'a> {
+    sorted: &'a [f64],
+    /// 1-based Fenwick arrays.
+    w: Vec<f64>,
+    wy: Vec<f64>,
+    total_w: f64,
+    total_wy: f64,
+    top_bit: usize,
+}
+
+impl<'a> MedianTracker<'a> {
+    fn new(sorted: &'a [f64]) -> Self {
+        let n = sorted.len();
+        let top_bit = if n == 0 { 0 } else { 1 << n.ilog2() };
+        Self {
+            sorted,
+            w: vec![0.0; n + 1],
+            wy: vec![0.0; n + 1],
+            total_w: 0.0,
+            total_wy: 0.0,
+            top_bit,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.w.fill(0.0);
+        self.wy.fill(0.0);
+        self.total_w = 0.0;
+        self.total_wy = 0.0;
+    }
+
+    /// Adds the target of rank `rank` with weight `weight`.
+    fn add(&mut self, rank: usize, weight: f64) {
+        let wy = weight * self.sorted[rank];
+        let mut k = rank + 1;
+        while k < self.w.len() {
+            self.w[k] += weight;
+            self.wy[k] += wy;
+            k += k & k.wrapping_neg();
+        }
+        self.total_w += weight;
+        self.total_wy += wy;
+    }
+
+    /// The weighted median of the targets added so far and their absolute error about
+    /// it.
+    fn median_and_error(&self) -> (f64, f64) {
+        let half = 0.5 * self.total_w;
+        // Walk down the tree, consuming whole blocks of weight below `half`; an exact
+        // hit of `half` is resolved separately.
+        let (mut at, mut w_left, mut wy_left) = (0, 0.0, 0.0);
+        let mut target = half;
+        let mut bit = self.top_bit;
+        let mut exact = None;
+        while bit != 0 {
+            let next = at + bit;
+            if next < self.w.len() {
+                let block = self.w[next];
+                if target == block {
+                    exact = Some(bit);
+                    break;
+                } else if target > block {
+                    target -= block;
+                    at = next;
+                    w_left += block;
+                    wy_left += self.wy[next];
+                }
+            }
+            bit >>= 1;
+        }
+        let median = match exact {
+            None => self.sorted[at],
+            Some(equal_bit) => {
+                // The target whose cumulative weight is exactly half...
+                let (mut prev, mut rest, mut bit) = (at, target, equal_bit);
+                while bit != 0 {
+                    let next = prev + bit;
+                    if next < self.w.len() && rest > self.w[next] {
+                        rest -= self.w[next];
+                        prev = next;
+                    }
+                    bit >>= 1;
+                }
+                // ...and the first one past it.
+                let (mut rest, mut bit) = (target, equal_bit);
+                while bit != 0 {
+                    let next = at + bit;
+                    if next < self.w.len() && rest >= self.w[next] {
+                        rest -= self.w[next];
+                        at = next;
+                        w_left += self.w[next];
+                        wy_left += self.wy[next];
+                    }
+                    bit >>= 1;
+                }
+                (self.sorted[prev] + self.sorted[at]) / 2.0
+            }
+        };
+        let (w_right, wy_right) = (self.total_w - w_left, self.total_wy - wy_left);
+        let error = (wy_right - median * w_right) + (median * w_left - wy_left);
+        (median, error)
     }
 }
 
@@ -110,6 +306,8 @@ pub(crate) struct Rules {
     /// Draw one random threshold per feature (scikit-learn's `splitter="random"`)
     /// instead of scanning every position.
     pub(crate) random_thresholds: bool,
+    /// Grow best first up to this many leaves (scikit-learn's `max_leaf_nodes`).
+    pub(crate) max_leaf_nodes: Option<usize>,
     pub(crate) seed: u64,
 }
 
@@ -130,18 +328,6 @@ struct Best {
     /// Rows going left.
     n_left: usize,
     proxy: f64,
-}
-
-/// A node waiting to be built.
-struct Pending {
-    start: usize,
-    end: usize,
-    depth: usize,
-    /// The parent and whether this is its left child.
-    parent: Option<(usize, bool)>,
-    /// How many features are known constant on the path from the root (the prefix of
-    /// the splitter's constant-feature array).
-    n_constant: usize,
 }
 
 /// Every feature's rows sorted by that feature's value, node by node: the rows of a
@@ -266,43 +452,153 @@ impl Presorted {
     }
 }
 
-/// Grows the tree on `data`.
+/// Grows the tree on `data`: depth first, or best first when `rules.max_leaf_nodes`
+/// is set.
 pub(crate) fn grow(data: &Data<'_>, criterion: Criterion, rules: &Rules) -> Tree {
-    let width = criterion.width();
-    // Rows of weight 0 take no part in a split (scikit-learn drops them as well).
-    let active: Vec<u32> = (0..data.n)
-        .filter(|&i| data.weights[i] > 0.0)
-        .map(|i| i as u32)
-        .collect();
-    let mut presorted = Presorted::new(data, &active);
-    let w_total: f64 = data.weights.iter().sum();
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut values: Vec<f64> = Vec::new();
-    let mut splitter = Splitter::new(data.d, rules.seed);
-    let mut stack = vec![Pending {
-        start: 0,
-        end: active.len(),
-        depth: 0,
-        parent: None,
-        n_constant: 0,
-    }];
-    let value_width = match criterion {
-        Criterion::SquaredError => 1,
-        Criterion::Gini { k } | Criterion::Entropy { k } => k,
-    };
-    while let Some(p) = stack.pop() {
-        let node_rows = presorted.segment(0, p.start, p.end);
-        let mut stats = vec![0.0; width];
+    let mut grower = Grower::new(data, criterion, rules);
+    match rules.max_leaf_nodes {
+        None => grower.depth_first(),
+        Some(max_leaf_nodes) => grower.best_first(max_leaf_nodes),
+    }
+    grower.finish()
+}
+
+/// A node waiting to be built.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    start: usize,
+    end: usize,
+    depth: usize,
+    /// The parent and whether this is its left child.
+    parent: Option<(usize, bool)>,
+    /// How many features are known constant on the path from the root (the prefix of
+    /// the splitter's constant-feature array).
+    n_constant: usize,
+}
+
+/// A node just built: its id, rows and, when it splits, where its left child's rows
+/// end and the split's improvement (0 for a leaf, as scikit-learn's frontier records).
+#[derive(Debug, Clone, Copy)]
+struct Built {
+    id: usize,
+    start: usize,
+    end: usize,
+    depth: usize,
+    mid: Option<usize>,
+    improvement: f64,
+    n_constant: usize,
+}
+
+/// The growing tree and everything its nodes are built from.
+struct Grower<'a> {
+    data: &'a Data<'a>,
+    criterion: Criterion,
+    rules: &'a Rules,
+    presorted: Presorted,
+    splitter: Splitter,
+    /// The targets' ranks at the node being built (absolute error only).
+    ranks: Option<Ranks>,
+    w_total: f64,
+    /// Nodes in order of creation (pre-order when grown depth first).
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+}
+
+impl<'a> Grower<'a> {
+    fn new(data: &'a Data<'a>, criterion: Criterion, rules: &'a Rules) -> Self {
+        // Rows of weight 0 take no part in a split (scikit-learn drops them as well).
+        let active: Vec<u32> = (0..data.n)
+            .filter(|&i| data.weights[i] > 0.0)
+            .map(|i| i as u32)
+            .collect();
+        Self {
+            presorted: Presorted::new(data, &active),
+            splitter: Splitter::new(data.d, rules.seed),
+            ranks: (criterion == Criterion::AbsoluteError).then(|| Ranks::new(data.n)),
+            w_total: data.weights.iter().sum(),
+            nodes: Vec::new(),
+            values: Vec::new(),
+            data,
+            criterion,
+            rules,
+        }
+    }
+
+    fn root(&self) -> Pending {
+        Pending {
+            start: 0,
+            end: self.presorted.m,
+            depth: 0,
+            parent: None,
+            n_constant: 0,
+        }
+    }
+
+    /// scikit-learn's `DepthFirstTreeBuilder`: a stack, right child pushed first, so
+    /// node ids are in pre-order.
+    fn depth_first(&mut self) {
+        let mut stack = vec![self.root()];
+        while let Some(p) = stack.pop() {
+            let built = self.build(p);
+            if let Some(mid) = built.mid {
+                stack.extend(built.children(mid, built.n_constant).into_iter().rev());
+            }
+        }
+    }
+
+    /// scikit-learn's `BestFirstTreeBuilder`: the frontier node of largest improvement
+    /// is expanded next, until `max_leaf_nodes` leaves; a node's split is searched when
+    /// the node is created (so the generator's draws follow creation order), and the
+    /// known constant features are forgotten at every node.
+    fn best_first(&mut self, max_leaf_nodes: usize) {
+        let mut frontier = Frontier::default();
+        let root = self.build(self.root());
+        frontier.push(root);
+        let mut splits_left = max_leaf_nodes - 1;
+        while let Some(record) = frontier.pop() {
+            match record.mid {
+                Some(mid) if splits_left > 0 => {
+                    splits_left -= 1;
+                    for child in record.children(mid, 0) {
+                        let built = self.build(child);
+                        frontier.push(built);
+                    }
+                }
+                // Out of leaves: a node searched as a split stays a leaf.
+                _ => self.nodes[record.id].split = None,
+            }
+        }
+    }
+
+    /// The tree, renumbered in pre-order (best-first growth creates nodes in another
+    /// order).
+    fn finish(self) -> Tree {
+        let width = self.criterion.value_width();
+        let (nodes, values) = preorder(self.nodes, &self.values, width);
+        Tree::new(nodes, values, width, self.data.d)
+    }
+
+    /// Builds the node of rows `p.start..p.end`: its statistics, impurity and values,
+    /// and, unless a stopping rule makes it a leaf, its best split, whose partition is
+    /// applied at once.
+    fn build(&mut self, p: Pending) -> Built {
+        let (data, criterion, rules) = (self.data, self.criterion, self.rules);
+        let node_rows = self.presorted.segment(0, p.start, p.end);
+        let mut stats = vec![0.0; criterion.width()];
         let mut w_node = 0.0;
         for &i in node_rows {
             let i = i as usize;
             criterion.add(&mut stats, &data.target, i, data.weights[i]);
             w_node += data.weights[i];
         }
-        let impurity = criterion.impurity(&stats, w_node);
-        let id = nodes.len();
+        if let (Some(ranks), Target::Values(y)) = (self.ranks.as_mut(), &data.target) {
+            ranks.rank(y, node_rows);
+        }
+        let ranks = self.ranks.as_ref();
+        let (impurity, values) = criterion.summarise(data, node_rows, &stats, w_node, ranks);
+        let id = self.nodes.len();
         if let Some((parent, is_left)) = p.parent
-            && let Some(s) = nodes[parent].split.as_mut()
+            && let Some(s) = self.nodes[parent].split.as_mut()
         {
             if is_left {
                 s.left = id;
@@ -310,7 +606,7 @@ pub(crate) fn grow(data: &Data<'_>, criterion: Criterion, rules: &Rules) -> Tree
                 s.right = id;
             }
         }
-        values.extend(criterion.values(&stats, w_node));
+        self.values.extend(values);
         let n_node = node_rows.len();
         let mut leaf = p.depth >= rules.max_depth
             || n_node < rules.min_samples_split
@@ -321,61 +617,165 @@ pub(crate) fn grow(data: &Data<'_>, criterion: Criterion, rules: &Rules) -> Tree
         let mut chosen = None;
         if !leaf {
             let node = NodeView {
-                presorted: &presorted,
+                presorted: &self.presorted,
                 start: p.start,
                 end: p.end,
                 total: &stats,
                 w_node,
+                ranks,
             };
             let (best, found_constant) =
-                splitter.node_split(data, criterion, rules, &node, p.n_constant);
+                self.splitter
+                    .node_split(data, criterion, rules, &node, p.n_constant);
             n_constant = found_constant;
             match best {
                 None => leaf = true,
                 Some(best) => {
                     let improvement =
-                        improvement_of(data, criterion, &node, &best, impurity, w_total);
+                        improvement_of(data, criterion, &node, &best, impurity, self.w_total);
                     if improvement + f64::EPSILON < rules.min_impurity_decrease {
                         leaf = true;
                     } else {
-                        chosen = Some(best);
+                        chosen = Some((best, improvement));
                     }
                 }
             }
         }
-        let split = chosen.as_ref().map(|best| Split {
-            feature: best.feature,
-            threshold: best.threshold,
-            left: 0,
-            right: 0,
-        });
-        nodes.push(Node {
-            split: if leaf { None } else { split },
+        let chosen = if leaf { None } else { chosen };
+        self.nodes.push(Node {
+            split: chosen.as_ref().map(|(best, _)| Split {
+                feature: best.feature,
+                threshold: best.threshold,
+                left: 0,
+                right: 0,
+            }),
             impurity,
             n_samples: n_node,
             weighted_n_samples: w_node,
         });
-        if let (false, Some(best)) = (leaf, chosen) {
-            presorted.split(best.feature, p.start, p.end, best.n_left);
-            let mid = p.start + best.n_left;
-            // Right pushed first so the left subtree is built (and numbered) first.
-            stack.push(Pending {
-                start: mid,
-                end: p.end,
-                depth: p.depth + 1,
-                parent: Some((id, false)),
-                n_constant,
-            });
-            stack.push(Pending {
-                start: p.start,
-                end: mid,
-                depth: p.depth + 1,
-                parent: Some((id, true)),
-                n_constant,
-            });
+        if let Some((best, _)) = &chosen {
+            self.presorted
+                .split(best.feature, p.start, p.end, best.n_left);
+        }
+        Built {
+            id,
+            start: p.start,
+            end: p.end,
+            depth: p.depth,
+            mid: chosen.as_ref().map(|(best, _)| p.start + best.n_left),
+            improvement: chosen.map_or(0.0, |(_, improvement)| improvement),
+            n_constant,
         }
     }
-    Tree::new(nodes, values, value_width, data.d)
+}
+
+impl Built {
+    /// The left and right children of a node split at `mid`.
+    fn children(&self, mid: usize, n_constant: usize) -> [Pending; 2] {
+        let child = |start, end, is_left| Pending {
+            start,
+            end,
+            depth: self.depth + 1,
+            parent: Some((self.id, is_left)),
+            n_constant,
+        };
+        [child(self.start, mid, true), child(mid, self.end, false)]
+    }
+}
+
+/// The best-first frontier: a max-heap on improvement making exactly the moves of
+/// C++'s `std::push_heap` / `std::pop_heap` (libstdc++), which scikit-learn's builder
+/// uses, so records of equal improvement come out in the same order as there.
+#[derive(Default)]
+struct Frontier {
+    heap: Vec<Built>,
+}
+
+impl Frontier {
+    fn push(&mut self, record: Built) {
+        self.heap.push(record);
+        let hole = self.heap.len() - 1;
+        self.sift_up(hole, 0, record);
+    }
+
+    fn pop(&mut self) -> Option<Built> {
+        let len = self.heap.len();
+        if len > 1 {
+            // The top goes to the end; the old last element refills the heap of the
+            // first `len - 1` from the top down.
+            let last = self.heap[len - 1];
+            self.heap[len - 1] = self.heap[0];
+            self.adjust(len - 1, last);
+        }
+        self.heap.pop()
+    }
+
+    /// libstdc++'s `__adjust_heap` from the root over the first `len` records: the
+    /// hole walks down to a leaf through the larger children (the right one unless the
+    /// left is strictly larger), then `value` sifts up from there.
+    fn adjust(&mut self, len: usize, value: Built) {
+        let below = |a: &Built, b: &Built| a.improvement < b.improvement;
+        let mut hole = 0;
+        let mut child = 0;
+        while child < (len - 1) / 2 {
+            child = 2 * (child + 1);
+            if below(&self.heap[child], &self.heap[child - 1]) {
+                child -= 1;
+            }
+            self.heap[hole] = self.heap[child];
+            hole = child;
+        }
+        if len.is_multiple_of(2) && child == (len - 2) / 2 {
+            child = 2 * (child + 1);
+            self.heap[hole] = self.heap[child - 1];
+            hole = child - 1;
+        }
+        self.sift_up(hole, 0, value);
+    }
+
+    /// libstdc++'s `__push_heap`: `value` rises from `hole` while its parent is
+    /// strictly smaller.
+    fn sift_up(&mut self, mut hole: usize, top: usize, value: Built) {
+        while hole > top {
+            let parent = (hole - 1) / 2;
+            if self.heap[parent].improvement < value.improvement {
+                self.heap[hole] = self.heap[parent];
+                hole = parent;
+            } else {
+                break;
+            }
+        }
+        self.heap[hole] = value;
+    }
+}
+
+/// Nodes (and their rows of `width` values) renumbered in pre-order from the root.
+fn preorder(nodes: Vec<Node>, values: &[f64], width: usize) -> (Vec<Node>, Vec<f64>) {
+    let mut order = Vec::with_capacity(nodes.len());
+    let mut new_id = vec![0; nodes.len()];
+    let mut stack = vec![0];
+    while let Some(id) = stack.pop() {
+        new_id[id] = order.len();
+        order.push(id);
+        if let Some(s) = nodes[id].split {
+            stack.push(s.right);
+            stack.push(s.left);
+        }
+    }
+    let mut out_values = Vec::with_capacity(order.len() * width);
+    let out_nodes = order
+        .iter()
+        .map(|&old| {
+            let mut node = nodes[old];
+            if let Some(s) = node.split.as_mut() {
+                s.left = new_id[s.left];
+                s.right = new_id[s.right];
+            }
+            out_values.extend_from_slice(&values[old * width..(old + 1) * width]);
+            node
+        })
+        .collect();
+    (out_nodes, out_values)
 }
 
 /// A node being split: its segment of the presorted rows and its statistics.
@@ -386,6 +786,8 @@ struct NodeView<'a> {
     /// The criterion's statistics over the node's rows.
     total: &'a [f64],
     w_node: f64,
+    /// The ranks of the node's targets (absolute error only).
+    ranks: Option<&'a Ranks>,
 }
 
 impl NodeView<'_> {
@@ -466,23 +868,14 @@ impl Splitter {
         self.constant_features[n_known..n_known + n_found]
             .copy_from_slice(&self.features[n_known..n_known + n_found]);
         let parallel = node.end - node.start >= PARALLEL_ROWS && drawn.len() > 1;
-        let scans: Vec<Option<Best>> = if rules.random_thresholds {
-            let split = |&(f, t): &(usize, Option<f64>)| {
-                split_at(data, criterion, rules, node, f, t.unwrap_or(f64::NAN))
-            };
-            if parallel {
-                drawn.par_iter().map(split).collect()
-            } else {
-                drawn.iter().map(split).collect()
-            }
+        let evaluate = |&(f, threshold): &(usize, Option<f64>)| match threshold {
+            Some(t) => evaluate_feature(data, criterion, rules, node, f, &AtThreshold(t)),
+            None => evaluate_feature(data, criterion, rules, node, f, &EveryPosition),
+        };
+        let scans: Vec<Option<Best>> = if parallel {
+            drawn.par_iter().map(evaluate).collect()
         } else {
-            let scan =
-                |&(f, _): &(usize, Option<f64>)| scan_feature(data, criterion, rules, node, f);
-            if parallel {
-                drawn.par_iter().map(scan).collect()
-            } else {
-                drawn.iter().map(scan).collect()
-            }
+            drawn.iter().map(evaluate).collect()
         };
         let mut best: Option<Best> = None;
         for b in scans.into_iter().flatten() {
@@ -501,68 +894,81 @@ fn is_constant(values: &[f32]) -> bool {
     f64::from(hi) <= f64::from(lo) + FEATURE_THRESHOLD
 }
 
-/// Scans every admissible position of (non-constant) feature `f` over the node's rows
-/// in its order: the best, or `None` when no position satisfies the leaf rules. The
-/// scan is monomorphised per criterion, so the inner loop has no dispatch.
-fn scan_feature(
-    data: &Data<'_>,
-    criterion: Criterion,
-    rules: &Rules,
-    node: &NodeView<'_>,
-    f: usize,
-) -> Option<Best> {
-    match (criterion, &data.target) {
-        (Criterion::Gini { .. }, Target::Classes(codes)) => scan(
-            rules,
-            node,
-            f,
-            Classes::<false>::new(codes, data.weights, node.total),
-        ),
-        (Criterion::Entropy { .. }, Target::Classes(codes)) => scan(
-            rules,
-            node,
-            f,
-            Classes::<true>::new(codes, data.weights, node.total),
-        ),
-        (Criterion::SquaredError, Target::Values(y)) => {
-            scan(rules, node, f, Moments::new(y, data.weights, node.total))
-        }
-        _ => None,
+/// How a drawn feature's split is looked for, given the criterion's left-side
+/// statistics (monomorphised per criterion, so the inner loops have no dispatch).
+trait Evaluate {
+    fn run<S: LeftStats>(
+        &self,
+        rules: &Rules,
+        node: &NodeView<'_>,
+        f: usize,
+        stats: S,
+    ) -> Option<Best>;
+}
+
+/// The best splitter: every admissible position of the feature.
+struct EveryPosition;
+
+impl Evaluate for EveryPosition {
+    fn run<S: LeftStats>(
+        &self,
+        rules: &Rules,
+        node: &NodeView<'_>,
+        f: usize,
+        stats: S,
+    ) -> Option<Best> {
+        scan(rules, node, f, stats)
     }
 }
 
-/// The random splitter's split of feature `f` at `threshold`: rows with a value at
-/// most the threshold go left. `None` when a side breaks the leaf rules.
-fn split_at(
+/// The random splitter: one drawn threshold, rows at most it going left.
+struct AtThreshold(f64);
+
+impl Evaluate for AtThreshold {
+    fn run<S: LeftStats>(
+        &self,
+        rules: &Rules,
+        node: &NodeView<'_>,
+        f: usize,
+        stats: S,
+    ) -> Option<Best> {
+        evaluate_at(rules, node, f, self.0, stats)
+    }
+}
+
+/// The split of (non-constant) feature `f` that `how` finds, with the criterion's
+/// statistics; `None` when no admissible split satisfies the leaf rules.
+fn evaluate_feature<E: Evaluate>(
     data: &Data<'_>,
     criterion: Criterion,
     rules: &Rules,
     node: &NodeView<'_>,
     f: usize,
-    threshold: f64,
+    how: &E,
 ) -> Option<Best> {
+    let weights = data.weights;
     match (criterion, &data.target) {
-        (Criterion::Gini { .. }, Target::Classes(codes)) => evaluate_at(
+        (Criterion::Gini { .. }, Target::Classes(codes)) => how.run(
             rules,
             node,
             f,
-            threshold,
-            Classes::<false>::new(codes, data.weights, node.total),
+            Classes::<false>::new(codes, weights, node.total),
         ),
-        (Criterion::Entropy { .. }, Target::Classes(codes)) => evaluate_at(
+        (Criterion::Entropy { .. }, Target::Classes(codes)) => how.run(
             rules,
             node,
             f,
-            threshold,
-            Classes::<true>::new(codes, data.weights, node.total),
+            Classes::<true>::new(codes, weights, node.total),
         ),
-        (Criterion::SquaredError, Target::Values(y)) => evaluate_at(
-            rules,
-            node,
-            f,
-            threshold,
-            Moments::new(y, data.weights, node.total),
-        ),
+        (Criterion::SquaredError, Target::Values(y)) => {
+            how.run(rules, node, f, Sums::<false>::new(y, weights, node.total))
+        }
+        (Criterion::Poisson, Target::Values(y)) => {
+            how.run(rules, node, f, Sums::<true>::new(y, weights, node.total))
+        }
+        (Criterion::AbsoluteError, Target::Values(_)) => {
+            how.run(rules, node, f, AbsoluteErrors::new(data, node, f))
+        }
         _ => None,
     }
 }
@@ -588,11 +994,14 @@ fn evaluate_at<S: LeftStats>(
     if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
         return None;
     }
-    Some(Best {
+    let proxy = stats.proxy(wr);
+    // A split no criterion value can rank (a Poisson side without a positive sum) is
+    // never taken, as scikit-learn's search starts from −∞ with a strict `>`.
+    (proxy > f64::NEG_INFINITY).then_some(Best {
         feature: f,
         threshold,
         n_left: p,
-        proxy: stats.proxy(wr),
+        proxy,
     })
 }
 
@@ -684,8 +1093,10 @@ impl<const ENTROPY: bool> LeftStats for Classes<'_, ENTROPY> {
     }
 }
 
-/// Σw·y on the left, for the squared error: the proxy is `Σ_L²/w_L + Σ_R²/w_R`.
-struct Moments<'a> {
+/// Σw·y on the left, for the squared error (`POISSON = false`: the proxy is
+/// `Σ_L²/w_L + Σ_R²/w_R`) or the Poisson deviance (the proxy is
+/// `Σ_L·ln(Σ_L/w_L) + Σ_R·ln(Σ_R/w_R)`, −∞ when a side's sum is not positive).
+struct Sums<'a, const POISSON: bool> {
     y: &'a [f64],
     weights: &'a [f64],
     total_sum: f64,
@@ -693,7 +1104,7 @@ struct Moments<'a> {
     wl: f64,
 }
 
-impl<'a> Moments<'a> {
+impl<'a, const POISSON: bool> Sums<'a, POISSON> {
     fn new(y: &'a [f64], weights: &'a [f64], total: &[f64]) -> Self {
         Self {
             y,
@@ -705,7 +1116,7 @@ impl<'a> Moments<'a> {
     }
 }
 
-impl LeftStats for Moments<'_> {
+impl<const POISSON: bool> LeftStats for Sums<'_, POISSON> {
     #[inline(always)]
     fn add(&mut self, i: usize) {
         let w = self.weights[i];
@@ -721,7 +1132,75 @@ impl LeftStats for Moments<'_> {
     #[inline(always)]
     fn proxy(&mut self, wr: f64) -> f64 {
         let right = self.total_sum - self.sum;
+        if POISSON {
+            if self.sum <= POISSON_EPSILON || right <= POISSON_EPSILON {
+                return f64::NEG_INFINITY;
+            }
+            return self.sum * (self.sum / self.wl).ln() + right * (right / wr).ln();
+        }
         self.sum * self.sum / self.wl + right * right / wr
+    }
+}
+
+/// The absolute errors of every prefix and suffix of the node's rows in a feature's
+/// order, computed up front (two passes of a [`MedianTracker`], `O(n log n)`), as
+/// scikit-learn 1.9 does; the scan then only counts rows and weight.
+struct AbsoluteErrors<'a> {
+    weights: &'a [f64],
+    /// `prefix[k]`: the error of the first `k + 1` rows.
+    prefix: Vec<f64>,
+    /// `suffix[k]`: the error of rows `k..`.
+    suffix: Vec<f64>,
+    n_left: usize,
+    wl: f64,
+}
+
+impl<'a> AbsoluteErrors<'a> {
+    fn new(data: &'a Data<'_>, node: &NodeView<'_>, f: usize) -> Self {
+        let ranks = node
+            .ranks
+            .expect("the absolute error ranks every node's targets");
+        let rows = node.rows(f);
+        let mut tracker = MedianTracker::new(&ranks.sorted);
+        let mut pass = |order: &mut dyn Iterator<Item = &u32>, out: &mut [f64]| {
+            tracker.clear();
+            for (&i, slot) in order.zip(out.iter_mut()) {
+                tracker.add(ranks.of[i as usize] as usize, data.weights[i as usize]);
+                *slot = tracker.median_and_error().1;
+            }
+        };
+        let mut prefix = vec![0.0; rows.len()];
+        pass(&mut rows.iter(), &mut prefix);
+        let mut suffix = vec![0.0; rows.len()];
+        pass(&mut rows.iter().rev(), &mut suffix);
+        suffix.reverse();
+        Self {
+            weights: data.weights,
+            prefix,
+            suffix,
+            n_left: 0,
+            wl: 0.0,
+        }
+    }
+}
+
+impl LeftStats for AbsoluteErrors<'_> {
+    #[inline(always)]
+    fn add(&mut self, i: usize) {
+        self.wl += self.weights[i];
+        self.n_left += 1;
+    }
+
+    #[inline(always)]
+    fn weight_left(&self) -> f64 {
+        self.wl
+    }
+
+    #[inline(always)]
+    fn proxy(&mut self, wr: f64) -> f64 {
+        // scikit-learn's `−w_R·imp_R − w_L·imp_L` with `imp = error / w`, rounded alike.
+        let (wl, k) = (self.wl, self.n_left);
+        -wr * (self.suffix[k] / wr) - wl * (self.prefix[k - 1] / wl)
     }
 }
 
@@ -755,7 +1234,7 @@ fn scan<S: LeftStats>(rules: &Rules, node: &NodeView<'_>, f: usize, mut stats: S
             continue;
         }
         let proxy = stats.proxy(wr);
-        if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+        if proxy > f64::NEG_INFINITY && best.as_ref().is_none_or(|b| proxy > b.proxy) {
             best = Some(Best {
                 feature: f,
                 threshold: value(p - 1) / 2.0 + value(p) / 2.0,
@@ -788,18 +1267,22 @@ fn improvement_of(
     impurity: f64,
     w_total: f64,
 ) -> f64 {
+    let rows = node.rows(best.feature);
+    let (left_rows, right_rows) = rows.split_at(best.n_left);
     let mut left = vec![0.0; node.total.len()];
     let mut wl = 0.0;
-    for &i in &node.rows(best.feature)[..best.n_left] {
+    for &i in left_rows {
         let i = i as usize;
         criterion.add(&mut left, &data.target, i, data.weights[i]);
         wl += data.weights[i];
     }
     let right: Vec<f64> = node.total.iter().zip(&left).map(|(t, l)| t - l).collect();
     let wr = node.w_node - wl;
-    let (il, ir) = (
-        criterion.impurity(&left, wl),
-        criterion.impurity(&right, wr),
-    );
+    let il = criterion
+        .summarise(data, left_rows, &left, wl, node.ranks)
+        .0;
+    let ir = criterion
+        .summarise(data, right_rows, &right, wr, node.ranks)
+        .0;
     (node.w_node / w_total) * (impurity - wr / node.w_node * ir - wl / node.w_node * il)
 }

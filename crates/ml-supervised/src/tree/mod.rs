@@ -8,14 +8,15 @@
 //! with scikit-learn's own generator and algorithm, so `seed(s)` grows the tree that
 //! `random_state=s` grows, node for node, ties included.
 //!
-//! This first version has the best and random splitters with the Gini, entropy (`log_loss`) and
-//! squared-error criteria, the depth, size, weight and impurity limits, `max_features`,
-//! sample and class weights, minimal cost-complexity pruning (`ccp_alpha`,
-//! [`PruningPath`]), class probabilities, leaf ids, feature importances, explanations
-//! (scikit-learn's `export_text`, one readable rule per leaf, Graphviz DOT) and
-//! persistence, and `decision_path`. Not yet: the absolute-error, Friedman and Poisson
-//! criteria, `max_leaf_nodes`, missing values (NaN is refused as everywhere else for
-//! now), multi-output regression and C4.5.
+//! The best and random splitters; the Gini, entropy (`log_loss`), squared-error,
+//! absolute-error and Poisson criteria; depth-first growth, or best-first growth up to
+//! `max_leaf_nodes` leaves with scikit-learn's frontier order; the depth, size, weight
+//! and impurity limits, `max_features`, sample and class weights, minimal
+//! cost-complexity pruning (`ccp_alpha`, [`PruningPath`]), class probabilities, leaf
+//! ids, decision paths, feature importances, explanations (scikit-learn's
+//! `export_text`, one readable rule per leaf, Graphviz DOT) and persistence. Not yet:
+//! missing values (NaN is refused as everywhere else for now) and multi-output
+//! regression.
 //!
 //! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
 //! per-node values, for anyone who wants to walk it.
@@ -57,9 +58,22 @@ pub enum ClassificationCriterion {
 #[non_exhaustive]
 pub enum RegressionCriterion {
     /// The variance of the targets, i.e. the mean squared error about the mean (the
-    /// default).
+    /// default). Leaves predict the mean.
     #[default]
     SquaredError,
+    /// scikit-learn's `"friedman_mse"`, which scikit-learn 1.9 deprecated as an alias of
+    /// [`SquaredError`](Self::SquaredError) ("both were always equivalent"): the same
+    /// trees. Kept so that settings carry over.
+    FriedmanMse,
+    /// The mean absolute error about the weighted median (scikit-learn's
+    /// `"absolute_error"`): robust to outlying targets. Leaves predict the weighted
+    /// median (the midpoint of the two middle targets when the weight splits exactly
+    /// in half). Each split costs `O(n log n)` per feature instead of `O(n)`.
+    AbsoluteError,
+    /// Half the Poisson deviance from the mean (scikit-learn's `"poisson"`), for
+    /// counts and frequencies: targets must be non-negative with a positive sum, and
+    /// a split must leave a positive target sum on both sides. Leaves predict the mean.
+    Poisson,
 }
 
 /// How a node's split is chosen (scikit-learn's `splitter`).
@@ -131,6 +145,7 @@ struct Growth {
     min_weight_fraction_leaf: f64,
     min_impurity_decrease: f64,
     max_features: MaxFeatures,
+    max_leaf_nodes: Option<usize>,
     splitter: TreeSplitter,
     ccp_alpha: f64,
     seed: u64,
@@ -145,6 +160,7 @@ impl Default for Growth {
             min_weight_fraction_leaf: 0.0,
             min_impurity_decrease: 0.0,
             max_features: MaxFeatures::All,
+            max_leaf_nodes: None,
             splitter: TreeSplitter::Best,
             ccp_alpha: 0.0,
             seed: 0,
@@ -178,6 +194,9 @@ impl Growth {
         )?;
         validate::non_negative_param("min_impurity_decrease", self.min_impurity_decrease)?;
         validate::non_negative_param("ccp_alpha", self.ccp_alpha)?;
+        if let Some(leaves) = self.max_leaf_nodes {
+            validate::at_least("max_leaf_nodes", leaves, 2, "at least 2")?;
+        }
         Ok(Rules {
             max_depth: self.max_depth.unwrap_or(usize::MAX),
             min_samples_split: self
@@ -188,6 +207,7 @@ impl Growth {
             min_impurity_decrease: self.min_impurity_decrease,
             max_features: self.max_features.resolve(d)?,
             random_thresholds: self.splitter == TreeSplitter::Random,
+            max_leaf_nodes: self.max_leaf_nodes,
             seed: self.seed,
         })
     }
@@ -225,6 +245,15 @@ macro_rules! growth_setters {
         /// A split must decrease the weighted impurity by at least this much. Default: 0.
         pub fn min_impurity_decrease(mut self, min_impurity_decrease: f64) -> Self {
             self.growth.min_impurity_decrease = min_impurity_decrease;
+            self
+        }
+
+        /// Grow best first, expanding the leaf whose split decreases the weighted
+        /// impurity most, until there are this many leaves (at least 2), as
+        /// scikit-learn does (ties in the same order). `None` grows depth first without
+        /// a leaf limit. Default: `None`.
+        pub fn max_leaf_nodes(mut self, max_leaf_nodes: Option<usize>) -> Self {
+            self.growth.max_leaf_nodes = max_leaf_nodes;
             self
         }
 
@@ -859,6 +888,30 @@ impl DecisionTreeRegressor {
         let x = x.dense("DecisionTreeRegressor")?;
         validate::supervised(x, y.len())?;
         validate::finite_slice(y)?;
+        let criterion = match self.criterion {
+            RegressionCriterion::SquaredError | RegressionCriterion::FriedmanMse => {
+                Criterion::SquaredError
+            }
+            RegressionCriterion::AbsoluteError => Criterion::AbsoluteError,
+            RegressionCriterion::Poisson => {
+                if let Some(i) = y.iter().position(|&v| v < 0.0) {
+                    return Err(Error::InvalidData {
+                        what: "y",
+                        location: format!("row {i}"),
+                        reason: format!("{} is negative, which Poisson regression refuses", y[i]),
+                    });
+                }
+                if y.iter().sum::<f64>() <= 0.0 {
+                    return Err(Error::InvalidData {
+                        what: "y",
+                        location: "all rows".to_owned(),
+                        reason: "the targets sum to 0; Poisson regression needs a positive sum"
+                            .to_owned(),
+                    });
+                }
+                Criterion::Poisson
+            }
+        };
         let weights = weights_of(sample_weight, x.nrows())?;
         let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
         let columns = f32_columns(x)?;
@@ -869,9 +922,7 @@ impl DecisionTreeRegressor {
             target: Target::Values(y),
             weights: &weights,
         };
-        let tree = self
-            .growth
-            .pruned(builder::grow(&data, Criterion::SquaredError, &rules));
+        let tree = self.growth.pruned(builder::grow(&data, criterion, &rules));
         validate::fitted("DecisionTreeRegressor", DecisionTreeRegressorModel { tree })
     }
 }
@@ -883,14 +934,16 @@ pub struct DecisionTreeRegressorModel {
 }
 
 impl DecisionTreeRegressorModel {
-    /// The fitted tree (`tree_`): its leaves hold the mean target.
+    /// The fitted tree (`tree_`): its leaves hold the mean target (the weighted
+    /// median for the absolute error).
     pub fn tree(&self) -> &Tree {
         &self.tree
     }
 
     tree_model_methods!("DecisionTreeRegressor");
 
-    /// The mean training target of the leaf of every row.
+    /// The mean (or, for the absolute error, median) training target of the leaf of
+    /// every row.
     ///
     /// # Errors
     /// As [`apply`](Self::apply).

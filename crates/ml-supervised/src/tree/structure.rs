@@ -26,7 +26,8 @@ pub struct Node {
     /// The split of an internal node; `None` for a leaf.
     pub split: Option<Split>,
     /// The impurity of the node's training rows under the criterion (Gini, entropy in
-    /// bits, or the variance for squared error).
+    /// bits, the variance, the mean absolute error about the median, or half the mean
+    /// Poisson deviance).
     pub impurity: f64,
     /// How many training rows reached the node.
     pub n_samples: usize,
