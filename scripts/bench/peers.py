@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The Python side of `cargo xtask bench`: runs one workload of bench/workloads.json in a
-reference library (scikit-learn, mlxtend, pyfim, openTSNE, efficient-apriori) and prints
-one JSON record in the schema `ml-bench run` prints for this library.
+reference library (scikit-learn, mlxtend, pyfim, openTSNE, efficient-apriori; Weka's J48
+through one JVM, peers_c45.py) and prints one JSON record in the schema `ml-bench run`
+prints for this library.
 
     peers.py list                                   workload ids with a peer implementation
     peers.py prepare ID --inputs DIR [--quick]      write the inputs that scikit-learn makes
@@ -91,7 +92,24 @@ def _machine_busy():
     return (v[0] + v[1] + v[2] + v[5] + v[6]) / hz, v[7] / hz
 
 
+def step_record(name, walls, cpus, number, peak_rss_mb, base_rss_mb, foreign_cores):
+    """The record of one timed step (the fields of benches/src/timing.rs StepTiming)."""
+    return {
+        "name": name, "wall_all": walls, "wall_median": statistics.median(walls),
+        "wall_min": min(walls), "wall_max": max(walls), "cpu_all": cpus,
+        "cpu_median": statistics.median(cpus), "reps": len(walls), "number": number,
+        "peak_rss_mb": peak_rss_mb, "base_rss_mb": base_rss_mb, "foreign_cores": foreign_cores,
+    }
+
+
 def time_step(name, fn, reps):
+    """Times fn by the rule above. A step timed in another process (a JVM peer) has a
+    `time_externally(reps)` attribute instead: that process applies the same rule and
+    returns step_record's fields (its own wall and CPU seconds, peak RSS and the other
+    processes' load), which are reported as they are."""
+    ext = getattr(fn, "time_externally", None)
+    if ext is not None:
+        return step_record(name, **ext(reps))
     gc.collect()
     hwm_ok = _reset_hwm()
     base = _status_kb("VmRSS")
@@ -129,13 +147,8 @@ def time_step(name, fn, reps):
     foreign = None
     if m0 and m1 and wall > 0:
         foreign = (max(0.0, m1[0] - m0[0] - own) + max(0.0, m1[1] - m0[1])) / wall
-    return {
-        "name": name, "wall_all": walls, "wall_median": statistics.median(walls),
-        "wall_min": min(walls), "wall_max": max(walls), "cpu_all": cpus,
-        "cpu_median": statistics.median(cpus), "reps": len(walls), "number": number,
-        "peak_rss_mb": peak / 1024 if (peak and hwm_ok) else None,
-        "base_rss_mb": base / 1024 if base else None, "foreign_cores": foreign,
-    }
+    return step_record(name, walls, cpus, number, peak / 1024 if (peak and hwm_ok) else None,
+                       base / 1024 if base else None, foreign)
 
 
 # ---------------------------------------------------------------------------
@@ -633,8 +646,13 @@ PEERS.update({w: build_fim for w in ("fim_groceries_s0.01", "fim_groceries_s0.00
                                      "fim_retail_s0.005", "fim_retail_s0.002", "fim_retail_s0.001",
                                      "fim_retail_s0.0005")})
 
+IMPL_LIB = {"sklearn": "scikit-learn", "openTSNE.bh": "openTSNE", "openTSNE.fft": "openTSNE",
+            "mlxtend.apriori": "mlxtend", "mlxtend.fpgrowth": "mlxtend", "pyfim.apriori": "pyfim",
+            "pyfim.eclat": "pyfim", "pyfim.fpgrowth": "pyfim", "efficient_apriori": "efficient_apriori"}
+
 # Families keep their builders in `peers_<family>.py` beside this file, each with its own
-# PEERS dict (so families landing in parallel never edit the same lines).
+# PEERS dict (so families landing in parallel never edit the same lines), and optionally
+# an IMPL_LIB dict for implementations of libraries not listed above.
 def _load_family_peers():
     import importlib
     here = os.path.dirname(os.path.abspath(__file__))
@@ -642,14 +660,12 @@ def _load_family_peers():
         sys.path.insert(0, here)
     for fn in sorted(os.listdir(here)):
         if fn.startswith("peers_") and fn.endswith(".py"):
-            PEERS.update(importlib.import_module(fn[:-3]).PEERS)
+            mod = importlib.import_module(fn[:-3])
+            PEERS.update(mod.PEERS)
+            IMPL_LIB.update(getattr(mod, "IMPL_LIB", {}))
 
 
 _load_family_peers()
-
-IMPL_LIB = {"sklearn": "scikit-learn", "openTSNE.bh": "openTSNE", "openTSNE.fft": "openTSNE",
-            "mlxtend.apriori": "mlxtend", "mlxtend.fpgrowth": "mlxtend", "pyfim.apriori": "pyfim",
-            "pyfim.eclat": "pyfim", "pyfim.fpgrowth": "pyfim", "efficient_apriori": "efficient_apriori"}
 
 
 def versions():
@@ -689,10 +705,11 @@ def run(spec, wid, impl, root, quick, reps, threads):
                                      for p in pools if p["user_api"] == "blas"})
         rec["removed_env"] = os.environ.get("ML_BENCH_REMOVED_ENV", "")
         rec["env_check"] = {k: os.environ.get(k) for k in BAD_ENV}
+        info = dict(info)
         vers = versions()
+        vers.update(info.pop("versions", {}))  # a builder's non-Python libraries (Weka, Java)
         rec["versions"] = vers
         rec["library_version"] = vers.get(rec["library"])
-        info = dict(info)
         info["inputs"] = inp.shapes()
         rec["info"] = info
         rec["steps"] = [time_step(name, fn, reps) for name, fn in steps]

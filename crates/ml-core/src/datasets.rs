@@ -19,9 +19,14 @@
 //! | [`load_groceries`] | 9835 baskets | 169 distinct items |
 //! | [`load_airports`] | 3376 airports | latitude, longitude |
 //! | [`load_retail`] | 88162 baskets (from a path) | FIMI item ids |
+//! | [`load_arff`] | Weka's classic C4.5 sets (golf, German credit, votes...) | nominal classes |
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+mod arff;
+
+pub use arff::{ArffDataset, load_arff, parse_arff, read_arff};
 
 use faer::Mat;
 

@@ -54,6 +54,14 @@ pub enum Check {
     FitNonFiniteIsError,
     /// `predict` on data with a NaN, +inf or -inf is [`Error::NonFinite`] at that cell.
     PredictNonFiniteIsError,
+    /// For estimators that take missing values: `fit` on data with a NaN fits a model
+    /// whose outputs on that data are sane, and ±inf is [`Error::NonFinite`] at that
+    /// cell. Replaces [`FitNonFiniteIsError`](Self::FitNonFiniteIsError).
+    FitAcceptsMissing,
+    /// For estimators that take missing values: `predict` on data with a NaN gives sane
+    /// outputs, and ±inf is [`Error::NonFinite`] at that cell. Replaces
+    /// [`PredictNonFiniteIsError`](Self::PredictNonFiniteIsError).
+    PredictAcceptsMissing,
     /// `n_features_in` is the fitted column count, and `predict` with one column more
     /// or fewer is [`Error::ShapeMismatch`].
     PredictChecksNFeatures,
@@ -218,6 +226,8 @@ impl Check {
             Check::PredictEmptyIsError => "predict_empty_is_error",
             Check::FitNonFiniteIsError => "fit_non_finite_is_error",
             Check::PredictNonFiniteIsError => "predict_non_finite_is_error",
+            Check::FitAcceptsMissing => "fit_accepts_missing",
+            Check::PredictAcceptsMissing => "predict_accepts_missing",
             Check::PredictChecksNFeatures => "predict_checks_n_features",
             Check::DeterministicGivenSeed => "deterministic_given_seed",
             Check::SubsetInvariance => "subset_invariance",
@@ -577,8 +587,10 @@ fn panic_on_weights<S: Subject>(
 /// Expands into a module of one `#[test]` per conformance check of an estimator.
 ///
 /// `conformance_tests!(name, kind, make, data)` where `kind` is `classifier`,
-/// `probabilistic_classifier` or `regressor` (data: `(Mat<f64>, Vec<_>)`), or
-/// `transformer` (data: `Mat<f64>`); and
+/// `probabilistic_classifier` or `regressor` (data: `(Mat<f64>, Vec<_>)`),
+/// `probabilistic_classifier_accepting_missing` (NaN is a missing value, which fit
+/// and predict take; infinities are still refused), or `transformer` (data:
+/// `Mat<f64>`); and
 /// `conformance_tests!(name, clusterer, make, data, n_clusters)` (data: `Mat<f64>`).
 /// `make` is a closure building the estimator; the module sees the items of the
 /// enclosing one. See the [`testing`](crate::testing) module.
@@ -611,6 +623,23 @@ macro_rules! conformance_tests {
                 }
             }
             $crate::conformance_tests!(@common);
+            $crate::conformance_tests!(@case predicts_known_classes, PredictsKnownClasses);
+            $crate::conformance_tests!(@case proba_is_distribution, ProbaIsDistribution);
+        }
+    };
+    ($name:ident, probabilistic_classifier_accepting_missing, $make:expr, $data:expr $(,)?) => {
+        #[allow(unused_imports)]
+        mod $name {
+            use super::*;
+            fn run(check: $crate::testing::Check) {
+                let (x, y) = $data;
+                if let Err(failure) =
+                    $crate::testing::run_probabilistic_classifier(check, $make, x.as_ref(), &y)
+                {
+                    panic!("{failure}");
+                }
+            }
+            $crate::conformance_tests!(@common_accepting_missing);
             $crate::conformance_tests!(@case predicts_known_classes, PredictsKnownClasses);
             $crate::conformance_tests!(@case proba_is_distribution, ProbaIsDistribution);
         }
@@ -660,10 +689,18 @@ macro_rules! conformance_tests {
         }
     };
     (@common) => {
-        $crate::conformance_tests!(@case fit_empty_is_error, FitEmptyIsError);
-        $crate::conformance_tests!(@case predict_empty_is_error, PredictEmptyIsError);
         $crate::conformance_tests!(@case fit_non_finite_is_error, FitNonFiniteIsError);
         $crate::conformance_tests!(@case predict_non_finite_is_error, PredictNonFiniteIsError);
+        $crate::conformance_tests!(@shared);
+    };
+    (@common_accepting_missing) => {
+        $crate::conformance_tests!(@case fit_accepts_missing, FitAcceptsMissing);
+        $crate::conformance_tests!(@case predict_accepts_missing, PredictAcceptsMissing);
+        $crate::conformance_tests!(@shared);
+    };
+    (@shared) => {
+        $crate::conformance_tests!(@case fit_empty_is_error, FitEmptyIsError);
+        $crate::conformance_tests!(@case predict_empty_is_error, PredictEmptyIsError);
         $crate::conformance_tests!(@case predict_checks_n_features, PredictChecksNFeatures);
         $crate::conformance_tests!(@case deterministic_given_seed, DeterministicGivenSeed);
         $crate::conformance_tests!(@case subset_invariance, SubsetInvariance);
@@ -1238,6 +1275,8 @@ fn run_inner<S: Subject>(s: &S, check: Check) -> Outcome {
         Check::PredictEmptyIsError => predict_empty_is_error(s),
         Check::FitNonFiniteIsError => fit_non_finite_is_error(s),
         Check::PredictNonFiniteIsError => predict_non_finite_is_error(s),
+        Check::FitAcceptsMissing => fit_accepts_missing(s),
+        Check::PredictAcceptsMissing => predict_accepts_missing(s),
         Check::PredictChecksNFeatures => predict_checks_n_features(s),
         Check::DeterministicGivenSeed => deterministic_given_seed(s),
         Check::SubsetInvariance => subset_invariance(s),
@@ -1360,6 +1399,49 @@ fn predict_non_finite_is_error<S: Subject>(s: &S) -> Outcome {
             &format!("Error::NonFinite {{ row: {row}, col: {col}, value: {value} }}"),
             |e| is_non_finite_at(e, row, col, value),
         )?;
+    }
+    Ok(())
+}
+
+/// The outcome of `result` on data with `value` at (`row`, `col`): sane outputs for
+/// NaN (a missing value), [`Error::NonFinite`] at that cell for an infinity.
+fn missing_or_infinite<S: Subject>(
+    s: &S,
+    result: crate::Result<Vec<S::Out>>,
+    call: &str,
+    (row, col, value): (usize, usize, f64),
+) -> Outcome {
+    if value.is_nan() {
+        let out = result.map_err(|e| {
+            format!("{call} with NaN (missing) at row {row}, column {col} failed: {e}")
+        })?;
+        return s.sane_outputs(&out);
+    }
+    expect_error(
+        result,
+        &format!("{call} with {value} at row {row}, column {col}"),
+        &format!("Error::NonFinite {{ row: {row}, col: {col}, value: {value} }}"),
+        |e| is_non_finite_at(e, row, col, value),
+    )
+}
+
+fn fit_accepts_missing<S: Subject>(s: &S) -> Outcome {
+    for (row, col, value) in poisoned_cells(s.x()) {
+        let bad = poison(s.x(), row, col, value);
+        let result = s
+            .fit(bad.as_ref().into())
+            .and_then(|model| S::predict(&model, bad.as_ref().into()));
+        missing_or_infinite(s, result, "fit and predict", (row, col, value))?;
+    }
+    Ok(())
+}
+
+fn predict_accepts_missing<S: Subject>(s: &S) -> Outcome {
+    let model = fit_valid(s)?;
+    for (row, col, value) in poisoned_cells(s.x()) {
+        let bad = poison(s.x(), row, col, value);
+        let result = S::predict(&model, bad.as_ref().into());
+        missing_or_infinite(s, result, "predict", (row, col, value))?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ mod special;
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
-pub use special::{digamma, ln_gamma};
+pub use special::{digamma, ln_gamma, normal_quantile};
 
 /// Independent accumulators per reduction, so the loops vectorise instead of waiting
 /// on one running sum (8 lanes: two AVX2 registers of `f64`).

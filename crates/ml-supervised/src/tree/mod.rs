@@ -22,6 +22,7 @@
 //! per-node values, for anyone who wants to walk it.
 
 mod builder;
+mod c45;
 mod random;
 mod structure;
 
@@ -33,6 +34,7 @@ use ml_core::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use c45::{C45Classifier, C45ClassifierModel, C45Node, C45Test, C45Tree};
 pub use structure::{Node, Split, Tree};
 
 use builder::{Criterion, Data, Rules, Target};
