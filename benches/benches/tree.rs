@@ -1,14 +1,16 @@
 //! Criterion benches of `ml_supervised`'s CART trees on the sizes of issue 14: an
 //! unlimited classification tree on 100 000 × 20 (three classes, each a shifted Gaussian
-//! cloud), an unlimited regression tree on 100 000 × 20 (a noisy sum of sines), and
-//! prediction of 20 000 rows with each.
+//! cloud), an unlimited regression tree on 100 000 × 20 (a noisy sum of sines), a C4.5
+//! tree on the same classification data and on the German credit data (categorical
+//! features, J48's defaults), and prediction of 20 000 rows with each.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_main};
+use ml_core::datasets::load_arff;
 use ml_core::faer::Mat;
-use ml_supervised::tree::{DecisionTreeClassifier, DecisionTreeRegressor};
+use ml_supervised::tree::{C45Classifier, DecisionTreeClassifier, DecisionTreeRegressor};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
@@ -38,6 +40,26 @@ fn trees(c: &mut Criterion) {
     });
     g.bench_function("predict_20000", |b| {
         b.iter(|| black_box(model.predict(test).unwrap()))
+    });
+    g.finish();
+
+    let c45 = C45Classifier::new();
+    let model = c45.fit(x.as_ref(), &y).unwrap();
+    let mut g = c.benchmark_group("c45_100000x20");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.bench_function("fit", |b| {
+        b.iter(|| black_box(c45.fit(x.as_ref(), &y).unwrap()))
+    });
+    g.bench_function("predict_20000", |b| {
+        b.iter(|| black_box(model.predict(test).unwrap()))
+    });
+    g.finish();
+
+    let credit = load_arff("credit-g").unwrap();
+    let c45 = C45Classifier::new().categorical_features(credit.categorical_features());
+    let mut g = c.benchmark_group("c45_credit_g");
+    g.bench_function("fit", |b| {
+        b.iter(|| black_box(c45.fit(credit.data.as_ref(), &credit.target).unwrap()))
     });
     g.finish();
 

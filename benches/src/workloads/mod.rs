@@ -110,6 +110,8 @@ pub fn registry() -> Vec<Workload> {
         ("dtree_clf20", tree::prepare_classifier),
         ("tree_clf_100k_20", tree::prepare_classifier),
         ("tree_reg_100k_20", tree::prepare_regressor),
+        ("c45_breast_cancer", tree::prepare_c45),
+        ("c45_clf_100k_20", tree::prepare_c45),
     ] {
         v.push(Workload { id, prepare });
     }
@@ -246,6 +248,19 @@ impl Split<usize> {
         let x = inputs.matrix("X")?;
         let y = labels(inputs)?;
         Self::new(inputs, x.as_ref(), |i| y[i])
+    }
+
+    /// `X` and the class labels of `inputs`, every row both trained and tested on (a
+    /// workload whose `split_used` is false).
+    fn whole(inputs: &Inputs) -> Result<Self, BoxError> {
+        let x = inputs.matrix("X")?;
+        let y = labels(inputs)?;
+        Ok(Self {
+            x_test: x.clone(),
+            y_test: y.clone(),
+            x_train: x,
+            y_train: y,
+        })
     }
 }
 

@@ -14,15 +14,22 @@ use rayon::prelude::*;
 
 use super::{C45Test, Distribution, roughly};
 
-/// Nodes with at least this many rows evaluate their attributes in parallel.
-const PARALLEL_ROWS: usize = 2048;
+/// Nodes with at least this many instances × attributes evaluate (and carry) their
+/// attributes in parallel.
+const PARALLEL_WORK: usize = 1 << 14;
+
+/// Nodes with at least this many instances grow (and prune) their subtrees in
+/// parallel; data sets this large grow on a pool of threads with [`STACK_BYTES`] of
+/// stack (smaller ones on one such thread), so no deep recursion runs on a thread with
+/// a small stack.
+pub(super) const PARALLEL_SUBTREE_ROWS: usize = 8192;
 
 /// The deepest a tree may grow. Growth, pruning and subtree raising recurse as J48
-/// does, on a thread with [`STACK_BYTES`] of stack, which this depth cannot exhaust;
+/// does, on threads with [`STACK_BYTES`] of stack, which this depth cannot exhaust;
 /// deeper trees (only degenerate data make them) are refused.
 pub(super) const MAX_DEPTH: usize = 10_000;
 
-/// The stack of the growing thread.
+/// The stack of the growing threads.
 pub(super) const STACK_BYTES: usize = 512 << 20;
 
 /// The training data, read-only while growing.
@@ -81,6 +88,32 @@ impl Instances {
     }
 }
 
+/// A numeric attribute's instances with a known value at a node, in increasing order
+/// of the value: their positions among the node's instances, classes and values (kept
+/// side by side so that the scan reads memory in order).
+#[derive(Debug, Clone, Default)]
+struct Order {
+    positions: Vec<u32>,
+    classes: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl Order {
+    fn with_capacity(m: usize) -> Self {
+        Self {
+            positions: Vec::with_capacity(m),
+            classes: Vec::with_capacity(m),
+            values: Vec::with_capacity(m),
+        }
+    }
+
+    fn push(&mut self, position: u32, class: u32, value: f64) {
+        self.positions.push(position);
+        self.classes.push(class);
+        self.values.push(value);
+    }
+}
+
 /// A node's model: a leaf's class distribution, or a split and its distribution over
 /// the branches.
 #[derive(Debug, Clone)]
@@ -128,13 +161,17 @@ impl XlnX {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn at(&self, x: f64) -> f64 {
         if x < 1e-6 {
             return 0.0;
         }
-        if x.fract() == 0.0 && x < self.table.len() as f64 {
-            return self.table[x as usize];
+        // The cast saturates; it round-trips only for an integer in range.
+        let i = x as usize;
+        if i as f64 == x
+            && let Some(&v) = self.table.get(i)
+        {
+            return v;
         }
         x * x.ln()
     }
@@ -147,6 +184,11 @@ impl XlnX {
 
     /// `newEnt`: the entropy within the bags, in bits (times the total).
     fn new_ent(&self, d: &Distribution) -> f64 {
+        -(self.entropy_sum(d) / std::f64::consts::LN_2)
+    }
+
+    /// `newEnt`'s sum before its scaling: `Σ_bags (Σ_classes x ln x − bag ln bag)`.
+    fn entropy_sum(&self, d: &Distribution) -> f64 {
         let mut sum = 0.0;
         for (bag, &w) in d.per_bag.iter().enumerate() {
             for &c in d.bag(bag) {
@@ -154,30 +196,37 @@ impl XlnX {
             }
             sum -= self.at(w);
         }
-        -(sum / std::f64::consts::LN_2)
+        sum
     }
 
     /// `InfoGainSplitCrit.splitCritValue`: the gain over the known values, scaled by
     /// their share of the node's weight `node_total`.
     fn info_gain(&self, d: &Distribution, node_total: f64, old_ent: f64) -> f64 {
-        let unknown_rate = (node_total - d.total) / node_total;
-        let numerator = (1.0 - unknown_rate) * (old_ent - self.new_ent(d));
+        self.scaled_gain(node_total, d.total, old_ent - self.new_ent(d))
+    }
+
+    /// The entropy decrease `decrease` over the known weight `known`, scaled by the
+    /// known share of the node's weight; 0 within 1e-6.
+    #[inline(always)]
+    fn scaled_gain(&self, node_total: f64, known: f64, decrease: f64) -> f64 {
+        let unknown_rate = (node_total - known) / node_total;
+        let numerator = (1.0 - unknown_rate) * decrease;
         if roughly::eq(numerator, 0.0) {
             0.0
         } else {
-            numerator / d.total
+            numerator / known
         }
     }
 
     /// `GainRatioSplitCrit.splitCritValue`: `gain` over the split information, the
     /// unknown values counting as one more bag.
-    fn gain_ratio(&self, d: &Distribution, node_total: f64, gain: f64) -> f64 {
+    fn gain_ratio(&self, per_bag: &[f64], known: f64, node_total: f64, gain: f64) -> f64 {
         let mut split = 0.0;
-        if roughly::gr(d.total, 0.0) {
-            for &w in &d.per_bag {
+        if roughly::gr(known, 0.0) {
+            for &w in per_bag {
                 split -= self.at(w);
             }
-            split -= self.at(node_total - d.total);
+            split -= self.at(node_total - known);
             split += self.at(node_total);
         }
         let split = split / std::f64::consts::LN_2;
@@ -189,12 +238,182 @@ impl XlnX {
     }
 }
 
+/// The two bags of a numeric scan: instances move from bag 1 (above the cut) to bag 0.
+trait Bags {
+    /// Moves the `i`-th instance of the attribute's order to bag 0.
+    fn shift(&mut self, i: usize);
+    /// The weights of bag 0 and bag 1.
+    fn sizes(&self) -> (f64, f64);
+    /// `newEnt`'s sum `Σ_bags (Σ_classes x ln x − bag ln bag)`, in Weka's order.
+    fn entropy_sum(&self, entropy: &XlnX) -> f64;
+}
+
+/// Fractional weights: Weka's `Distribution`, updated as `shiftRange` does.
+struct Weighted<'a> {
+    d: Distribution,
+    classes: &'a [u32],
+    weights: Vec<f64>,
+}
+
+impl Bags for Weighted<'_> {
+    #[inline]
+    fn shift(&mut self, i: usize) {
+        self.d
+            .shift(1, 0, self.classes[i] as usize, self.weights[i]);
+    }
+
+    #[inline]
+    fn sizes(&self) -> (f64, f64) {
+        (self.d.per_bag[0], self.d.per_bag[1])
+    }
+
+    #[inline]
+    fn entropy_sum(&self, entropy: &XlnX) -> f64 {
+        entropy.entropy_sum(&self.d)
+    }
+}
+
+/// Unit weights: the same sums as integer counts (adding and removing 1.0 is exact),
+/// whose `x ln x` the table gives without conversions.
+struct Counts<'a> {
+    classes: &'a [u32],
+    k: usize,
+    /// `2 × k` class counts, bag 0 first.
+    counts: Vec<u32>,
+    bag: [u32; 2],
+}
+
+impl<'a> Counts<'a> {
+    /// Every instance in bag 1, with the class counts of `start` (integer sums).
+    fn new(classes: &'a [u32], k: usize, start: &Distribution) -> Self {
+        let mut counts = vec![0u32; 2 * k];
+        for (slot, &c) in counts[k..].iter_mut().zip(&start.per_class) {
+            *slot = c as u32;
+        }
+        Self {
+            classes,
+            k,
+            counts,
+            bag: [0, classes.len() as u32],
+        }
+    }
+}
+
+impl Bags for Counts<'_> {
+    #[inline]
+    fn shift(&mut self, i: usize) {
+        let c = self.classes[i] as usize;
+        self.counts[self.k + c] -= 1;
+        self.counts[c] += 1;
+        self.bag[1] -= 1;
+        self.bag[0] += 1;
+    }
+
+    #[inline]
+    fn sizes(&self) -> (f64, f64) {
+        (f64::from(self.bag[0]), f64::from(self.bag[1]))
+    }
+
+    #[inline]
+    fn entropy_sum(&self, entropy: &XlnX) -> f64 {
+        let t = &entropy.table;
+        let mut sum = 0.0;
+        for (bag, counts) in self.counts.chunks_exact(self.k).enumerate() {
+            for &c in counts {
+                sum += t[c as usize];
+            }
+            sum -= t[self.bag[bag] as usize];
+        }
+        sum
+    }
+}
+
+/// One numeric attribute's scan over its sorted known values.
+struct Scan<'a> {
+    entropy: &'a XlnX,
+    values: &'a [f64],
+    min_split: f64,
+    node_total: f64,
+    /// The known weight (constant during the scan).
+    known: f64,
+    old_ent: f64,
+}
+
+impl Scan<'_> {
+    /// `InfoGainSplitCrit.splitCritValue` from `newEnt`'s sum, in Weka's operations.
+    #[inline]
+    fn gain(&self, sum: f64) -> f64 {
+        let new_ent = -(sum / std::f64::consts::LN_2);
+        self.entropy
+            .scaled_gain(self.node_total, self.known, self.old_ent - new_ent)
+    }
+
+    /// The entropy sum below which a cut's gain cannot exceed `best + 1e-6` (the gain
+    /// grows with the sum), with a margin far above rounding, so that only cuts near or
+    /// above it pay for the exact gain and its divisions.
+    fn sum_needed(&self, best: f64) -> f64 {
+        let factor = 1.0 - (self.node_total - self.known) / self.node_total;
+        let needed = ((best + 1e-6) * self.known / factor - self.old_ent) * std::f64::consts::LN_2;
+        needed - 1e-9 * (needed.abs() + self.old_ent.abs() + 1.0)
+    }
+
+    /// J48's loop over the cuts: `(best gain, index before the best cut, valid cuts)`.
+    fn run<B: Bags>(&self, mut bags: B) -> (f64, Option<usize>, usize) {
+        let values = self.values;
+        let (mut best_gain, mut split_index, mut cuts) = (0.0, None, 0usize);
+        let mut needed = self.sum_needed(best_gain);
+        let mut last = 0;
+        for next in 1..values.len() {
+            if values[next - 1] + 1e-5 < values[next] {
+                for i in last..next {
+                    bags.shift(i);
+                }
+                let (left, right) = bags.sizes();
+                if roughly::gr_or_eq(left, self.min_split)
+                    && roughly::gr_or_eq(right, self.min_split)
+                {
+                    let sum = bags.entropy_sum(self.entropy);
+                    if sum >= needed {
+                        let gain = self.gain(sum);
+                        if roughly::gr(gain, best_gain) {
+                            best_gain = gain;
+                            split_index = Some(next - 1);
+                            needed = self.sum_needed(best_gain);
+                        }
+                    }
+                    cuts += 1;
+                }
+                last = next;
+            }
+        }
+        (best_gain, split_index, cuts)
+    }
+}
+
 /// A candidate split of one attribute.
 struct Candidate {
     test: C45Test,
-    distribution: Distribution,
+    /// The split's distribution; for a numeric cut, built only if the cut is chosen.
+    distribution: Split,
     info_gain: f64,
     gain_ratio: f64,
+}
+
+/// A candidate's distribution over its branches.
+enum Split {
+    Known(Distribution),
+    /// A numeric cut after this index of its attribute's order.
+    After(usize),
+}
+
+/// The bits of a non-NaN `f64` mapped so that unsigned order is numeric order.
+fn sortable(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
 }
 
 /// Grows, collapses and prunes J48's tree.
@@ -203,7 +422,7 @@ pub(super) struct Grower<'a> {
     options: Options,
     entropy: XlnX,
     /// Every numeric column's distinct training values, sorted (for J48's move of a
-    /// threshold onto a training value).
+    /// threshold onto a training value); set from the root's orders.
     distinct: Vec<Vec<f64>>,
     /// Whether every attribute is nominal with many values (J48's `multiVal`).
     all_many_valued: bool,
@@ -213,28 +432,12 @@ pub(super) struct Grower<'a> {
 
 impl<'a> Grower<'a> {
     pub(super) fn new(data: &'a Data<'a>, options: Options, n_all: usize) -> Self {
-        let d = data.categories.len();
-        let distinct = (0..d)
-            .map(|a| {
-                if data.categories[a].is_some() {
-                    return Vec::new();
-                }
-                let mut v: Vec<f64> = data.columns[a * data.n..(a + 1) * data.n]
-                    .iter()
-                    .copied()
-                    .filter(|v| !v.is_nan())
-                    .collect();
-                v.sort_unstable_by(f64::total_cmp);
-                v.dedup();
-                v
-            })
-            .collect();
         let many =
             |c: &Option<usize>| c.is_some_and(|v| !roughly::sm(v as f64, 0.3 * n_all as f64));
         Self {
             entropy: XlnX::new(data.n),
             all_many_valued: data.categories.iter().all(many),
-            distinct,
+            distinct: Vec::new(),
             data,
             options,
             n_all,
@@ -243,8 +446,17 @@ impl<'a> Grower<'a> {
 
     /// The unpruned tree of `instances` (J48's `buildTree`), then collapsed and pruned
     /// as the options say.
-    pub(super) fn grow(&self, instances: Instances) -> Result<Grown, usize> {
+    pub(super) fn grow(mut self, instances: Instances) -> Result<Grown, usize> {
         let orders = self.root_orders(&instances);
+        // The root holds every training row: its sorted values give the distinct ones.
+        self.distinct = orders
+            .iter()
+            .map(|o| {
+                let mut v = o.values.clone();
+                v.dedup();
+                v
+            })
+            .collect();
         let mut root = self.build(instances, orders, 0)?;
         if self.options.collapse {
             root.collapse();
@@ -257,22 +469,30 @@ impl<'a> Grower<'a> {
 
     /// Every numeric attribute's positions of the instances with a known value, in
     /// increasing order of the value.
-    fn root_orders(&self, instances: &Instances) -> Vec<Vec<u32>> {
+    fn root_orders(&self, instances: &Instances) -> Vec<Order> {
         (0..self.data.categories.len())
             .into_par_iter()
             .map(|a| {
+                let mut order = Order::default();
                 if self.data.categories[a].is_some() {
-                    return Vec::new();
+                    return order;
                 }
-                let mut keyed: Vec<(f64, u32)> = instances
+                // (value, position) packed into one integer ordered as the pair.
+                let mut keyed: Vec<u128> = instances
                     .rows
                     .iter()
                     .enumerate()
-                    .map(|(p, &r)| (self.data.value(r, a), p as u32))
+                    .map(|(p, &r)| (self.data.value(r, a), p))
                     .filter(|(v, _)| !v.is_nan())
+                    .map(|(v, p)| (u128::from(sortable(v)) << 32) | p as u128)
                     .collect();
-                keyed.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-                keyed.into_iter().map(|(_, p)| p).collect()
+                keyed.sort_unstable();
+                for key in keyed {
+                    let p = key as u32;
+                    let r = instances.rows[p as usize];
+                    order.push(p, self.data.codes[r as usize] as u32, self.data.value(r, a));
+                }
+                order
             })
             .collect()
     }
@@ -281,7 +501,7 @@ impl<'a> Grower<'a> {
     fn build(
         &self,
         instances: Instances,
-        orders: Vec<Vec<u32>>,
+        orders: Vec<Order>,
         depth: usize,
     ) -> Result<Grown, usize> {
         if depth > MAX_DEPTH {
@@ -293,11 +513,17 @@ impl<'a> Grower<'a> {
             Model::Split(test, distribution) => {
                 let parts = self.split_with_orders(&test, &distribution, &instances, &orders);
                 drop(orders);
+                let parallel = instances.rows.len() >= PARALLEL_SUBTREE_ROWS;
                 let train = keep.then_some(instances);
-                let children = parts
-                    .into_iter()
-                    .map(|(part, part_orders)| self.build(part, part_orders, depth + 1))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let grow = |(part, part_orders)| self.build(part, part_orders, depth + 1);
+                let children = if parallel {
+                    parts
+                        .into_par_iter()
+                        .map(grow)
+                        .collect::<Result<Vec<_>, _>>()?
+                } else {
+                    parts.into_iter().map(grow).collect::<Result<Vec<_>, _>>()?
+                };
                 Ok(Grown {
                     model: Model::Split(test, distribution),
                     children,
@@ -316,7 +542,7 @@ impl<'a> Grower<'a> {
 
     /// J48's `C45ModelSelection.selectModel`: the split of largest gain ratio among
     /// those of at least average information gain, or a leaf.
-    fn select(&self, instances: &Instances, orders: &[Vec<u32>]) -> Model {
+    fn select(&self, instances: &Instances, orders: &[Order]) -> Model {
         let data = self.data;
         let mut check = Distribution::new(1, data.k);
         for (&r, &w) in instances.rows.iter().zip(&instances.weights) {
@@ -329,12 +555,14 @@ impl<'a> Grower<'a> {
             return Model::Leaf(check);
         }
         let node_total = instances.total();
+        let unit = instances.weights.iter().all(|&w| w == 1.0);
         let evaluate = |a: usize| match data.categories[a] {
             Some(n_values) => self.nominal(instances, a, n_values, node_total),
-            None => self.numeric(instances, &orders[a], a, node_total),
+            None if unit => self.numeric::<true>(instances, &orders[a], &check, a, node_total),
+            None => self.numeric::<false>(instances, &orders[a], &check, a, node_total),
         };
         let d = data.categories.len();
-        let candidates: Vec<Option<Candidate>> = if instances.rows.len() >= PARALLEL_ROWS {
+        let candidates: Vec<Option<Candidate>> = if instances.rows.len() * d >= PARALLEL_WORK {
             (0..d).into_par_iter().map(evaluate).collect()
         } else {
             (0..d).map(evaluate).collect()
@@ -367,7 +595,12 @@ impl<'a> Grower<'a> {
         let Some(mut best) = best.filter(|_| !roughly::eq(best_ratio, 0.0)) else {
             return Model::Leaf(check);
         };
-        self.add_unknown(&mut best.distribution, instances, best.test.feature());
+        let feature = best.test.feature();
+        let mut distribution = match best.distribution {
+            Split::Known(d) => d,
+            Split::After(index) => self.cut_distribution(instances, &orders[feature], index),
+        };
+        self.add_unknown(&mut distribution, instances, feature);
         if let C45Test::Threshold { feature, threshold } = best.test {
             // J48 moves the threshold onto the largest training value (of the whole
             // training set) at most it, within 1e-6.
@@ -379,7 +612,7 @@ impl<'a> Grower<'a> {
                 threshold: snapped,
             };
         }
-        Model::Split(best.test, best.distribution)
+        Model::Split(best.test, distribution)
     }
 
     /// `C45Split.handleEnumeratedAttribute`: one branch per declared category.
@@ -409,10 +642,12 @@ impl<'a> Grower<'a> {
         let info_gain = self
             .entropy
             .info_gain(&d, node_total, self.entropy.old_ent(&d));
-        let gain_ratio = self.entropy.gain_ratio(&d, node_total, info_gain);
+        let gain_ratio = self
+            .entropy
+            .gain_ratio(&d.per_bag, d.total, node_total, info_gain);
         Some(Candidate {
             test: C45Test::Category { feature: a },
-            distribution: d,
+            distribution: Split::Known(d),
             info_gain,
             gain_ratio,
         })
@@ -420,24 +655,32 @@ impl<'a> Grower<'a> {
 
     /// `C45Split.handleNumericAttribute`: the cut of largest gain between two known
     /// values more than 1e-5 apart, each side holding at least `minSplit`, the gain less
-    /// the MDL cost `log2(cuts) / weight`.
-    fn numeric(
+    /// the MDL cost `log2(cuts) / weight`. `UNIT`: every instance weighs 1; `node` is
+    /// the node's class distribution.
+    fn numeric<const UNIT: bool>(
         &self,
         instances: &Instances,
-        order: &[u32],
+        order: &Order,
+        node: &Distribution,
         a: usize,
         node_total: f64,
     ) -> Option<Candidate> {
-        let data = self.data;
-        let k = data.k;
-        let class_of = |p: u32| data.codes[instances.rows[p as usize] as usize];
-        let weight_of = |p: u32| instances.weights[p as usize];
-        let value_of = |p: u32| data.value(instances.rows[p as usize], a);
+        let k = self.data.k;
+        let (classes, values) = (&order.classes, &order.values);
+        let known = values.len();
+        // Bag 1 starts with every known instance. With unit weights the sums are
+        // counts, exact in any order: without missing values they are the node's.
         let mut d = Distribution::new(2, k);
-        for &p in order {
-            d.add(1, class_of(p), weight_of(p));
+        if UNIT && known == instances.rows.len() {
+            d.per_class_per_bag[k..].copy_from_slice(&node.per_class);
+            d.per_class.copy_from_slice(&node.per_class);
+            d.per_bag[1] = node.total;
+            d.total = node.total;
+        } else {
+            for (i, &c) in classes.iter().enumerate() {
+                d.add(1, c as usize, self.weight::<UNIT>(instances, order, i));
+            }
         }
-        let known = order.len();
         let mut min_split = 0.1 * d.total / k as f64;
         if roughly::sm_or_eq(min_split, self.options.min_cases) {
             min_split = self.options.min_cases;
@@ -448,29 +691,27 @@ impl<'a> Grower<'a> {
             return None;
         }
         let default_ent = self.entropy.old_ent(&d);
-        let (mut best_gain, mut split_index, mut cuts) = (0.0, None, 0usize);
-        let mut last = 0;
-        let mut previous = value_of(order[0]);
-        for next in 1..known {
-            let value = value_of(order[next]);
-            if previous + 1e-5 < value {
-                for &p in &order[last..next] {
-                    d.shift(1, 0, class_of(p), weight_of(p));
-                }
-                if roughly::gr_or_eq(d.per_bag[0], min_split)
-                    && roughly::gr_or_eq(d.per_bag[1], min_split)
-                {
-                    let gain = self.entropy.info_gain(&d, node_total, default_ent);
-                    if roughly::gr(gain, best_gain) {
-                        best_gain = gain;
-                        split_index = Some(next - 1);
-                    }
-                    cuts += 1;
-                }
-                last = next;
-            }
-            previous = value;
-        }
+        let scan = Scan {
+            entropy: &self.entropy,
+            values,
+            min_split,
+            node_total,
+            known: d.total,
+            old_ent: default_ent,
+        };
+        let (mut best_gain, split_index, cuts) = if UNIT {
+            scan.run(Counts::new(classes, k, &d))
+        } else {
+            scan.run(Weighted {
+                d: d.clone(),
+                classes,
+                weights: order
+                    .positions
+                    .iter()
+                    .map(|&p| instances.weights[p as usize])
+                    .collect(),
+            })
+        };
         if cuts == 0 {
             return None;
         }
@@ -481,23 +722,58 @@ impl<'a> Grower<'a> {
         if roughly::sm_or_eq(best_gain, 0.0) {
             return None;
         }
-        let (lo, hi) = (
-            value_of(order[split_index]),
-            value_of(order[split_index + 1]),
-        );
+        let (lo, hi) = (values[split_index], values[split_index + 1]);
         let mut threshold = (hi + lo) / 2.0;
         if threshold == hi {
             threshold = lo;
         }
-        // `addRange` for each side: class weights row by row, the side's sum at the end.
+        // The sides' weights as `addRange` sums them (counts with unit weights).
+        let per_bag = if UNIT {
+            [(split_index + 1) as f64, (known - split_index - 1) as f64]
+        } else {
+            let side = |range: std::ops::Range<usize>| {
+                range.fold(0.0, |s, i| s + self.weight::<UNIT>(instances, order, i))
+            };
+            [side(0..split_index + 1), side(split_index + 1..known)]
+        };
+        let total = 0.0 + per_bag[0] + per_bag[1];
+        let gain_ratio = self
+            .entropy
+            .gain_ratio(&per_bag, total, node_total, best_gain);
+        Some(Candidate {
+            test: C45Test::Threshold {
+                feature: a,
+                threshold,
+            },
+            distribution: Split::After(split_index),
+            info_gain: best_gain,
+            gain_ratio,
+        })
+    }
+
+    /// The weight of the `i`-th instance of `order`.
+    #[inline(always)]
+    fn weight<const UNIT: bool>(&self, instances: &Instances, order: &Order, i: usize) -> f64 {
+        if UNIT {
+            1.0
+        } else {
+            instances.weights[order.positions[i] as usize]
+        }
+    }
+
+    /// The distribution of a numeric cut after `index` of `order`, each side summed as
+    /// Weka's `addRange` sums it: class weights row by row, the side's total at the end.
+    fn cut_distribution(&self, instances: &Instances, order: &Order, index: usize) -> Distribution {
+        let k = self.data.k;
         let mut d = Distribution::new(2, k);
-        for (bag, range) in [&order[..=split_index], &order[split_index + 1..]]
-            .into_iter()
-            .enumerate()
-        {
+        let known = order.values.len();
+        for (bag, range) in [0..index + 1, index + 1..known].into_iter().enumerate() {
             let mut sum = 0.0;
-            for &p in range {
-                let (c, w) = (class_of(p), weight_of(p));
+            for i in range {
+                let (c, w) = (
+                    order.classes[i] as usize,
+                    instances.weights[order.positions[i] as usize],
+                );
                 sum += w;
                 d.per_class_per_bag[bag * k + c] += w;
                 d.per_class[c] += w;
@@ -505,16 +781,7 @@ impl<'a> Grower<'a> {
             d.per_bag[bag] += sum;
             d.total += sum;
         }
-        let gain_ratio = self.entropy.gain_ratio(&d, node_total, best_gain);
-        Some(Candidate {
-            test: C45Test::Threshold {
-                feature: a,
-                threshold,
-            },
-            distribution: d,
-            info_gain: best_gain,
-            gain_ratio,
-        })
+        d
     }
 
     /// `Distribution.addInstWithUnknown`: the instances missing attribute `a` join
@@ -568,17 +835,21 @@ impl<'a> Grower<'a> {
         test: &C45Test,
         d: &Distribution,
         instances: &Instances,
-        orders: &[Vec<u32>],
-    ) -> Vec<(Instances, Vec<Vec<u32>>)> {
+        orders: &[Order],
+    ) -> Vec<(Instances, Vec<Order>)> {
         let bags = d.per_bag.len();
         let n = instances.rows.len();
         let mut parts = vec![Instances::default(); bags];
-        // position_in[b][p]: where parent position p landed in branch b.
+        // position_in[b][p]: where parent position p landed in branch b; branch_of[p]:
+        // its one branch, or `SHARED` when its value is missing.
+        const SHARED: u32 = u32::MAX;
         let mut position_in = vec![u32::MAX; bags * n];
+        let mut branch_of = vec![SHARED; n];
         for (p, (&r, &w)) in instances.rows.iter().zip(&instances.weights).enumerate() {
             match self.data.branch(test, r) {
                 Some(b) => {
                     position_in[b * n + p] = parts[b].rows.len() as u32;
+                    branch_of[p] = b as u32;
                     parts[b].push(r, w);
                 }
                 None => {
@@ -592,28 +863,41 @@ impl<'a> Grower<'a> {
                 }
             }
         }
-        let carry = |order: &Vec<u32>| -> Vec<Vec<u32>> {
-            let mut out: Vec<Vec<u32>> = vec![Vec::new(); bags];
-            if order.is_empty() {
-                return out;
+        let sizes: Vec<usize> = parts.iter().map(|p| p.rows.len()).collect();
+        let carry = |order: &Order| -> Vec<Order> {
+            if order.positions.is_empty() {
+                return vec![Order::default(); bags];
             }
-            for (b, o) in out.iter_mut().enumerate() {
-                let map = &position_in[b * n..(b + 1) * n];
-                o.extend(
-                    order
-                        .iter()
-                        .map(|&p| map[p as usize])
-                        .filter(|&q| q != u32::MAX),
-                );
+            let mut out: Vec<Order> = sizes.iter().map(|&m| Order::with_capacity(m)).collect();
+            let entries = order
+                .positions
+                .iter()
+                .zip(&order.classes)
+                .zip(&order.values);
+            for ((&p, &c), &v) in entries {
+                match branch_of[p as usize] {
+                    SHARED => {
+                        for (b, o) in out.iter_mut().enumerate() {
+                            let q = position_in[b * n + p as usize];
+                            if q != u32::MAX {
+                                o.push(q, c, v);
+                            }
+                        }
+                    }
+                    b => {
+                        let b = b as usize;
+                        out[b].push(position_in[b * n + p as usize], c, v);
+                    }
+                }
             }
             out
         };
-        let per_attribute: Vec<Vec<Vec<u32>>> = if n >= PARALLEL_ROWS {
+        let per_attribute: Vec<Vec<Order>> = if n * orders.len() >= PARALLEL_WORK {
             orders.par_iter().map(carry).collect()
         } else {
             orders.iter().map(carry).collect()
         };
-        let mut branch_orders: Vec<Vec<Vec<u32>>> = vec![Vec::with_capacity(orders.len()); bags];
+        let mut branch_orders: Vec<Vec<Order>> = vec![Vec::with_capacity(orders.len()); bags];
         for attribute in per_attribute {
             for (b, o) in attribute.into_iter().enumerate() {
                 branch_orders[b].push(o);
@@ -653,8 +937,18 @@ impl<'a> Grower<'a> {
         if node.children.is_empty() {
             return;
         }
-        for child in &mut node.children {
-            self.prune(child);
+        let parallel = node
+            .train
+            .as_ref()
+            .is_some_and(|t| t.rows.len() >= PARALLEL_SUBTREE_ROWS);
+        if parallel {
+            node.children
+                .par_iter_mut()
+                .for_each(|child| self.prune(child));
+        } else {
+            for child in &mut node.children {
+                self.prune(child);
+            }
         }
         let distribution = node.model.distribution();
         let largest = distribution.max_bag();

@@ -226,7 +226,24 @@ impl C45Tree {
     /// distributions are mixed; an empty leaf answers with its parent's distribution.
     fn probabilities(&self, row: &[f64], out: &mut [f64]) {
         out.iter_mut().for_each(|p| *p = 0.0);
-        let mut stack = vec![(0usize, 1.0f64)];
+        // Down one path while the row's values are known; the general walk otherwise.
+        let mut id = 0;
+        loop {
+            let node = &self.nodes[id];
+            let Some(test) = node.test else {
+                add_scaled(out, &node.class_weights, 1.0);
+                return;
+            };
+            match branch(test, row[test.feature()]).and_then(|b| node.children.get(b)) {
+                Some(&child) if self.nodes[child].empty => {
+                    add_scaled(out, &node.class_weights, 1.0);
+                    return;
+                }
+                Some(&child) => id = child,
+                None => break,
+            }
+        }
+        let mut stack = vec![(id, 1.0f64)];
         while let Some((id, weight)) = stack.pop() {
             let node = &self.nodes[id];
             let Some(test) = node.test else {
@@ -308,6 +325,9 @@ impl C45Tree {
         )
     }
 }
+
+/// Rows per parallel task of prediction.
+const PREDICT_BLOCK: usize = 1024;
 
 /// `out += weight · (class weights normalised)`, nothing for a weightless node
 /// (Weka's `prob` is 0 there).
@@ -552,31 +572,39 @@ impl C45Classifier {
             rows: (0..n as u32).collect(),
             weights,
         };
-        // Growth and pruning recurse as J48 does; a thread with a large stack gives
-        // them room for any tree under the depth limit.
-        let grown = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .stack_size(grow::STACK_BYTES)
-                .spawn_scoped(scope, || Grower::new(&data, options, n).grow(instances))
-                .map(|handle| handle.join())
-        });
-        let root = match grown {
-            Err(_) => {
-                return Err(Error::AllocationFailed {
-                    what: "the stack of the C4.5 growing thread",
-                    count: grow::STACK_BYTES,
-                });
-            }
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Ok(Ok(Err(depth))) => {
-                return Err(Error::LimitExceeded {
-                    what: "depth of a C4.5 tree",
-                    requested: depth,
-                    limit: grow::MAX_DEPTH,
-                });
-            }
-            Ok(Ok(Ok(root))) => root,
+        // Growth and pruning recurse as J48 does; threads with a large stack give them
+        // room for any tree under the depth limit: a pool for data large enough to grow
+        // subtrees in parallel, one thread otherwise.
+        let grow = || Grower::new(&data, options, n).grow(instances);
+        let no_stack = || Error::AllocationFailed {
+            what: "the stack of the C4.5 growing threads",
+            count: grow::STACK_BYTES,
         };
+        let grown = if n >= grow::PARALLEL_SUBTREE_ROWS {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(rayon::current_num_threads())
+                .stack_size(grow::STACK_BYTES)
+                .build()
+                .map_err(|_| no_stack())?
+                .install(grow)
+        } else {
+            let joined = std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .stack_size(grow::STACK_BYTES)
+                    .spawn_scoped(scope, grow)
+                    .map(|handle| handle.join())
+            });
+            match joined {
+                Err(_) => return Err(no_stack()),
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Ok(Ok(grown)) => grown,
+            }
+        };
+        let root = grown.map_err(|depth| Error::LimitExceeded {
+            what: "depth of a C4.5 tree",
+            requested: depth,
+            limit: grow::MAX_DEPTH,
+        })?;
         let tree = C45Tree {
             nodes: flatten(root),
             categories,
@@ -594,11 +622,20 @@ impl C45Classifier {
 
 /// The columns of `x`, checked: no infinity, categorical codes among those declared.
 fn checked_columns(x: MatRef<'_, f64>, categories: &[Option<usize>]) -> Result<Vec<f64>> {
-    let mut columns = Vec::with_capacity(x.nrows() * x.ncols());
+    let mut columns: Vec<f64> = Vec::with_capacity(x.nrows() * x.ncols());
     for (j, kind) in categories.iter().enumerate() {
-        for (i, &v) in x.col(j).iter().enumerate() {
-            check_value(v, i, j, *kind, false)?;
-            columns.push(v);
+        let start = columns.len();
+        columns.extend(x.col(j).iter().copied());
+        // The cells are looked at one by one only when the column has a bad one.
+        let column = &columns[start..];
+        let suspect = match kind {
+            None => column.iter().any(|v| v.is_infinite()),
+            Some(_) => true,
+        };
+        if suspect {
+            for (i, &v) in column.iter().enumerate() {
+                check_value(v, i, j, *kind, false)?;
+            }
         }
     }
     Ok(columns)
@@ -690,24 +727,36 @@ impl<L: Label> C45ClassifierModel<L> {
     /// Empty `x`, another number of columns than in training, an infinite value, a
     /// negative or fractional category code, CSR `x`.
     pub fn predict_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<faer::Mat<f64>> {
+        use rayon::prelude::*;
         let x = x.into().dense("C45Classifier")?;
         validate::non_empty(x, "X")?;
         validate::n_features_eq(x.ncols(), self.n_features_in())?;
         let (n, d, k) = (x.nrows(), x.ncols(), self.classes.len());
-        let mut out = faer::Mat::zeros(n, k);
-        let mut row = vec![0.0; d];
-        let mut probs = vec![0.0; k];
-        for i in 0..n {
-            for (j, r) in row.iter_mut().enumerate() {
-                *r = x[(i, j)];
-                check_value(*r, i, j, self.tree.categories[j], true)?;
-            }
-            self.tree.probabilities(&row, &mut probs);
-            for (c, &p) in probs.iter().enumerate() {
-                out[(i, c)] = p;
-            }
-        }
-        Ok(out)
+        validate::allocatable::<f64>("the class probabilities", n.saturating_mul(k))?;
+        let mut out = vec![0.0; n * k];
+        // Blocks of rows are copied to row-major (checking each value), then walked.
+        let results: Vec<Result<()>> = out
+            .par_chunks_mut(PREDICT_BLOCK * k)
+            .enumerate()
+            .map(|(b, probs)| {
+                let start = b * PREDICT_BLOCK;
+                let len = probs.len() / k;
+                let block = x.subrows(start, len);
+                let mut rows = vec![0.0; len * d];
+                for j in 0..d {
+                    for (r, &v) in block.col(j).iter().enumerate() {
+                        check_value(v, start + r, j, self.tree.categories[j], true)?;
+                        rows[r * d + j] = v;
+                    }
+                }
+                for (row, p) in rows.chunks_exact(d).zip(probs.chunks_exact_mut(k)) {
+                    self.tree.probabilities(row, p);
+                }
+                Ok(())
+            })
+            .collect();
+        results.into_iter().collect::<Result<()>>()?;
+        Ok(faer::Mat::from_fn(n, k, |i, c| out[i * k + c]))
     }
 
     /// The most probable class of every row (J48's `classifyInstance`: the first of
