@@ -93,24 +93,30 @@ impl Instances {
 /// side by side so that the scan reads memory in order).
 #[derive(Debug, Clone, Default)]
 struct Order {
-    positions: Vec<u32>,
-    classes: Vec<u32>,
-    values: Vec<f64>,
+    entries: Vec<Entry>,
+}
+
+/// An instance in a numeric attribute's order.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    position: u32,
+    class: u32,
+    value: f64,
 }
 
 impl Order {
     fn with_capacity(m: usize) -> Self {
         Self {
-            positions: Vec::with_capacity(m),
-            classes: Vec::with_capacity(m),
-            values: Vec::with_capacity(m),
+            entries: Vec::with_capacity(m),
         }
     }
 
     fn push(&mut self, position: u32, class: u32, value: f64) {
-        self.positions.push(position);
-        self.classes.push(class);
-        self.values.push(value);
+        self.entries.push(Entry {
+            position,
+            class,
+            value,
+        });
     }
 }
 
@@ -251,7 +257,7 @@ trait Bags {
 /// Fractional weights: Weka's `Distribution`, updated as `shiftRange` does.
 struct Weighted<'a> {
     d: Distribution,
-    classes: &'a [u32],
+    entries: &'a [Entry],
     weights: Vec<f64>,
 }
 
@@ -259,7 +265,7 @@ impl Bags for Weighted<'_> {
     #[inline]
     fn shift(&mut self, i: usize) {
         self.d
-            .shift(1, 0, self.classes[i] as usize, self.weights[i]);
+            .shift(1, 0, self.entries[i].class as usize, self.weights[i]);
     }
 
     #[inline]
@@ -276,7 +282,7 @@ impl Bags for Weighted<'_> {
 /// Unit weights: the same sums as integer counts (adding and removing 1.0 is exact),
 /// whose `x ln x` the table gives without conversions.
 struct Counts<'a> {
-    classes: &'a [u32],
+    entries: &'a [Entry],
     k: usize,
     /// `2 × k` class counts, bag 0 first.
     counts: Vec<u32>,
@@ -285,16 +291,16 @@ struct Counts<'a> {
 
 impl<'a> Counts<'a> {
     /// Every instance in bag 1, with the class counts of `start` (integer sums).
-    fn new(classes: &'a [u32], k: usize, start: &Distribution) -> Self {
+    fn new(entries: &'a [Entry], k: usize, start: &Distribution) -> Self {
         let mut counts = vec![0u32; 2 * k];
         for (slot, &c) in counts[k..].iter_mut().zip(&start.per_class) {
             *slot = c as u32;
         }
         Self {
-            classes,
+            entries,
             k,
             counts,
-            bag: [0, classes.len() as u32],
+            bag: [0, entries.len() as u32],
         }
     }
 }
@@ -302,7 +308,7 @@ impl<'a> Counts<'a> {
 impl Bags for Counts<'_> {
     #[inline]
     fn shift(&mut self, i: usize) {
-        let c = self.classes[i] as usize;
+        let c = self.entries[i].class as usize;
         self.counts[self.k + c] -= 1;
         self.counts[c] += 1;
         self.bag[1] -= 1;
@@ -331,7 +337,7 @@ impl Bags for Counts<'_> {
 /// One numeric attribute's scan over its sorted known values.
 struct Scan<'a> {
     entropy: &'a XlnX,
-    values: &'a [f64],
+    entries: &'a [Entry],
     min_split: f64,
     node_total: f64,
     /// The known weight (constant during the scan).
@@ -359,12 +365,12 @@ impl Scan<'_> {
 
     /// J48's loop over the cuts: `(best gain, index before the best cut, valid cuts)`.
     fn run<B: Bags>(&self, mut bags: B) -> (f64, Option<usize>, usize) {
-        let values = self.values;
+        let entries = self.entries;
         let (mut best_gain, mut split_index, mut cuts) = (0.0, None, 0usize);
         let mut needed = self.sum_needed(best_gain);
         let mut last = 0;
-        for next in 1..values.len() {
-            if values[next - 1] + 1e-5 < values[next] {
+        for next in 1..entries.len() {
+            if entries[next - 1].value + 1e-5 < entries[next].value {
                 for i in last..next {
                     bags.shift(i);
                 }
@@ -452,7 +458,7 @@ impl<'a> Grower<'a> {
         self.distinct = orders
             .iter()
             .map(|o| {
-                let mut v = o.values.clone();
+                let mut v: Vec<f64> = o.entries.iter().map(|e| e.value).collect();
                 v.dedup();
                 v
             })
@@ -666,21 +672,25 @@ impl<'a> Grower<'a> {
         node_total: f64,
     ) -> Option<Candidate> {
         let k = self.data.k;
-        let (classes, values) = (&order.classes, &order.values);
-        let known = values.len();
+        let entries = &order.entries;
+        let known = entries.len();
         // Bag 1 starts with every known instance. With unit weights the sums are
         // counts, exact in any order: without missing values they are the node's.
-        let mut d = Distribution::new(2, k);
-        if UNIT && known == instances.rows.len() {
-            d.per_class_per_bag[k..].copy_from_slice(&node.per_class);
-            d.per_class.copy_from_slice(&node.per_class);
-            d.per_bag[1] = node.total;
-            d.total = node.total;
+        let own;
+        let d = if UNIT && known == instances.rows.len() {
+            node
         } else {
-            for (i, &c) in classes.iter().enumerate() {
-                d.add(1, c as usize, self.weight::<UNIT>(instances, order, i));
+            let mut d = Distribution::new(1, k);
+            for (i, e) in entries.iter().enumerate() {
+                d.add(
+                    0,
+                    e.class as usize,
+                    self.weight::<UNIT>(instances, order, i),
+                );
             }
-        }
+            own = d;
+            &own
+        };
         let mut min_split = 0.1 * d.total / k as f64;
         if roughly::sm_or_eq(min_split, self.options.min_cases) {
             min_split = self.options.min_cases;
@@ -690,25 +700,29 @@ impl<'a> Grower<'a> {
         if roughly::sm(known as f64, 2.0 * min_split) {
             return None;
         }
-        let default_ent = self.entropy.old_ent(&d);
+        let default_ent = self.entropy.old_ent(d);
         let scan = Scan {
             entropy: &self.entropy,
-            values,
+            entries,
             min_split,
             node_total,
             known: d.total,
             old_ent: default_ent,
         };
         let (mut best_gain, split_index, cuts) = if UNIT {
-            scan.run(Counts::new(classes, k, &d))
+            scan.run(Counts::new(entries, k, d))
         } else {
+            let mut start = Distribution::new(2, k);
+            start.per_class_per_bag[k..].copy_from_slice(&d.per_class);
+            start.per_class.copy_from_slice(&d.per_class);
+            start.per_bag[1] = d.total;
+            start.total = d.total;
             scan.run(Weighted {
-                d: d.clone(),
-                classes,
-                weights: order
-                    .positions
+                d: start,
+                entries,
+                weights: entries
                     .iter()
-                    .map(|&p| instances.weights[p as usize])
+                    .map(|e| instances.weights[e.position as usize])
                     .collect(),
             })
         };
@@ -722,7 +736,7 @@ impl<'a> Grower<'a> {
         if roughly::sm_or_eq(best_gain, 0.0) {
             return None;
         }
-        let (lo, hi) = (values[split_index], values[split_index + 1]);
+        let (lo, hi) = (entries[split_index].value, entries[split_index + 1].value);
         let mut threshold = (hi + lo) / 2.0;
         if threshold == hi {
             threshold = lo;
@@ -757,7 +771,7 @@ impl<'a> Grower<'a> {
         if UNIT {
             1.0
         } else {
-            instances.weights[order.positions[i] as usize]
+            instances.weights[order.entries[i].position as usize]
         }
     }
 
@@ -766,14 +780,11 @@ impl<'a> Grower<'a> {
     fn cut_distribution(&self, instances: &Instances, order: &Order, index: usize) -> Distribution {
         let k = self.data.k;
         let mut d = Distribution::new(2, k);
-        let known = order.values.len();
+        let known = order.entries.len();
         for (bag, range) in [0..index + 1, index + 1..known].into_iter().enumerate() {
             let mut sum = 0.0;
-            for i in range {
-                let (c, w) = (
-                    order.classes[i] as usize,
-                    instances.weights[order.positions[i] as usize],
-                );
+            for e in &order.entries[range] {
+                let (c, w) = (e.class as usize, instances.weights[e.position as usize]);
                 sum += w;
                 d.per_class_per_bag[bag * k + c] += w;
                 d.per_class[c] += w;
@@ -840,24 +851,30 @@ impl<'a> Grower<'a> {
         let bags = d.per_bag.len();
         let n = instances.rows.len();
         let mut parts = vec![Instances::default(); bags];
-        // position_in[b][p]: where parent position p landed in branch b; branch_of[p]:
-        // its one branch, or `SHARED` when its value is missing.
+        // branch_of[p]: the one branch of parent position p, or `SHARED` when its value
+        // is missing; position[p]: where it landed in that branch or, when shared, its
+        // row in `shared` (`bags` positions, `ABSENT` where the share is nil).
         const SHARED: u32 = u32::MAX;
-        let mut position_in = vec![u32::MAX; bags * n];
+        const ABSENT: u32 = u32::MAX;
         let mut branch_of = vec![SHARED; n];
+        let mut position = vec![0u32; n];
+        let mut shared: Vec<u32> = Vec::new();
         for (p, (&r, &w)) in instances.rows.iter().zip(&instances.weights).enumerate() {
             match self.data.branch(test, r) {
                 Some(b) => {
-                    position_in[b * n + p] = parts[b].rows.len() as u32;
+                    position[p] = parts[b].rows.len() as u32;
                     branch_of[p] = b as u32;
                     parts[b].push(r, w);
                 }
                 None => {
+                    position[p] = (shared.len() / bags) as u32;
                     for (b, part) in parts.iter_mut().enumerate() {
                         let share = d.per_bag[b] / d.total;
                         if roughly::gr(share, 0.0) {
-                            position_in[b * n + p] = part.rows.len() as u32;
+                            shared.push(part.rows.len() as u32);
                             part.push(r, share * w);
+                        } else {
+                            shared.push(ABSENT);
                         }
                     }
                 }
@@ -865,29 +882,22 @@ impl<'a> Grower<'a> {
         }
         let sizes: Vec<usize> = parts.iter().map(|p| p.rows.len()).collect();
         let carry = |order: &Order| -> Vec<Order> {
-            if order.positions.is_empty() {
+            if order.entries.is_empty() {
                 return vec![Order::default(); bags];
             }
             let mut out: Vec<Order> = sizes.iter().map(|&m| Order::with_capacity(m)).collect();
-            let entries = order
-                .positions
-                .iter()
-                .zip(&order.classes)
-                .zip(&order.values);
-            for ((&p, &c), &v) in entries {
-                match branch_of[p as usize] {
+            for e in &order.entries {
+                let p = e.position as usize;
+                match branch_of[p] {
                     SHARED => {
-                        for (b, o) in out.iter_mut().enumerate() {
-                            let q = position_in[b * n + p as usize];
-                            if q != u32::MAX {
-                                o.push(q, c, v);
+                        let at = position[p] as usize * bags;
+                        for (o, &q) in out.iter_mut().zip(&shared[at..at + bags]) {
+                            if q != ABSENT {
+                                o.push(q, e.class, e.value);
                             }
                         }
                     }
-                    b => {
-                        let b = b as usize;
-                        out[b].push(position_in[b * n + p as usize], c, v);
-                    }
+                    b => out[b as usize].push(position[p], e.class, e.value),
                 }
             }
             out

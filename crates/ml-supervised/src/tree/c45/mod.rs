@@ -744,9 +744,18 @@ impl<L: Label> C45ClassifierModel<L> {
                 let block = x.subrows(start, len);
                 let mut rows = vec![0.0; len * d];
                 for j in 0..d {
+                    let kind = self.tree.categories[j];
+                    let mut suspect = kind.is_some();
                     for (r, &v) in block.col(j).iter().enumerate() {
-                        check_value(v, start + r, j, self.tree.categories[j], true)?;
+                        suspect |= v.is_infinite();
                         rows[r * d + j] = v;
+                    }
+                    // The cells are looked at one by one only when the column may have
+                    // a bad one.
+                    if suspect {
+                        for (r, &v) in block.col(j).iter().enumerate() {
+                            check_value(v, start + r, j, kind, true)?;
+                        }
                     }
                 }
                 for (row, p) in rows.chunks_exact(d).zip(probs.chunks_exact_mut(k)) {
