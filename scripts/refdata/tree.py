@@ -18,8 +18,12 @@ writes crates/ml-supervised/tests/data/tree.json:
   weights, whose sums round differently in other summation orders, so the Rust test
   compares those trees' predictions; best-first growth with max_leaf_nodes) and
   diabetes (squared error, absolute error and Poisson; limits, weights, the random
-  splitter, max_leaf_nodes). Nodes are renumbered in pre-order (best-first trees are
-  numbered in order of creation by scikit-learn).
+  splitter, max_leaf_nodes), and trees on those data with missing values: NaN in 10% of
+  the cells of the even columns and in all but two cells of column 0 (``missing_train``,
+  flat row-major indices), with the predictions on the data with NaN in 20% of all cells
+  (``missing_predict``, ``predict_missing``). Nodes are renumbered in pre-order
+  (best-first trees are numbered in order of creation by scikit-learn); each node's
+  ``missing_go_to_left`` is recorded.
 * ``pruning``: cost_complexity_pruning_path (ccp_alphas, impurities) of unlimited
   trees on iris, breast_cancer, wine and of a depth-6 diabetes regressor (random_state
   0), and the tree pruned with the path's middle alpha.
@@ -61,11 +65,14 @@ def arrays(model):
         "children_left": child(t.children_left),
         "children_right": child(t.children_right),
         "feature": [int(t.feature[o]) for o in order],
-        "threshold": [float(t.threshold[o]) for o in order],
+        # JSON has no infinity: the "every value left, every missing right" split's +inf
+        # threshold is written as the string "inf".
+        "threshold": [float(t.threshold[o]) if np.isfinite(t.threshold[o]) else "inf" for o in order],
         "impurity": [float(t.impurity[o]) for o in order],
         "n_node_samples": [int(t.n_node_samples[o]) for o in order],
         "weighted_n_node_samples": [float(t.weighted_n_node_samples[o]) for o in order],
         "value": [value[o].tolist() for o in order],
+        "missing_go_to_left": [bool(t.missing_go_to_left[o]) for o in order],
     }
 
 
@@ -108,17 +115,48 @@ def main():
                    {"criterion": "poisson", "splitter": "random", "max_depth": 6},
                    {"criterion": "poisson", "max_leaf_nodes": 10}):
         configs.append(("regressor", "diabetes", dict(params)))
+    # Missing values: NaN in 10% of the cells of the even columns for training (the odd
+    # columns have none, so NaN there at predict time follows the larger child), and in
+    # 20% of all cells of the rows predicted.
+    for name in ("iris", "breast_cancer", "wine"):
+        for params in ({"missing": True}, {"missing": True, "criterion": "entropy", "max_depth": 5},
+                       {"missing": True, "splitter": "random"},
+                       {"missing": True, "max_leaf_nodes": 8, "max_features": "sqrt"},
+                       {"missing": True, "min_samples_leaf": 5, "weighted": True}):
+            configs.append(("classifier", name, dict(params, criterion=params.get("criterion", "gini"))))
+    for params in ({"missing": True, "max_depth": 5}, {"missing": True, "splitter": "random", "max_depth": 6},
+                   {"missing": True, "criterion": "poisson", "max_depth": 4},
+                   {"missing": True, "max_leaf_nodes": 12}):
+        configs.append(("regressor", "diabetes", dict(params)))
 
+    def missing_masks(X):
+        rng = np.random.RandomState(0)
+        train = (rng.rand(*X.shape) < 0.1) & (np.arange(X.shape[1]) % 2 == 0)
+        # A column missing everywhere but two rows, for the "all missing" and NaN-only
+        # split paths.
+        train[2:, 0] = True
+        predict = rng.rand(*X.shape) < 0.2
+        return train, predict
+
+    masks = {name: missing_masks(data[name][0]) for name in data}
     trees = []
     for kind, name, params in configs:
         X, y = data[name]
         p = dict(params)
         weighted = p.pop("weighted", False)
+        missing = p.pop("missing", False)
+        extra = {}
+        if missing:
+            train_mask, predict_mask = masks[name]
+            X = X.copy()
+            X[train_mask] = np.nan
+            X_predict = data[name][0].copy()
+            X_predict[predict_mask] = np.nan
         sw = (1.0 + np.arange(len(y)) % 3) if weighted else None
         cls = DecisionTreeClassifier if kind == "classifier" else DecisionTreeRegressor
         for seed in (0, 5):
             m = cls(random_state=seed, **p).fit(X, y, sample_weight=sw)
-            trees.append({
+            entry = {
                 "kind": kind,
                 "data": name,
                 "params": params,
@@ -126,7 +164,12 @@ def main():
                 "tree": arrays(m),
                 "feature_importances": m.feature_importances_.tolist(),
                 "predict": m.predict(X).tolist(),
-            })
+            }
+            if missing:
+                entry["missing_train"] = np.flatnonzero(train_mask).tolist()
+                entry["missing_predict"] = np.flatnonzero(predict_mask).tolist()
+                entry["predict_missing"] = m.predict(X_predict).tolist()
+            trees.append(entry)
 
     cv = {}
     for name, loader in (("iris", load_iris), ("wine", load_wine),

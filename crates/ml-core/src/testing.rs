@@ -588,8 +588,9 @@ fn panic_on_weights<S: Subject>(
 ///
 /// `conformance_tests!(name, kind, make, data)` where `kind` is `classifier`,
 /// `probabilistic_classifier` or `regressor` (data: `(Mat<f64>, Vec<_>)`),
-/// `probabilistic_classifier_accepting_missing` (NaN is a missing value, which fit
-/// and predict take; infinities are still refused), or `transformer` (data:
+/// `probabilistic_classifier_accepting_missing` or `regressor_accepting_missing` (NaN
+/// is a missing value, which fit and predict take; infinities are still refused), or
+/// `transformer` (data:
 /// `Mat<f64>`); and
 /// `conformance_tests!(name, clusterer, make, data, n_clusters)` (data: `Mat<f64>`).
 /// `make` is a closure building the estimator; the module sees the items of the
@@ -642,6 +643,20 @@ macro_rules! conformance_tests {
             $crate::conformance_tests!(@common_accepting_missing);
             $crate::conformance_tests!(@case predicts_known_classes, PredictsKnownClasses);
             $crate::conformance_tests!(@case proba_is_distribution, ProbaIsDistribution);
+        }
+    };
+    ($name:ident, regressor_accepting_missing, $make:expr, $data:expr $(,)?) => {
+        #[allow(unused_imports)]
+        mod $name {
+            use super::*;
+            fn run(check: $crate::testing::Check) {
+                let (x, y) = $data;
+                if let Err(failure) = $crate::testing::run_regressor(check, $make, x.as_ref(), &y) {
+                    panic!("{failure}");
+                }
+            }
+            $crate::conformance_tests!(@common_accepting_missing);
+            $crate::conformance_tests!(@case predictions_finite, PredictionsFinite);
         }
     };
     ($name:ident, regressor, $make:expr, $data:expr $(,)?) => {

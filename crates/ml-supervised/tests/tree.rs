@@ -15,7 +15,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{dataset, floats};
+use common::{dataset, floats, usizes};
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/tree.json")).expect("valid fixture JSON")
@@ -64,7 +64,12 @@ fn assert_same_tree(tree: &Tree, want: &Value, what: &str) {
     let left = &want["children_left"];
     let n = left.as_array().unwrap().len();
     assert_eq!(tree.nodes().len(), n, "{what}: node count");
-    let thresholds = floats(&want["threshold"]);
+    let thresholds: Vec<f64> = want["threshold"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_f64().unwrap_or(f64::INFINITY))
+        .collect();
     let impurities = floats(&want["impurity"]);
     let weighted = floats(&want["weighted_n_node_samples"]);
     for (id, node) in tree.nodes().iter().enumerate() {
@@ -78,6 +83,11 @@ fn assert_same_tree(tree: &Tree, want: &Value, what: &str) {
                     s.feature as i64,
                     want["feature"][id].as_i64().unwrap(),
                     "{what}: node {id} feature"
+                );
+                assert_eq!(
+                    s.missing_go_to_left,
+                    want["missing_go_to_left"][id].as_bool().unwrap(),
+                    "{what}: node {id} missing_go_to_left"
                 );
                 assert_eq!(
                     s.threshold.to_bits(),
@@ -117,7 +127,21 @@ fn trees_equal_scikit_learn_node_for_node() {
         let params = &case["params"];
         let seed = case["seed"].as_u64().unwrap();
         let what = format!("{} {name} {params} seed {seed}", case["kind"]);
-        let (x, y) = data(name);
+        let (clean, y) = data(name);
+        let with_nan = |key: &str| {
+            let mut m = clean.clone();
+            for flat in common::usizes(&case[key]) {
+                let d = m.ncols();
+                m[(flat / d, flat % d)] = f64::NAN;
+            }
+            m
+        };
+        let missing = case["missing_train"].is_array();
+        let x = if missing {
+            with_nan("missing_train")
+        } else {
+            clean.clone()
+        };
         let weights: Option<Vec<f64>> = params["weighted"]
             .as_bool()
             .filter(|&w| w)
@@ -142,6 +166,11 @@ fn trees_equal_scikit_learn_node_for_node() {
             }
             .unwrap();
             let p = model.predict(x.as_ref()).unwrap();
+            if missing {
+                let p = model.predict(with_nan("missing_predict").as_ref()).unwrap();
+                let want = usizes(&case["predict_missing"]);
+                assert_eq!(p, want, "{what}: predictions with missing values");
+            }
             (model.tree().clone(), p.iter().map(|&c| c as f64).collect())
         } else {
             let criterion = match params["criterion"].as_str() {
@@ -159,6 +188,15 @@ fn trees_equal_scikit_learn_node_for_node() {
                 None => est.fit(x.as_ref(), &y),
             }
             .unwrap();
+            if missing {
+                let p = model.predict(with_nan("missing_predict").as_ref()).unwrap();
+                for (a, b) in p.iter().zip(floats(&case["predict_missing"])) {
+                    assert!(
+                        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                        "{what}: {a} against {b}"
+                    );
+                }
+            }
             (model.tree().clone(), model.predict(x.as_ref()).unwrap())
         };
         if params["class_weight"].is_string() {
@@ -331,6 +369,20 @@ fn bad_settings_are_typed_errors() {
         );
     }
     assert!(DecisionTreeClassifier::new().fit(x, &y[..10]).is_err());
+    let mut with_nan = xd_clone_for_nan();
+    with_nan[(3, 2)] = f64::NAN;
+    assert!(matches!(
+        DecisionTreeRegressor::new()
+            .criterion(RegressionCriterion::AbsoluteError)
+            .fit(with_nan.as_ref(), &data("diabetes").1),
+        Err(ml_core::Error::NonFinite { row: 3, col: 2, .. })
+    ));
+    let mut with_inf = xd_clone_for_nan();
+    with_inf[(4, 1)] = f64::NEG_INFINITY;
+    assert!(matches!(
+        DecisionTreeRegressor::new().fit(with_inf.as_ref(), &data("diabetes").1),
+        Err(ml_core::Error::NonFinite { row: 4, col: 1, .. })
+    ));
     let poisson = DecisionTreeRegressor::new().criterion(RegressionCriterion::Poisson);
     let (xd, yd) = data("diabetes");
     let mut negative = yd.clone();
@@ -348,6 +400,10 @@ fn bad_settings_are_typed_errors() {
         DecisionTreeRegressor::new().fit(huge.as_ref(), &[0.0, 1.0, 2.0, 3.0]),
         Err(ml_core::Error::InvalidData { .. })
     ));
+}
+
+fn xd_clone_for_nan() -> Mat<f64> {
+    data("diabetes").0
 }
 
 #[test]
@@ -431,7 +487,7 @@ proptest! {
 
 ml_core::conformance_tests!(
     tree_classifier,
-    probabilistic_classifier,
+    probabilistic_classifier_accepting_missing,
     DecisionTreeClassifier::new,
     {
         let ds = dataset("iris");
@@ -440,7 +496,7 @@ ml_core::conformance_tests!(
 );
 ml_core::conformance_tests!(
     tree_classifier_limited,
-    probabilistic_classifier,
+    probabilistic_classifier_accepting_missing,
     || DecisionTreeClassifier::new()
         .criterion(ClassificationCriterion::Entropy)
         .max_depth(Some(3))
@@ -453,7 +509,7 @@ ml_core::conformance_tests!(
 );
 ml_core::conformance_tests!(
     tree_random_splitter,
-    probabilistic_classifier,
+    probabilistic_classifier_accepting_missing,
     || DecisionTreeClassifier::new()
         .splitter(TreeSplitter::Random)
         .seed(7),
@@ -464,7 +520,7 @@ ml_core::conformance_tests!(
 );
 ml_core::conformance_tests!(
     tree_regressor,
-    regressor,
+    regressor_accepting_missing,
     || DecisionTreeRegressor::new().min_samples_leaf(5),
     data("diabetes")
 );
@@ -478,7 +534,7 @@ ml_core::conformance_tests!(
 );
 ml_core::conformance_tests!(
     tree_regressor_poisson,
-    regressor,
+    regressor_accepting_missing,
     || DecisionTreeRegressor::new()
         .criterion(RegressionCriterion::Poisson)
         .max_depth(Some(5)),

@@ -1,4 +1,4 @@
-//! Chapter 3: clustering. Colour quantisation of china.jpg: k-means picks 32 colours
+//! Chapter 4: clustering. Colour quantisation of china.jpg: k-means picks 32 colours
 //! and every pixel gets the nearest one. Then k-means groups the handwritten digits
 //! without looking at their labels; the adjusted Rand index says how well the groups
 //! match the digits.
@@ -11,7 +11,7 @@ use ml::faer::Mat;
 use crate::timed;
 
 pub(crate) fn run() -> Result<(), ml::Error> {
-    println!("\n== 3. Clustering ==");
+    println!("\n== 4. Clustering ==");
     quantize_china(&std::env::temp_dir())?;
     let digits = datasets::load_digits()?;
     let x = digits.data.as_ref();

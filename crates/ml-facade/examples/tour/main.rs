@@ -12,6 +12,7 @@ mod decomposition;
 mod foundation;
 mod regression;
 mod text;
+mod trees;
 
 use std::time::Instant;
 
@@ -23,6 +24,7 @@ fn main() -> Result<(), ml::Error> {
     foundation::run()?;
     regression::run()?;
     classification::run()?;
+    trees::run()?;
     clustering::run()?;
     text::run()?;
     association::run()?;

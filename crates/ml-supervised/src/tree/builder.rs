@@ -319,14 +319,21 @@ pub(crate) struct Data<'a> {
     pub(crate) d: usize,
     pub(crate) target: Target<'a>,
     pub(crate) weights: &'a [f64],
+    /// Whether each feature has a missing value (NaN) somewhere in training.
+    pub(crate) missing: &'a [bool],
 }
 
 /// The best split found at a node.
+#[derive(Debug, Clone, Copy)]
 struct Best {
     feature: usize,
     threshold: f64,
-    /// Rows going left.
+    /// Rows going left, missing ones included.
     n_left: usize,
+    /// Rows with a value (the first of the feature's order) going left.
+    n_valued_left: usize,
+    /// Where missing values go (scikit-learn's `missing_go_to_left`).
+    missing_left: bool,
     proxy: f64,
 }
 
@@ -391,9 +398,11 @@ impl Presorted {
         &self.values[f * self.m + start..f * self.m + end]
     }
 
-    /// Applies a split: the first `n_left` rows of `feature`'s segment go left; every
-    /// block's segment is partitioned stably, left rows first.
-    fn split(&mut self, feature: usize, start: usize, end: usize, n_left: usize) {
+    /// Applies a split: the first `best.n_valued_left` rows of its feature's segment go
+    /// left, and the rows missing the feature (NaN, last in the segment) go where the
+    /// split sends them; every block's segment is partitioned stably, left rows first.
+    fn split(&mut self, best: &Best, start: usize, end: usize) {
+        let (feature, n_left) = (best.feature, best.n_left);
         let Presorted {
             sorted,
             values,
@@ -403,11 +412,17 @@ impl Presorted {
             m,
         } = self;
         let m = *m;
-        for (k, &i) in sorted[feature * m + start..feature * m + end]
+        let segment = feature * m + start..feature * m + end;
+        for (k, (&i, v)) in sorted[segment.clone()]
             .iter()
+            .zip(&values[segment])
             .enumerate()
         {
-            goes_left[i as usize] = k < n_left;
+            goes_left[i as usize] = if v.is_nan() {
+                best.missing_left
+            } else {
+                k < best.n_valued_left
+            };
         }
         let goes_left = &*goes_left;
         type Blocks<'b> = (
@@ -623,6 +638,7 @@ impl<'a> Grower<'a> {
                 total: &stats,
                 w_node,
                 ranks,
+                missing: data.missing,
             };
             let (best, found_constant) =
                 self.splitter
@@ -648,14 +664,14 @@ impl<'a> Grower<'a> {
                 threshold: best.threshold,
                 left: 0,
                 right: 0,
+                missing_go_to_left: best.missing_left,
             }),
             impurity,
             n_samples: n_node,
             weighted_n_samples: w_node,
         });
         if let Some((best, _)) = &chosen {
-            self.presorted
-                .split(best.feature, p.start, p.end, best.n_left);
+            self.presorted.split(best, p.start, p.end);
         }
         Built {
             id,
@@ -788,9 +804,20 @@ struct NodeView<'a> {
     w_node: f64,
     /// The ranks of the node's targets (absolute error only).
     ranks: Option<&'a Ranks>,
+    /// Whether each feature has a missing value somewhere in training.
+    missing: &'a [bool],
 }
 
 impl NodeView<'_> {
+    /// How many of the node's rows miss feature `f` (NaN sorts last).
+    fn n_missing(&self, f: usize) -> usize {
+        if !self.missing[f] {
+            return 0;
+        }
+        let values = self.values(f);
+        values.len() - values.partition_point(|v| !v.is_nan())
+    }
+
     fn rows(&self, f: usize) -> &[u32] {
         self.presorted.segment(f, self.start, self.end)
     }
@@ -834,8 +861,9 @@ impl Splitter {
         let mut f_i = data.d;
         let (mut n_drawn, mut n_found, mut n_total) = (0, 0, n_known);
         let mut visited = 0;
-        // Drawn features, with the random splitter's threshold.
-        let mut drawn: Vec<(usize, Option<f64>)> = Vec::new();
+        // Drawn features, with the random splitter's threshold and side for missing
+        // values.
+        let mut drawn: Vec<(usize, Option<(f64, bool)>)> = Vec::new();
         while f_i > n_total && (visited < rules.max_features || visited <= n_found + n_drawn) {
             visited += 1;
             let mut f_j = self.rng.below(n_drawn, f_i - n_found);
@@ -846,7 +874,10 @@ impl Splitter {
             }
             f_j += n_found;
             let f = self.features[f_j];
-            if is_constant(node.values(f)) {
+            let n_missing = node.n_missing(f);
+            let valued = &node.values(f)[..node.end - node.start - n_missing];
+            // All missing, or one value and none missing.
+            if valued.is_empty() || (n_missing == 0 && is_constant(valued)) {
                 self.features.swap(f_j, n_total);
                 n_found += 1;
                 n_total += 1;
@@ -855,10 +886,10 @@ impl Splitter {
             f_i -= 1;
             self.features.swap(f_i, f_j);
             let threshold = rules.random_thresholds.then(|| {
-                let values = node.values(f);
-                let (lo, hi) = (f64::from(values[0]), f64::from(values[values.len() - 1]));
+                let (lo, hi) = (f64::from(valued[0]), f64::from(valued[valued.len() - 1]));
                 let t = self.rng.uniform(lo, hi);
-                if t == hi { lo } else { t }
+                let missing_left = n_missing > 0 && self.rng.below(0, 2) == 1;
+                (if t == hi { lo } else { t }, missing_left)
             });
             drawn.push((f, threshold));
         }
@@ -868,8 +899,15 @@ impl Splitter {
         self.constant_features[n_known..n_known + n_found]
             .copy_from_slice(&self.features[n_known..n_known + n_found]);
         let parallel = node.end - node.start >= PARALLEL_ROWS && drawn.len() > 1;
-        let evaluate = |&(f, threshold): &(usize, Option<f64>)| match threshold {
-            Some(t) => evaluate_feature(data, criterion, rules, node, f, &AtThreshold(t)),
+        let evaluate = |&(f, threshold): &(usize, Option<(f64, bool)>)| match threshold {
+            Some((t, missing_left)) => evaluate_feature(
+                data,
+                criterion,
+                rules,
+                node,
+                f,
+                &AtThreshold(t, missing_left),
+            ),
             None => evaluate_feature(data, criterion, rules, node, f, &EveryPosition),
         };
         let scans: Vec<Option<Best>> = if parallel {
@@ -897,7 +935,7 @@ fn is_constant(values: &[f32]) -> bool {
 /// How a drawn feature's split is looked for, given the criterion's left-side
 /// statistics (monomorphised per criterion, so the inner loops have no dispatch).
 trait Evaluate {
-    fn run<S: LeftStats>(
+    fn run<S: LeftStats + Clone>(
         &self,
         rules: &Rules,
         node: &NodeView<'_>,
@@ -910,7 +948,7 @@ trait Evaluate {
 struct EveryPosition;
 
 impl Evaluate for EveryPosition {
-    fn run<S: LeftStats>(
+    fn run<S: LeftStats + Clone>(
         &self,
         rules: &Rules,
         node: &NodeView<'_>,
@@ -921,18 +959,19 @@ impl Evaluate for EveryPosition {
     }
 }
 
-/// The random splitter: one drawn threshold, rows at most it going left.
-struct AtThreshold(f64);
+/// The random splitter: one drawn threshold, rows at most it going left, and the
+/// drawn side for rows missing the feature.
+struct AtThreshold(f64, bool);
 
 impl Evaluate for AtThreshold {
-    fn run<S: LeftStats>(
+    fn run<S: LeftStats + Clone>(
         &self,
         rules: &Rules,
         node: &NodeView<'_>,
         f: usize,
         stats: S,
     ) -> Option<Best> {
-        evaluate_at(rules, node, f, self.0, stats)
+        evaluate_at(rules, node, f, (self.0, self.1), stats)
     }
 }
 
@@ -977,18 +1016,22 @@ fn evaluate_at<S: LeftStats>(
     rules: &Rules,
     node: &NodeView<'_>,
     f: usize,
-    threshold: f64,
+    (threshold, missing_left): (f64, bool),
     mut stats: S,
 ) -> Option<Best> {
-    let values = node.values(f);
-    let p = values.partition_point(|&v| f64::from(v) <= threshold);
+    let (rows, values) = (node.rows(f), node.values(f));
     let n = values.len();
-    if p < rules.min_samples_leaf || n - p < rules.min_samples_leaf {
+    let n_missing = node.n_missing(f);
+    let end = n - n_missing;
+    let q = values[..end].partition_point(|&v| f64::from(v) <= threshold);
+    let n_left = q + if missing_left { n_missing } else { 0 };
+    if n_left < rules.min_samples_leaf || n - n_left < rules.min_samples_leaf {
         return None;
     }
-    node.rows(f)[..p]
-        .iter()
-        .for_each(|&i| stats.add(i as usize));
+    rows[..q].iter().for_each(|&i| stats.add(i as usize));
+    if missing_left {
+        rows[end..].iter().for_each(|&i| stats.add(i as usize));
+    }
     let wl = stats.weight_left();
     let wr = node.w_node - wl;
     if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
@@ -1000,7 +1043,13 @@ fn evaluate_at<S: LeftStats>(
     (proxy > f64::NEG_INFINITY).then_some(Best {
         feature: f,
         threshold,
-        n_left: p,
+        n_left,
+        n_valued_left: q,
+        missing_left: if n_missing == 0 {
+            n_left > n - n_left
+        } else {
+            missing_left
+        },
         proxy,
     })
 }
@@ -1016,6 +1065,7 @@ trait LeftStats {
 }
 
 /// Class weights on the left, Gini (`ENTROPY = false`) or entropy in bits.
+#[derive(Clone)]
 struct Classes<'a, const ENTROPY: bool> {
     codes: &'a [usize],
     weights: &'a [f64],
@@ -1096,6 +1146,7 @@ impl<const ENTROPY: bool> LeftStats for Classes<'_, ENTROPY> {
 /// Σw·y on the left, for the squared error (`POISSON = false`: the proxy is
 /// `Σ_L²/w_L + Σ_R²/w_R`) or the Poisson deviance (the proxy is
 /// `Σ_L·ln(Σ_L/w_L) + Σ_R·ln(Σ_R/w_R)`, −∞ when a side's sum is not positive).
+#[derive(Clone)]
 struct Sums<'a, const POISSON: bool> {
     y: &'a [f64],
     weights: &'a [f64],
@@ -1145,6 +1196,7 @@ impl<const POISSON: bool> LeftStats for Sums<'_, POISSON> {
 /// The absolute errors of every prefix and suffix of the node's rows in a feature's
 /// order, computed up front (two passes of a [`MedianTracker`], `O(n log n)`), as
 /// scikit-learn 1.9 does; the scan then only counts rows and weight.
+#[derive(Clone)]
 struct AbsoluteErrors<'a> {
     weights: &'a [f64],
     /// `prefix[k]`: the error of the first `k + 1` rows.
@@ -1204,43 +1256,77 @@ impl LeftStats for AbsoluteErrors<'_> {
     }
 }
 
-fn scan<S: LeftStats>(rules: &Rules, node: &NodeView<'_>, f: usize, mut stats: S) -> Option<Best> {
+/// scikit-learn's best-split search of one feature: positions between values more than
+/// 1e-7 apart, the rows missing the feature (last in its order) on the right, with the
+/// split "every value left, every missing right" as the last position; then, when some
+/// rows miss it, the same positions with the missing rows on the left. The first
+/// strictly best proxy wins.
+fn scan<S: LeftStats + Clone>(
+    rules: &Rules,
+    node: &NodeView<'_>,
+    f: usize,
+    stats: S,
+) -> Option<Best> {
     let rows = node.rows(f);
     let values = node.values(f);
     let value = |k: usize| f64::from(values[k]);
     let n = rows.len();
+    let n_missing = node.n_missing(f);
+    let end = n - n_missing;
     let mut best: Option<Best> = None;
-    let mut added = 0;
-    let mut p = 0;
-    while p < n {
-        // The next position: past every value within 1e-7 of the one before it.
-        while p + 1 < n && value(p + 1) <= value(p) + FEATURE_THRESHOLD {
-            p += 1;
+    let mut best_proxy = f64::NEG_INFINITY;
+    let second = (n_missing > 0).then(|| stats.clone());
+    for (missing_left, mut stats) in [(false, Some(stats)), (true, second)] {
+        let Some(stats) = stats.as_mut() else { break };
+        if missing_left {
+            rows[end..].iter().for_each(|&i| stats.add(i as usize));
         }
-        p += 1;
-        if p >= n {
-            break;
-        }
-        if p < rules.min_samples_leaf || n - p < rules.min_samples_leaf {
-            continue;
-        }
-        while added < p {
-            stats.add(rows[added] as usize);
-            added += 1;
-        }
-        let wl = stats.weight_left();
-        let wr = node.w_node - wl;
-        if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
-            continue;
-        }
-        let proxy = stats.proxy(wr);
-        if proxy > f64::NEG_INFINITY && best.as_ref().is_none_or(|b| proxy > b.proxy) {
-            best = Some(Best {
-                feature: f,
-                threshold: value(p - 1) / 2.0 + value(p) / 2.0,
-                n_left: p,
-                proxy,
-            });
+        let offset = if missing_left { n_missing } else { 0 };
+        let mut added = 0;
+        let mut q = 0;
+        while q < end {
+            // The next position: past every value within 1e-7 of the one before it.
+            while q + 1 < end && value(q + 1) <= value(q) + FEATURE_THRESHOLD {
+                q += 1;
+            }
+            q += 1;
+            if q == end && (missing_left || n_missing == 0) {
+                break;
+            }
+            let n_left = q + offset;
+            if n_left < rules.min_samples_leaf || n - n_left < rules.min_samples_leaf {
+                continue;
+            }
+            while added < q {
+                stats.add(rows[added] as usize);
+                added += 1;
+            }
+            let wl = stats.weight_left();
+            let wr = node.w_node - wl;
+            if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
+                continue;
+            }
+            let proxy = stats.proxy(wr);
+            if proxy > best_proxy {
+                best_proxy = proxy;
+                best = Some(Best {
+                    feature: f,
+                    // Every value left, every missing right: the threshold is +∞.
+                    threshold: if q == end {
+                        f64::INFINITY
+                    } else {
+                        value(q - 1) / 2.0 + value(q) / 2.0
+                    },
+                    n_left,
+                    n_valued_left: q,
+                    missing_left: if n_missing == 0 {
+                        n_left > n - n_left
+                    } else {
+                        missing_left
+                    },
+                    proxy,
+                });
+            }
         }
     }
     best
@@ -1268,7 +1354,18 @@ fn improvement_of(
     w_total: f64,
 ) -> f64 {
     let rows = node.rows(best.feature);
-    let (left_rows, right_rows) = rows.split_at(best.n_left);
+    let end = rows.len() - node.n_missing(best.feature);
+    let (valued, missing) = rows.split_at(end);
+    let (left_valued, right_valued) = valued.split_at(best.n_valued_left);
+    let join = |a: &[u32], b: &[u32]| -> Vec<u32> { a.iter().chain(b).copied().collect() };
+    let (left_rows, right_rows) = if missing.is_empty() {
+        (left_valued.to_vec(), right_valued.to_vec())
+    } else if best.missing_left {
+        (join(left_valued, missing), right_valued.to_vec())
+    } else {
+        (left_valued.to_vec(), join(right_valued, missing))
+    };
+    let (left_rows, right_rows) = (&left_rows[..], &right_rows[..]);
     let mut left = vec![0.0; node.total.len()];
     let mut wl = 0.0;
     for &i in left_rows {

@@ -1,5 +1,5 @@
 //! Decision trees: CART as scikit-learn 1.9.1's `DecisionTreeClassifier` and
-//! `DecisionTreeRegressor`.
+//! `DecisionTreeRegressor`, and Quinlan's C4.5 as Weka's J48 ([`C45Classifier`]).
 //!
 //! Like scikit-learn, the features are cast to `f32` before splitting and at predict
 //! time, thresholds are `f64` midpoints of two consecutive `f32` training values, the
@@ -14,8 +14,14 @@
 //! and impurity limits, `max_features`, sample and class weights, minimal
 //! cost-complexity pruning (`ccp_alpha`, [`PruningPath`]), class probabilities, leaf
 //! ids, decision paths, feature importances, explanations (scikit-learn's
-//! `export_text`, one readable rule per leaf, Graphviz DOT) and persistence. Not yet:
-//! missing values (NaN is refused as everywhere else for now) and multi-output
+//! `export_text`, one readable rule per leaf, Graphviz DOT) and persistence.
+//!
+//! NaN is a missing value, as in scikit-learn 1.9: each split tries the rows missing
+//! its feature on the right (including the split "every value left, every missing
+//! right", threshold +∞), then on the left, and keeps the side in
+//! [`Split::missing_go_to_left`]; a feature without missing values in training sends
+//! NaN at predict time to the child that had more rows. Infinities are refused; the
+//! absolute error takes no missing values (as scikit-learn). Not yet: multi-output
 //! regression.
 //!
 //! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
@@ -313,8 +319,10 @@ impl PruningPath {
 }
 
 /// The training features as the builder reads them: columns of `f32`, as scikit-learn
-/// casts `X`. A value beyond `f32`'s range is refused, as scikit-learn does.
-fn f32_columns(x: MatRef<'_, f64>) -> Result<Vec<f32>> {
+/// casts `X` (NaN, a missing value, as one canonical NaN), and whether each column has a
+/// missing value. An infinity or a value beyond `f32`'s range is refused, as
+/// scikit-learn does.
+fn f32_columns(x: MatRef<'_, f64>) -> Result<(Vec<f32>, Vec<bool>)> {
     // The splitter packs a row index and a value into one 64-bit sort key.
     if x.nrows() > u32::MAX as usize {
         return Err(Error::LimitExceeded {
@@ -328,16 +336,26 @@ fn f32_columns(x: MatRef<'_, f64>) -> Result<Vec<f32>> {
     // The splitter's presorted row ids and their scratch copy.
     validate::allocatable::<u32>("the presorted rows", cells.saturating_mul(2))?;
     let mut columns = Vec::with_capacity(x.nrows() * x.ncols());
-    for j in 0..x.ncols() {
+    let mut missing = vec![false; x.ncols()];
+    for (j, has_missing) in missing.iter_mut().enumerate() {
         for (i, &v) in x.col(j).iter().enumerate() {
-            columns.push(to_f32(v, i, j)?);
+            let f = to_f32(v, i, j)?;
+            *has_missing |= f.is_nan();
+            columns.push(f);
         }
     }
-    Ok(columns)
+    Ok((columns, missing))
 }
 
-/// `v` as `f32`, or [`Error::InvalidData`] when it is too large for `f32`.
+/// `v` as `f32` (NaN, a missing value, as the canonical NaN); [`Error::NonFinite`] for
+/// an infinity, [`Error::InvalidData`] when it is too large for `f32`.
 fn to_f32(v: f64, row: usize, col: usize) -> Result<f32> {
+    if v.is_nan() {
+        return Ok(f32::NAN);
+    }
+    if v.is_infinite() {
+        return Err(Error::NonFinite { row, col, value: v });
+    }
     let f = v as f32;
     if f.is_finite() {
         Ok(f)
@@ -382,8 +400,8 @@ fn leaves(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Vec<usiz
 }
 
 /// Rows `start..start + len` of `x` as row-major `f32`, the cast prediction walks on,
-/// checking every value: [`Error::NonFinite`] for NaN or infinity, an
-/// [`Error::InvalidData`] beyond `f32`.
+/// checking every value: NaN is a missing value, an infinity [`Error::NonFinite`], a
+/// value beyond `f32` [`Error::InvalidData`].
 fn f32_rows(x: MatRef<'_, f64>, start: usize, len: usize) -> Result<Vec<f32>> {
     let d = x.ncols();
     validate::allocatable::<f32>("the f32 copy of X", len.saturating_mul(d))?;
@@ -391,13 +409,6 @@ fn f32_rows(x: MatRef<'_, f64>, start: usize, len: usize) -> Result<Vec<f32>> {
     let block = x.subrows(start, len);
     for j in 0..d {
         for (r, &v) in block.col(j).iter().enumerate() {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    row: start + r,
-                    col: j,
-                    value: v,
-                });
-            }
             rows[r * d + j] = to_f32(v, start + r, j)?;
         }
     }
@@ -475,8 +486,8 @@ macro_rules! tree_model_methods {
         /// The leaf every row of dense `x` ends in (`apply`).
         ///
         /// # Errors
-        /// Empty or non-finite `x`, another number of columns than in training, a value
-        /// beyond `f32`, or CSR `x`.
+        /// Empty `x`, an infinite value, another number of columns than in training, a
+        /// value beyond `f32`, or CSR `x`. NaN is a missing value.
         pub fn apply<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<usize>> {
             let x = x.into().dense($name)?;
             leaves(&self.tree, x, self.n_features_in())
@@ -540,9 +551,9 @@ impl DecisionTreeClassifier {
     /// Grows the tree on dense `x` and labels `y`.
     ///
     /// # Errors
-    /// Empty or non-finite `x` (NaN included, for now), a value beyond `f32`
-    /// ([`Error::InvalidData`]), `y` of another length, a limit out of range
-    /// ([`Error::InvalidParameter`]), CSR `x` ([`Error::Unsupported`]).
+    /// Empty `x`, an infinite value ([`Error::NonFinite`]; NaN is a missing value), a
+    /// value beyond `f32` ([`Error::InvalidData`]), `y` of another length, a limit out
+    /// of range ([`Error::InvalidParameter`]), CSR `x` ([`Error::Unsupported`]).
     pub fn fit<'a, L: Label>(
         &self,
         x: impl Into<Features<'a>>,
@@ -587,7 +598,8 @@ impl DecisionTreeClassifier {
         sample_weight: Option<&[f64]>,
     ) -> Result<DecisionTreeClassifierModel<L>> {
         let x = x.dense("DecisionTreeClassifier")?;
-        validate::supervised(x, y.len())?;
+        validate::non_empty(x, "X")?;
+        validate::targets_len(x.nrows(), y.len())?;
         let mut weights = weights_of(sample_weight, x.nrows())?;
         let enc = validate::encode_labels(y, 1)?;
         if let Some(cw) = &self.class_weight {
@@ -604,7 +616,7 @@ impl DecisionTreeClassifier {
             }
         }
         let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
-        let columns = f32_columns(x)?;
+        let (columns, missing) = f32_columns(x)?;
         let k = enc.classes.len();
         let criterion = match self.criterion {
             ClassificationCriterion::Gini => Criterion::Gini { k },
@@ -618,6 +630,7 @@ impl DecisionTreeClassifier {
             d: x.ncols(),
             target: Target::Classes(&enc.codes),
             weights: &weights,
+            missing: &missing,
         };
         let tree = self.growth.pruned(builder::grow(&data, criterion, &rules));
         validate::fitted(
@@ -845,7 +858,8 @@ impl DecisionTreeRegressor {
     /// Grows the tree on dense `x` and finite targets `y`.
     ///
     /// # Errors
-    /// As [`DecisionTreeClassifier::fit`], plus non-finite targets.
+    /// As [`DecisionTreeClassifier::fit`], plus non-finite targets, and NaN in `x` with
+    /// the absolute error ([`Error::NonFinite`]).
     pub fn fit<'a>(
         &self,
         x: impl Into<Features<'a>>,
@@ -888,7 +902,8 @@ impl DecisionTreeRegressor {
         sample_weight: Option<&[f64]>,
     ) -> Result<DecisionTreeRegressorModel> {
         let x = x.dense("DecisionTreeRegressor")?;
-        validate::supervised(x, y.len())?;
+        validate::non_empty(x, "X")?;
+        validate::targets_len(x.nrows(), y.len())?;
         validate::finite_slice(y)?;
         let criterion = match self.criterion {
             RegressionCriterion::SquaredError | RegressionCriterion::FriedmanMse => {
@@ -916,16 +931,28 @@ impl DecisionTreeRegressor {
         };
         let weights = weights_of(sample_weight, x.nrows())?;
         let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
-        let columns = f32_columns(x)?;
+        // scikit-learn's absolute error takes no missing values.
+        let accepts_missing = criterion != Criterion::AbsoluteError;
+        if !accepts_missing {
+            validate::finite(x)?;
+        }
+        let (columns, missing) = f32_columns(x)?;
         let data = Data {
             columns: &columns,
             n: x.nrows(),
             d: x.ncols(),
             target: Target::Values(y),
             weights: &weights,
+            missing: &missing,
         };
         let tree = self.growth.pruned(builder::grow(&data, criterion, &rules));
-        validate::fitted("DecisionTreeRegressor", DecisionTreeRegressorModel { tree })
+        validate::fitted(
+            "DecisionTreeRegressor",
+            DecisionTreeRegressorModel {
+                tree,
+                accepts_missing,
+            },
+        )
     }
 }
 
@@ -933,6 +960,9 @@ impl DecisionTreeRegressor {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionTreeRegressorModel {
     tree: Tree,
+    /// Whether NaN is a missing value at predict time (every criterion but the absolute
+    /// error, as scikit-learn).
+    accepts_missing: bool,
 }
 
 impl DecisionTreeRegressorModel {
@@ -950,6 +980,10 @@ impl DecisionTreeRegressorModel {
     /// # Errors
     /// As [`apply`](Self::apply).
     pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
+        let x = x.into();
+        if !self.accepts_missing {
+            validate::finite(x.dense("DecisionTreeRegressor")?)?;
+        }
         let ids = self.apply(x)?;
         Ok(ids
             .iter()

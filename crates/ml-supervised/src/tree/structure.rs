@@ -18,6 +18,10 @@ pub struct Split {
     pub left: usize,
     /// The node of the other rows.
     pub right: usize,
+    /// Whether a missing value (NaN) goes left: the side the splitter chose for the
+    /// training rows that missed this feature at the node or, when none did, left only
+    /// if strictly more training rows went left (scikit-learn's rule).
+    pub missing_go_to_left: bool,
 }
 
 /// One node of a [`Tree`].
@@ -38,14 +42,27 @@ pub struct Node {
 /// The `feature` of a leaf in a [`Walker`].
 const LEAF: u32 = u32::MAX;
 
+/// The bit of a [`Step`]'s `feature` that sends missing values left.
+const MISSING_LEFT: u32 = 1 << 31;
+
 /// One node of a [`Walker`]: in pre-order the left child of node `id` is `id + 1`.
 #[derive(Debug, Clone, Copy)]
 struct Step {
     /// The largest `f32` at most the `f64` threshold: for an `f32` value `x`,
     /// `x <= threshold` exactly when `x <= this`.
     threshold: f32,
+    /// The feature, with [`MISSING_LEFT`] set when NaN goes left.
     feature: u32,
     right: u32,
+}
+
+impl Step {
+    /// Whether `row` goes left here (NaN: as the split says).
+    #[inline(always)]
+    fn goes_left(&self, row: &[f32]) -> bool {
+        let v = row[(self.feature & !MISSING_LEFT) as usize];
+        v <= self.threshold || (v.is_nan() && self.feature & MISSING_LEFT != 0)
+    }
 }
 
 /// The largest `f32` not above `t` (`t` itself when it is an `f32`).
@@ -71,7 +88,7 @@ impl Walker {
             if s.feature == LEAF {
                 return path;
             }
-            id = if row[s.feature as usize] <= s.threshold {
+            id = if s.goes_left(row) {
                 id + 1
             } else {
                 s.right as usize
@@ -88,7 +105,7 @@ impl Walker {
             if s.feature == LEAF {
                 return id;
             }
-            id = if row[s.feature as usize] <= s.threshold {
+            id = if s.goes_left(row) {
                 id + 1
             } else {
                 s.right as usize
@@ -174,7 +191,12 @@ impl Tree {
                 .map(|n| match n.split {
                     Some(s) => Step {
                         threshold: f32_at_most(s.threshold),
-                        feature: s.feature as u32,
+                        feature: s.feature as u32
+                            | if s.missing_go_to_left {
+                                MISSING_LEFT
+                            } else {
+                                0
+                            },
                         right: s.right as u32,
                     },
                     None => Step {
@@ -515,6 +537,9 @@ impl Tree {
                     format!("node {id} has children {} and {}", s.left, s.right)
                 })?;
                 inv::ensure(n <= u32::MAX as usize, || "more than 2^32 nodes".to_owned())?;
+                inv::ensure(s.feature < MISSING_LEFT as usize, || {
+                    format!("node {id} splits on feature {}", s.feature)
+                })?;
                 inv::ensure(s.feature < self.n_features, || {
                     format!(
                         "node {id} splits on feature {} of {}",
