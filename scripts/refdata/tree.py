@@ -23,7 +23,8 @@ writes crates/ml-supervised/tests/data/tree.json:
   flat row-major indices), with the predictions on the data with NaN in 20% of all cells
   (``missing_predict``, ``predict_missing``). Nodes are renumbered in pre-order
   (best-first trees are numbered in order of creation by scikit-learn); each node's
-  ``missing_go_to_left`` is recorded.
+  ``missing_go_to_left`` is recorded. Regressors with ``"outputs": 2`` fit the diabetes
+  target and (target mod 50) + 1 at once (values and predictions per output).
 * ``pruning``: cost_complexity_pruning_path (ccp_alphas, impurities) of unlimited
   trees on iris, breast_cancer, wine and of a depth-6 diabetes regressor (random_state
   0), and the tree pruned with the path's middle alpha.
@@ -49,7 +50,8 @@ def arrays(model):
     as the Rust trees number them; depth-first trees already are, best-first trees
     (max_leaf_nodes) number their nodes in order of creation."""
     t = model.tree_
-    value = t.value[:, 0, :] if t.value.ndim == 3 else t.value
+    # (nodes, outputs, classes): a classifier's class fractions, a regressor's outputs.
+    value = t.value[:, :, 0] if isinstance(model, DecisionTreeRegressor) else t.value[:, 0, :]
     order, stack = [], [0]
     while stack:
         node = stack.pop()
@@ -129,6 +131,14 @@ def main():
                    {"missing": True, "max_leaf_nodes": 12}):
         configs.append(("regressor", "diabetes", dict(params)))
 
+    # Two outputs: the diabetes target and (target mod 50) + 1, integers (exact sums).
+    for params in ({"outputs": 2, "max_depth": 4}, {"outputs": 2, "max_leaf_nodes": 10},
+                   {"outputs": 2, "splitter": "random", "max_depth": 6},
+                   {"outputs": 2, "criterion": "absolute_error", "max_depth": 3},
+                   {"outputs": 2, "criterion": "poisson", "max_depth": 4},
+                   {"outputs": 2, "missing": True, "max_depth": 5}):
+        configs.append(("regressor", "diabetes", dict(params)))
+
     def missing_masks(X):
         rng = np.random.RandomState(0)
         train = (rng.rand(*X.shape) < 0.1) & (np.arange(X.shape[1]) % 2 == 0)
@@ -145,7 +155,8 @@ def main():
         p = dict(params)
         weighted = p.pop("weighted", False)
         missing = p.pop("missing", False)
-        extra = {}
+        if p.pop("outputs", 1) == 2:
+            y = np.c_[y, y % 50 + 1]
         if missing:
             train_mask, predict_mask = masks[name]
             X = X.copy()

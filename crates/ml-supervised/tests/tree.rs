@@ -183,6 +183,44 @@ fn trees_equal_scikit_learn_node_for_node() {
                 params,
                 seed
             );
+            if params["outputs"] == 2 {
+                // The diabetes target and (target mod 50) + 1.
+                let outputs =
+                    Mat::from_fn(
+                        y.len(),
+                        2,
+                        |i, k| {
+                            if k == 0 { y[i] } else { y[i] % 50.0 + 1.0 }
+                        },
+                    );
+                let model = est.fit_outputs(x.as_ref(), outputs.as_ref()).unwrap();
+                assert_eq!(model.n_outputs(), 2);
+                assert!(model.predict(x.as_ref()).is_err());
+                let check = |p: Mat<f64>, want: &Value, what: &str| {
+                    for (i, row) in want.as_array().unwrap().iter().enumerate() {
+                        for (k, b) in floats(row).into_iter().enumerate() {
+                            let a = p[(i, k)];
+                            assert!(
+                                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                                "{what}: {a} against {b}"
+                            );
+                        }
+                    }
+                };
+                check(
+                    model.predict_outputs(x.as_ref()).unwrap(),
+                    &case["predict"],
+                    &what,
+                );
+                if missing {
+                    let p = model
+                        .predict_outputs(with_nan("missing_predict").as_ref())
+                        .unwrap();
+                    check(p, &case["predict_missing"], &what);
+                }
+                assert_same_tree(model.tree(), &case["tree"], &what);
+                continue;
+            }
             let model = match &weights {
                 Some(w) => est.fit_weighted(x.as_ref(), &y, w),
                 None => est.fit(x.as_ref(), &y),
@@ -540,6 +578,29 @@ ml_core::conformance_tests!(
         .max_depth(Some(5)),
     data("diabetes")
 );
+
+#[test]
+fn two_equal_outputs_grow_the_single_output_tree() {
+    let (x, y) = data("diabetes");
+    let est = DecisionTreeRegressor::new().max_depth(Some(6)).seed(3);
+    let single = est.fit(x.as_ref(), &y).unwrap();
+    let twice = Mat::from_fn(y.len(), 2, |i, _| y[i]);
+    let double = est.fit_outputs(x.as_ref(), twice.as_ref()).unwrap();
+    let (a, b) = (single.tree().nodes(), double.tree().nodes());
+    assert_eq!(a.len(), b.len());
+    for (na, nb) in a.iter().zip(b) {
+        assert_eq!(na.split, nb.split);
+    }
+    let p = double.predict_outputs(x.as_ref()).unwrap();
+    for (i, v) in single.predict(x.as_ref()).unwrap().into_iter().enumerate() {
+        assert!((p[(i, 0)] - v).abs() < 1e-9 && (p[(i, 1)] - v).abs() < 1e-9);
+    }
+    assert!(
+        est.fit_outputs(x.as_ref(), Mat::<f64>::zeros(y.len(), 0).as_ref())
+            .is_err()
+    );
+    assert!(est.fit_outputs(x.as_ref(), twice.subrows(0, 10)).is_err());
+}
 
 #[test]
 fn friedman_mse_is_the_squared_error() {

@@ -49,30 +49,32 @@ pub(crate) enum Criterion {
 }
 
 impl Criterion {
-    /// Statistics per side: class weights, or (Σw·y, Σw·y²).
-    fn width(self) -> usize {
+    /// Statistics per side: class weights, or Σw·y per output and Σw·y² over all.
+    fn width(self, target: &Target<'_>) -> usize {
         match self {
             Criterion::Gini { k } | Criterion::Entropy { k } => k,
-            _ => 2,
+            _ => target.outputs() + 1,
         }
     }
 
-    /// Values per node: class fractions, or one prediction.
-    fn value_width(self) -> usize {
+    /// Values per node: class fractions, or one prediction per output.
+    fn value_width(self, target: &Target<'_>) -> usize {
         match self {
             Criterion::Gini { k } | Criterion::Entropy { k } => k,
-            _ => 1,
+            _ => target.outputs(),
         }
     }
 
     /// Adds row `i` (weight `w`) to `stats`.
     fn add(self, stats: &mut [f64], target: &Target<'_>, i: usize, w: f64) {
-        match target {
+        match *target {
             Target::Classes(codes) => stats[codes[i]] += w,
-            Target::Values(y) => {
-                let wy = w * y[i];
-                stats[0] += wy;
-                stats[1] += wy * y[i];
+            Target::Values { y, outputs } => {
+                for (k, &yk) in y[i * outputs..(i + 1) * outputs].iter().enumerate() {
+                    let wy = w * yk;
+                    stats[k] += wy;
+                    stats[outputs] += wy * yk;
+                }
             }
         }
     }
@@ -97,22 +99,35 @@ impl Criterion {
                 Classes::<true>::impurity(stats, w),
                 stats.iter().map(|c| c / w).collect(),
             ),
-            (Criterion::SquaredError, _) => {
-                let mean = stats[0] / w;
-                (stats[1] / w - mean * mean, vec![mean])
-            }
-            (Criterion::Poisson, Target::Values(y)) => (
-                poisson_loss(y, data.weights, rows, stats[0], w),
-                vec![stats[0] / w],
-            ),
-            (Criterion::AbsoluteError, _) => {
-                let ranks = ranks.expect("the absolute error ranks every node's targets");
-                let mut tracker = MedianTracker::new(&ranks.sorted);
-                for &i in rows {
-                    tracker.add(ranks.of[i as usize] as usize, data.weights[i as usize]);
+            (Criterion::SquaredError, target) => {
+                // scikit-learn's order: Σw·y²/w, less each output's squared mean, over
+                // the outputs.
+                let outputs = target.outputs();
+                let means: Vec<f64> = stats[..outputs].iter().map(|s| s / w).collect();
+                let mut impurity = stats[outputs] / w;
+                for m in &means {
+                    impurity -= m * m;
                 }
-                let (median, error) = tracker.median_and_error();
-                (error / w, vec![median])
+                (impurity / outputs as f64, means)
+            }
+            (Criterion::Poisson, &Target::Values { y, outputs }) => (
+                poisson_loss(y, outputs, data.weights, rows, &stats[..outputs], w),
+                stats[..outputs].iter().map(|s| s / w).collect(),
+            ),
+            (Criterion::AbsoluteError, target) => {
+                let ranks = ranks.expect("the absolute error ranks every node's targets");
+                let mut error = 0.0;
+                let mut medians = Vec::with_capacity(target.outputs());
+                for (sorted, of) in ranks.sorted.iter().zip(&ranks.of) {
+                    let mut tracker = MedianTracker::new(sorted);
+                    for &i in rows {
+                        tracker.add(of[i as usize] as usize, data.weights[i as usize]);
+                    }
+                    let (median, e) = tracker.median_and_error();
+                    error += e;
+                    medians.push(median);
+                }
+                (error / (w * target.outputs() as f64), medians)
             }
             (Criterion::Poisson, Target::Classes(_)) => {
                 unreachable!("the criterion matches the target kind by construction")
@@ -125,52 +140,66 @@ impl Criterion {
 /// mean to split on.
 const POISSON_EPSILON: f64 = f64::EPSILON;
 
-/// scikit-learn's half Poisson deviance of `rows` (target sum `sum`, weight `w`):
-/// `Σ w·y·ln(y / ȳ) / W` (the `ȳ − y` terms sum to zero), infinite when the sum is not
-/// positive.
-fn poisson_loss(y: &[f64], weights: &[f64], rows: &[u32], sum: f64, w: f64) -> f64 {
-    if sum <= POISSON_EPSILON {
-        return f64::INFINITY;
-    }
-    let mean = sum / w;
-    let loss: f64 = rows
-        .iter()
-        .map(|&i| {
-            let yi = y[i as usize];
+/// scikit-learn's half Poisson deviance of `rows` (target sums `sums` per output,
+/// weight `w`): `Σ_outputs Σ_rows w·y·ln(y / ȳ) / (W·outputs)` (the `ȳ − y` terms sum
+/// to zero), infinite when an output's sum is not positive.
+fn poisson_loss(
+    y: &[f64],
+    outputs: usize,
+    weights: &[f64],
+    rows: &[u32],
+    sums: &[f64],
+    w: f64,
+) -> f64 {
+    let mut loss = 0.0;
+    for (k, &sum) in sums.iter().enumerate() {
+        if sum <= POISSON_EPSILON {
+            return f64::INFINITY;
+        }
+        let mean = sum / w;
+        for &i in rows {
+            let yi = y[i as usize * outputs + k];
             let xlogy = if yi == 0.0 {
                 0.0
             } else {
                 yi * (yi / mean).ln()
             };
-            weights[i as usize] * xlogy
-        })
-        .sum();
-    loss / w
+            loss += weights[i as usize] * xlogy;
+        }
+    }
+    loss / (w * outputs as f64)
 }
 
-/// The ranks of a node's targets: `sorted` holds the node's targets in increasing
-/// order, `of[i]` the place of row `i` among them (valid for the node's rows only).
+/// The ranks of a node's targets, per output: `sorted[k]` holds the node's targets of
+/// output `k` in increasing order, `of[k][i]` the place of row `i` among them (valid
+/// for the node's rows only).
 pub(crate) struct Ranks {
-    sorted: Vec<f64>,
-    of: Vec<u32>,
+    sorted: Vec<Vec<f64>>,
+    of: Vec<Vec<u32>>,
 }
 
 impl Ranks {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, outputs: usize) -> Self {
         Self {
-            sorted: Vec::new(),
-            of: vec![0; n],
+            sorted: vec![Vec::new(); outputs],
+            of: vec![vec![0; n]; outputs],
         }
     }
 
     /// Ranks the targets of `rows` (equal targets by row id).
     fn rank(&mut self, y: &[f64], rows: &[u32]) {
-        let mut pairs: Vec<(f64, u32)> = rows.iter().map(|&i| (y[i as usize], i)).collect();
-        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        self.sorted.clear();
-        for (r, (v, i)) in pairs.into_iter().enumerate() {
-            self.sorted.push(v);
-            self.of[i as usize] = r as u32;
+        let outputs = self.sorted.len();
+        for (k, (sorted, of)) in self.sorted.iter_mut().zip(&mut self.of).enumerate() {
+            let mut pairs: Vec<(f64, u32)> = rows
+                .iter()
+                .map(|&i| (y[i as usize * outputs + k], i))
+                .collect();
+            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            sorted.clear();
+            for (r, (v, i)) in pairs.into_iter().enumerate() {
+                sorted.push(v);
+                of[i as usize] = r as u32;
+            }
         }
     }
 }
@@ -289,8 +318,18 @@ impl<'a> MedianTracker<'a> {
 pub(crate) enum Target<'a> {
     /// Class codes in `0..k`.
     Classes(&'a [usize]),
-    /// Real values.
-    Values(&'a [f64]),
+    /// Real values, `outputs` per row (row-major).
+    Values { y: &'a [f64], outputs: usize },
+}
+
+impl Target<'_> {
+    /// The number of real values per row (1 for classes).
+    fn outputs(&self) -> usize {
+        match self {
+            Target::Classes(_) => 1,
+            Target::Values { outputs, .. } => *outputs,
+        }
+    }
 }
 
 /// The stopping rules and the feature sampling, resolved.
@@ -529,7 +568,8 @@ impl<'a> Grower<'a> {
         Self {
             presorted: Presorted::new(data, &active),
             splitter: Splitter::new(data.d, rules.seed),
-            ranks: (criterion == Criterion::AbsoluteError).then(|| Ranks::new(data.n)),
+            ranks: (criterion == Criterion::AbsoluteError)
+                .then(|| Ranks::new(data.n, data.target.outputs())),
             w_total: data.weights.iter().sum(),
             nodes: Vec::new(),
             values: Vec::new(),
@@ -588,7 +628,7 @@ impl<'a> Grower<'a> {
     /// The tree, renumbered in pre-order (best-first growth creates nodes in another
     /// order).
     fn finish(self) -> Tree {
-        let width = self.criterion.value_width();
+        let width = self.criterion.value_width(&self.data.target);
         let (nodes, values) = preorder(self.nodes, &self.values, width);
         Tree::new(nodes, values, width, self.data.d)
     }
@@ -599,14 +639,14 @@ impl<'a> Grower<'a> {
     fn build(&mut self, p: Pending) -> Built {
         let (data, criterion, rules) = (self.data, self.criterion, self.rules);
         let node_rows = self.presorted.segment(0, p.start, p.end);
-        let mut stats = vec![0.0; criterion.width()];
+        let mut stats = vec![0.0; criterion.width(&data.target)];
         let mut w_node = 0.0;
         for &i in node_rows {
             let i = i as usize;
             criterion.add(&mut stats, &data.target, i, data.weights[i]);
             w_node += data.weights[i];
         }
-        if let (Some(ranks), Target::Values(y)) = (self.ranks.as_mut(), &data.target) {
+        if let (Some(ranks), Target::Values { y, .. }) = (self.ranks.as_mut(), &data.target) {
             ranks.rank(y, node_rows);
         }
         let ranks = self.ranks.as_ref();
@@ -999,13 +1039,25 @@ fn evaluate_feature<E: Evaluate>(
             f,
             Classes::<true>::new(codes, weights, node.total),
         ),
-        (Criterion::SquaredError, Target::Values(y)) => {
+        (Criterion::SquaredError, &Target::Values { y, outputs: 1 }) => {
             how.run(rules, node, f, Sums::<false>::new(y, weights, node.total))
         }
-        (Criterion::Poisson, Target::Values(y)) => {
+        (Criterion::Poisson, &Target::Values { y, outputs: 1 }) => {
             how.run(rules, node, f, Sums::<true>::new(y, weights, node.total))
         }
-        (Criterion::AbsoluteError, Target::Values(_)) => {
+        (Criterion::SquaredError, &Target::Values { y, outputs }) => how.run(
+            rules,
+            node,
+            f,
+            OutputSums::<false>::new(y, outputs, weights, node.total),
+        ),
+        (Criterion::Poisson, &Target::Values { y, outputs }) => how.run(
+            rules,
+            node,
+            f,
+            OutputSums::<true>::new(y, outputs, weights, node.total),
+        ),
+        (Criterion::AbsoluteError, Target::Values { .. }) => {
             how.run(rules, node, f, AbsoluteErrors::new(data, node, f))
         }
         _ => None,
@@ -1193,6 +1245,71 @@ impl<const POISSON: bool> LeftStats for Sums<'_, POISSON> {
     }
 }
 
+/// [`Sums`] for several outputs, summed as scikit-learn sums them: the squared error's
+/// proxy `Σ_k Σ_L,k² / w_L + Σ_k Σ_R,k² / w_R`, Poisson's `Σ_k` of its per-output terms.
+#[derive(Clone)]
+struct OutputSums<'a, const POISSON: bool> {
+    y: &'a [f64],
+    outputs: usize,
+    weights: &'a [f64],
+    total: &'a [f64],
+    sums: Vec<f64>,
+    wl: f64,
+}
+
+impl<'a, const POISSON: bool> OutputSums<'a, POISSON> {
+    fn new(y: &'a [f64], outputs: usize, weights: &'a [f64], total: &'a [f64]) -> Self {
+        Self {
+            y,
+            outputs,
+            weights,
+            total,
+            sums: vec![0.0; outputs],
+            wl: 0.0,
+        }
+    }
+}
+
+impl<const POISSON: bool> LeftStats for OutputSums<'_, POISSON> {
+    #[inline]
+    fn add(&mut self, i: usize) {
+        let w = self.weights[i];
+        let row = &self.y[i * self.outputs..(i + 1) * self.outputs];
+        for (s, &yk) in self.sums.iter_mut().zip(row) {
+            *s += w * yk;
+        }
+        self.wl += w;
+    }
+
+    #[inline]
+    fn weight_left(&self) -> f64 {
+        self.wl
+    }
+
+    #[inline]
+    fn proxy(&mut self, wr: f64) -> f64 {
+        let (mut left, mut right) = (0.0, 0.0);
+        for (&s, &t) in self.sums.iter().zip(self.total) {
+            let r = t - s;
+            if POISSON {
+                if s <= POISSON_EPSILON || r <= POISSON_EPSILON {
+                    return f64::NEG_INFINITY;
+                }
+                left -= s * (s / self.wl).ln();
+                right -= r * (r / wr).ln();
+            } else {
+                left += s * s;
+                right += r * r;
+            }
+        }
+        if POISSON {
+            -left - right
+        } else {
+            left / self.wl + right / wr
+        }
+    }
+}
+
 /// The absolute errors of every prefix and suffix of the node's rows in a feature's
 /// order, computed up front (two passes of a [`MedianTracker`], `O(n log n)`), as
 /// scikit-learn 1.9 does; the scan then only counts rows and weight.
@@ -1203,6 +1320,8 @@ struct AbsoluteErrors<'a> {
     prefix: Vec<f64>,
     /// `suffix[k]`: the error of rows `k..`.
     suffix: Vec<f64>,
+    /// The errors are summed over this many outputs.
+    outputs: f64,
     n_left: usize,
     wl: f64,
 }
@@ -1213,23 +1332,27 @@ impl<'a> AbsoluteErrors<'a> {
             .ranks
             .expect("the absolute error ranks every node's targets");
         let rows = node.rows(f);
-        let mut tracker = MedianTracker::new(&ranks.sorted);
-        let mut pass = |order: &mut dyn Iterator<Item = &u32>, out: &mut [f64]| {
-            tracker.clear();
-            for (&i, slot) in order.zip(out.iter_mut()) {
-                tracker.add(ranks.of[i as usize] as usize, data.weights[i as usize]);
-                *slot = tracker.median_and_error().1;
-            }
-        };
         let mut prefix = vec![0.0; rows.len()];
-        pass(&mut rows.iter(), &mut prefix);
         let mut suffix = vec![0.0; rows.len()];
-        pass(&mut rows.iter().rev(), &mut suffix);
-        suffix.reverse();
+        // Per output, a forward and a backward pass add each prefix's and suffix's
+        // error (scikit-learn's order).
+        for (sorted, of) in ranks.sorted.iter().zip(&ranks.of) {
+            let mut tracker = MedianTracker::new(sorted);
+            for (&i, slot) in rows.iter().zip(prefix.iter_mut()) {
+                tracker.add(of[i as usize] as usize, data.weights[i as usize]);
+                *slot += tracker.median_and_error().1;
+            }
+            tracker.clear();
+            for (&i, slot) in rows.iter().rev().zip(suffix.iter_mut().rev()) {
+                tracker.add(of[i as usize] as usize, data.weights[i as usize]);
+                *slot += tracker.median_and_error().1;
+            }
+        }
         Self {
             weights: data.weights,
             prefix,
             suffix,
+            outputs: ranks.sorted.len() as f64,
             n_left: 0,
             wl: 0.0,
         }
@@ -1250,9 +1373,10 @@ impl LeftStats for AbsoluteErrors<'_> {
 
     #[inline(always)]
     fn proxy(&mut self, wr: f64) -> f64 {
-        // scikit-learn's `−w_R·imp_R − w_L·imp_L` with `imp = error / w`, rounded alike.
-        let (wl, k) = (self.wl, self.n_left);
-        -wr * (self.suffix[k] / wr) - wl * (self.prefix[k - 1] / wl)
+        // scikit-learn's `−w_R·imp_R − w_L·imp_L` with `imp = error / (w·outputs)`,
+        // rounded alike.
+        let (wl, k, outputs) = (self.wl, self.n_left, self.outputs);
+        -wr * (self.suffix[k] / (wr * outputs)) - wl * (self.prefix[k - 1] / (wl * outputs))
     }
 }
 

@@ -21,8 +21,8 @@
 //! right", threshold +∞), then on the left, and keeps the side in
 //! [`Split::missing_go_to_left`]; a feature without missing values in training sends
 //! NaN at predict time to the child that had more rows. Infinities are refused; the
-//! absolute error takes no missing values (as scikit-learn). Not yet: multi-output
-//! regression.
+//! absolute error takes no missing values (as scikit-learn). A regression tree may
+//! predict several outputs at once ([`DecisionTreeRegressor::fit_outputs`]).
 //!
 //! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
 //! per-node values, for anyone who wants to walk it.
@@ -865,7 +865,7 @@ impl DecisionTreeRegressor {
         x: impl Into<Features<'a>>,
         y: &[f64],
     ) -> Result<DecisionTreeRegressorModel> {
-        self.fit_with(x.into(), y, None)
+        self.fit_with(x.into(), y, 1, None)
     }
 
     /// The pruning path of the unpruned tree (`cost_complexity_pruning_path`).
@@ -892,18 +892,77 @@ impl DecisionTreeRegressor {
         y: &[f64],
         sample_weight: &[f64],
     ) -> Result<DecisionTreeRegressorModel> {
-        self.fit_with(x.into(), y, Some(sample_weight))
+        self.fit_with(x.into(), y, 1, Some(sample_weight))
     }
 
+    /// Grows one tree for several targets at once (scikit-learn's 2-D `y`): `y` has one
+    /// row per row of `x` and one column per output; splits minimise the criterion
+    /// summed over the outputs, and every leaf holds one value per output
+    /// ([`DecisionTreeRegressorModel::predict_outputs`]).
+    ///
+    /// ```
+    /// use faer::mat;
+    /// use ml_supervised::tree::DecisionTreeRegressor;
+    ///
+    /// let x = mat![[1.0], [2.0], [10.0], [11.0]];
+    /// let y = mat![[1.0, 100.0], [1.0, 100.0], [5.0, 50.0], [5.0, 50.0]];
+    /// let model = DecisionTreeRegressor::new().fit_outputs(x.as_ref(), y.as_ref())?;
+    /// let p = model.predict_outputs(mat![[1.5], [10.5]].as_ref())?;
+    /// assert_eq!((p[(0, 1)], p[(1, 0)]), (100.0, 5.0));
+    /// # Ok::<(), ml_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus `y` without columns.
+    pub fn fit_outputs<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: MatRef<'_, f64>,
+    ) -> Result<DecisionTreeRegressorModel> {
+        self.fit_outputs_with(x.into(), y, None)
+    }
+
+    /// [`fit_outputs`](Self::fit_outputs) with one non-negative weight per row.
+    ///
+    /// # Errors
+    /// As [`fit_outputs`](Self::fit_outputs), plus invalid weights.
+    pub fn fit_outputs_weighted<'a>(
+        &self,
+        x: impl Into<Features<'a>>,
+        y: MatRef<'_, f64>,
+        sample_weight: &[f64],
+    ) -> Result<DecisionTreeRegressorModel> {
+        self.fit_outputs_with(x.into(), y, Some(sample_weight))
+    }
+
+    fn fit_outputs_with(
+        &self,
+        x: Features<'_>,
+        y: MatRef<'_, f64>,
+        sample_weight: Option<&[f64]>,
+    ) -> Result<DecisionTreeRegressorModel> {
+        let outputs = y.ncols();
+        if outputs == 0 {
+            return Err(Error::EmptyInput { what: "y" });
+        }
+        validate::allocatable::<f64>("the targets", y.nrows().saturating_mul(outputs))?;
+        let rows: Vec<f64> = (0..y.nrows())
+            .flat_map(|i| (0..outputs).map(move |k| y[(i, k)]))
+            .collect();
+        self.fit_with(x, &rows, outputs, sample_weight)
+    }
+
+    /// Fits on `y`, `outputs` values per row (row-major).
     fn fit_with(
         &self,
         x: Features<'_>,
         y: &[f64],
+        outputs: usize,
         sample_weight: Option<&[f64]>,
     ) -> Result<DecisionTreeRegressorModel> {
         let x = x.dense("DecisionTreeRegressor")?;
         validate::non_empty(x, "X")?;
-        validate::targets_len(x.nrows(), y.len())?;
+        validate::targets_len(x.nrows(), y.len() / outputs)?;
         validate::finite_slice(y)?;
         let criterion = match self.criterion {
             RegressionCriterion::SquaredError | RegressionCriterion::FriedmanMse => {
@@ -941,7 +1000,7 @@ impl DecisionTreeRegressor {
             columns: &columns,
             n: x.nrows(),
             d: x.ncols(),
-            target: Target::Values(y),
+            target: Target::Values { y, outputs },
             weights: &weights,
             missing: &missing,
         };
@@ -980,21 +1039,51 @@ impl DecisionTreeRegressorModel {
     /// # Errors
     /// As [`apply`](Self::apply).
     pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
-        let x = x.into();
-        if !self.accepts_missing {
-            validate::finite(x.dense("DecisionTreeRegressor")?)?;
+        if self.n_outputs() > 1 {
+            return Err(Error::Unsupported {
+                estimator: "DecisionTreeRegressor",
+                input: "predict on a tree of several outputs (use predict_outputs)",
+            });
         }
-        let ids = self.apply(x)?;
+        let ids = self.leaves_checked(x.into())?;
         Ok(ids
             .iter()
             .map(|&id| self.tree.value(id).map_or(0.0, |v| v[0]))
             .collect())
     }
 
-    /// The tree as scikit-learn's `export_text` prints it (`value: [mean]` at leaves).
+    /// The number of outputs (columns of `y`) the tree was fitted on.
+    pub fn n_outputs(&self) -> usize {
+        self.tree.value_width()
+    }
+
+    /// The leaf values of every row of dense `x`: one row per row of `x`, one column
+    /// per output (a single column for a tree fitted with [`DecisionTreeRegressor::fit`]).
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn predict_outputs<'a>(&self, x: impl Into<Features<'a>>) -> Result<faer::Mat<f64>> {
+        let ids = self.leaves_checked(x.into())?;
+        Ok(faer::Mat::from_fn(ids.len(), self.n_outputs(), |i, k| {
+            self.tree.value(ids[i]).map_or(0.0, |v| v[k])
+        }))
+    }
+
+    /// The leaves of `x`'s rows, refusing NaN for a tree that takes no missing values.
+    fn leaves_checked(&self, x: Features<'_>) -> Result<Vec<usize>> {
+        if !self.accepts_missing {
+            validate::finite(x.dense("DecisionTreeRegressor")?)?;
+        }
+        self.apply(x)
+    }
+
+    /// The tree as scikit-learn's `export_text` prints it (`value: [mean]` at leaves,
+    /// one value per output).
     pub fn export_text(&self, feature_names: Option<&[&str]>) -> String {
-        self.tree
-            .export_text(feature_names, 2, &|v| format!("value: [{:.2}]", v[0]))
+        self.tree.export_text(feature_names, 2, &|v| {
+            let values: Vec<String> = v.iter().map(|x| format!("{x:.2}")).collect();
+            format!("value: [{}]", values.join(", "))
+        })
     }
 
     /// One rule per leaf: `if age > 30.00 then 151.20 (41 samples)`, the leaf's mean
@@ -1051,9 +1140,8 @@ impl Persist for DecisionTreeRegressorModel {
 }
 
 impl Invariants for DecisionTreeRegressorModel {
-    /// The tree's own invariants and one value (the mean) per node.
+    /// The tree's own invariants (one value per output at every node).
     fn check_invariants(&self) -> std::result::Result<(), String> {
-        self.tree.check_invariants()?;
-        ml_core::persist::invariants::len("values per node", self.tree.value_width(), 1)
+        self.tree.check_invariants()
     }
 }
