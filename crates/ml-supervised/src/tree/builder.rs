@@ -69,6 +69,11 @@ impl Criterion {
     fn add(self, stats: &mut [f64], target: &Target<'_>, i: usize, w: f64) {
         match *target {
             Target::Classes(codes) => stats[codes[i]] += w,
+            Target::Values { y, outputs: 1 } => {
+                let wy = w * y[i];
+                stats[0] += wy;
+                stats[1] += wy * y[i];
+            }
             Target::Values { y, outputs } => {
                 for (k, &yk) in y[i * outputs..(i + 1) * outputs].iter().enumerate() {
                     let wy = w * yk;
@@ -1391,21 +1396,50 @@ fn scan<S: LeftStats + Clone>(
     f: usize,
     stats: S,
 ) -> Option<Best> {
-    let rows = node.rows(f);
-    let values = node.values(f);
-    let value = |k: usize| f64::from(values[k]);
-    let n = rows.len();
     let n_missing = node.n_missing(f);
-    let end = n - n_missing;
-    let mut best: Option<Best> = None;
-    let mut best_proxy = f64::NEG_INFINITY;
-    let second = (n_missing > 0).then(|| stats.clone());
-    for (missing_left, mut stats) in [(false, Some(stats)), (true, second)] {
-        let Some(stats) = stats.as_mut() else { break };
-        if missing_left {
+    let mut best = Pass {
+        rules,
+        node,
+        f,
+        n_missing,
+        best: None,
+        best_proxy: f64::NEG_INFINITY,
+    };
+    if n_missing == 0 {
+        best.run(stats, false);
+    } else {
+        best.run(stats.clone(), false);
+        best.run(stats, true);
+    }
+    best.best
+}
+
+/// The positions of one pass of [`scan`] and the best split so far.
+struct Pass<'a, 'n> {
+    rules: &'a Rules,
+    node: &'a NodeView<'n>,
+    f: usize,
+    n_missing: usize,
+    best: Option<Best>,
+    best_proxy: f64,
+}
+
+impl Pass<'_, '_> {
+    #[inline(always)]
+    fn run<S: LeftStats>(&mut self, mut stats: S, missing_left: bool) {
+        let (rules, f) = (self.rules, self.f);
+        let rows = self.node.rows(f);
+        let values = self.node.values(f);
+        let value = |k: usize| f64::from(values[k]);
+        let n = rows.len();
+        let n_missing = self.n_missing;
+        let end = n - n_missing;
+        let offset = if missing_left {
             rows[end..].iter().for_each(|&i| stats.add(i as usize));
-        }
-        let offset = if missing_left { n_missing } else { 0 };
+            n_missing
+        } else {
+            0
+        };
         let mut added = 0;
         let mut q = 0;
         while q < end {
@@ -1426,14 +1460,14 @@ fn scan<S: LeftStats + Clone>(
                 added += 1;
             }
             let wl = stats.weight_left();
-            let wr = node.w_node - wl;
+            let wr = self.node.w_node - wl;
             if wl < rules.min_weight_leaf || wr < rules.min_weight_leaf {
                 continue;
             }
             let proxy = stats.proxy(wr);
-            if proxy > best_proxy {
-                best_proxy = proxy;
-                best = Some(Best {
+            if proxy > self.best_proxy {
+                self.best_proxy = proxy;
+                self.best = Some(Best {
                     feature: f,
                     // Every value left, every missing right: the threshold is +∞.
                     threshold: if q == end {
@@ -1453,7 +1487,6 @@ fn scan<S: LeftStats + Clone>(
             }
         }
     }
-    best
 }
 
 /// The bits of a finite `f32` mapped so that unsigned order is numeric order (negative
@@ -1481,13 +1514,18 @@ fn improvement_of(
     let end = rows.len() - node.n_missing(best.feature);
     let (valued, missing) = rows.split_at(end);
     let (left_valued, right_valued) = valued.split_at(best.n_valued_left);
-    let join = |a: &[u32], b: &[u32]| -> Vec<u32> { a.iter().chain(b).copied().collect() };
-    let (left_rows, right_rows) = if missing.is_empty() {
-        (left_valued.to_vec(), right_valued.to_vec())
-    } else if best.missing_left {
-        (join(left_valued, missing), right_valued.to_vec())
+    use std::borrow::Cow;
+    fn join<'r>(a: &'r [u32], b: &[u32]) -> Cow<'r, [u32]> {
+        if b.is_empty() {
+            Cow::Borrowed(a)
+        } else {
+            Cow::Owned(a.iter().chain(b).copied().collect())
+        }
+    }
+    let (left_rows, right_rows) = if best.missing_left {
+        (join(left_valued, missing), join(right_valued, &[]))
     } else {
-        (left_valued.to_vec(), join(right_valued, missing))
+        (join(left_valued, &[]), join(right_valued, missing))
     };
     let (left_rows, right_rows) = (&left_rows[..], &right_rows[..]);
     let mut left = vec![0.0; node.total.len()];

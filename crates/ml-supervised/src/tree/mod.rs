@@ -349,23 +349,23 @@ fn f32_columns(x: MatRef<'_, f64>) -> Result<(Vec<f32>, Vec<bool>)> {
 
 /// `v` as `f32` (NaN, a missing value, as the canonical NaN); [`Error::NonFinite`] for
 /// an infinity, [`Error::InvalidData`] when it is too large for `f32`.
+#[inline]
 fn to_f32(v: f64, row: usize, col: usize) -> Result<f32> {
+    let f = v as f32;
+    if f.is_finite() {
+        return Ok(f);
+    }
     if v.is_nan() {
         return Ok(f32::NAN);
     }
     if v.is_infinite() {
         return Err(Error::NonFinite { row, col, value: v });
     }
-    let f = v as f32;
-    if f.is_finite() {
-        Ok(f)
-    } else {
-        Err(Error::InvalidData {
-            what: "X",
-            location: format!("row {row}, column {col}"),
-            reason: format!("{v} is too large for f32, which trees split on (as scikit-learn)"),
-        })
-    }
+    Err(Error::InvalidData {
+        what: "X",
+        location: format!("row {row}, column {col}"),
+        reason: format!("{v} is too large for f32, which trees split on (as scikit-learn)"),
+    })
 }
 
 /// Rows per parallel task of `apply`.
