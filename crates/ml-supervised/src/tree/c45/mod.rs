@@ -224,7 +224,7 @@ impl C45Tree {
     /// `distributionForInstance`: at a missing value the row goes down every non-empty
     /// branch with the branch's share of the training weight and the leaves'
     /// distributions are mixed; an empty leaf answers with its parent's distribution.
-    fn probabilities(&self, row: &[f64], out: &mut [f64]) {
+    fn probabilities(&self, value: impl Fn(usize) -> f64, out: &mut [f64]) {
         out.iter_mut().for_each(|p| *p = 0.0);
         // Down one path while the row's values are known; the general walk otherwise.
         let mut id = 0;
@@ -234,7 +234,7 @@ impl C45Tree {
                 add_scaled(out, &node.class_weights, 1.0);
                 return;
             };
-            match branch(test, row[test.feature()]).and_then(|b| node.children.get(b)) {
+            match branch(test, value(test.feature())).and_then(|b| node.children.get(b)) {
                 Some(&child) if self.nodes[child].empty => {
                     add_scaled(out, &node.class_weights, 1.0);
                     return;
@@ -251,7 +251,7 @@ impl C45Tree {
                 continue;
             };
             let total = node.weight();
-            match branch(test, row[test.feature()]) {
+            match branch(test, value(test.feature())) {
                 Some(b) => {
                     // An unseen category is treated as missing (below).
                     if let Some(&child) = node.children.get(b) {
@@ -727,45 +727,53 @@ impl<L: Label> C45ClassifierModel<L> {
     /// Empty `x`, another number of columns than in training, an infinite value, a
     /// negative or fractional category code, CSR `x`.
     pub fn predict_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<faer::Mat<f64>> {
+        let k = self.classes.len();
+        let p = self.probabilities(x.into())?;
+        Ok(faer::Mat::from_fn(p.len() / k, k, |i, c| p[i * k + c]))
+    }
+
+    /// The class probabilities of every row, row-major.
+    fn probabilities(&self, x: Features<'_>) -> Result<Vec<f64>> {
         use rayon::prelude::*;
-        let x = x.into().dense("C45Classifier")?;
+        let x = x.dense("C45Classifier")?;
         validate::non_empty(x, "X")?;
         validate::n_features_eq(x.ncols(), self.n_features_in())?;
         let (n, d, k) = (x.nrows(), x.ncols(), self.classes.len());
         validate::allocatable::<f64>("the class probabilities", n.saturating_mul(k))?;
         let mut out = vec![0.0; n * k];
-        // Blocks of rows are copied to row-major (checking each value), then walked.
-        let results: Vec<Result<()>> = out
-            .par_chunks_mut(PREDICT_BLOCK * k)
-            .enumerate()
-            .map(|(b, probs)| {
-                let start = b * PREDICT_BLOCK;
-                let len = probs.len() / k;
-                let block = x.subrows(start, len);
-                let mut rows = vec![0.0; len * d];
-                for j in 0..d {
-                    let kind = self.tree.categories[j];
-                    let mut suspect = kind.is_some();
+        // Blocks of rows are copied to row-major (checking each value), then walked;
+        // in parallel when there are several.
+        let fill = |(b, probs): (usize, &mut [f64])| -> Result<()> {
+            let start = b * PREDICT_BLOCK;
+            let len = probs.len() / k;
+            let block = x.subrows(start, len);
+            for j in 0..d {
+                let kind = self.tree.categories[j];
+                // The cells are looked at one by one only when the column may have a
+                // bad one.
+                if kind.is_some() || block.col(j).iter().any(|v| v.is_infinite()) {
                     for (r, &v) in block.col(j).iter().enumerate() {
-                        suspect |= v.is_infinite();
-                        rows[r * d + j] = v;
-                    }
-                    // The cells are looked at one by one only when the column may have
-                    // a bad one.
-                    if suspect {
-                        for (r, &v) in block.col(j).iter().enumerate() {
-                            check_value(v, start + r, j, kind, true)?;
-                        }
+                        check_value(v, start + r, j, kind, true)?;
                     }
                 }
-                for (row, p) in rows.chunks_exact(d).zip(probs.chunks_exact_mut(k)) {
-                    self.tree.probabilities(row, p);
-                }
-                Ok(())
-            })
-            .collect();
-        results.into_iter().collect::<Result<()>>()?;
-        Ok(faer::Mat::from_fn(n, k, |i, c| out[i * k + c]))
+            }
+            // The walk reads only the values its tests need.
+            for (r, p) in probs.chunks_exact_mut(k).enumerate() {
+                self.tree.probabilities(|f| block[(r, f)], p);
+            }
+            Ok(())
+        };
+        if n <= PREDICT_BLOCK {
+            fill((0, &mut out))?;
+        } else {
+            let results: Vec<Result<()>> = out
+                .par_chunks_mut(PREDICT_BLOCK * k)
+                .enumerate()
+                .map(fill)
+                .collect();
+            results.into_iter().collect::<Result<()>>()?;
+        }
+        Ok(out)
     }
 
     /// The most probable class of every row (J48's `classifyInstance`: the first of
@@ -774,10 +782,9 @@ impl<L: Label> C45ClassifierModel<L> {
     /// # Errors
     /// As [`predict_proba`](Self::predict_proba).
     pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<L>> {
-        let p = self.predict_proba(x)?;
-        Ok((0..p.nrows())
-            .map(|i| {
-                let row: Vec<f64> = (0..p.ncols()).map(|c| p[(i, c)]).collect();
+        let p = self.probabilities(x.into())?;
+        Ok(p.chunks_exact(self.classes.len())
+            .map(|row| {
                 let (mut best, mut at) = (-1.0, 0);
                 for (c, &v) in row.iter().enumerate() {
                     if roughly::gr(v, best) {
