@@ -95,7 +95,7 @@ fn trees_equal_j48_byte_for_byte() {
             .unwrap();
         let class_names: Vec<&str> = ds.target_names.iter().map(String::as_str).collect();
         let text = model
-            .export_text(Some(&ds.feature_names), Some(&ds.categories))
+            .export_j48(Some(&ds.feature_names), Some(&ds.categories))
             .replace_class_codes(&class_names);
         assert_eq!(text, case["to_string"].as_str().unwrap(), "{what}");
         assert_eq!(
@@ -159,9 +159,17 @@ fn string_labels_print_as_themselves() {
         .categorical_features(golf.categorical_features())
         .fit(golf.data.as_ref(), &labels(&golf))
         .unwrap();
-    let text = model.export_text(Some(&golf.feature_names), Some(&golf.categories));
+    let text = model.export_j48(Some(&golf.feature_names), Some(&golf.categories));
     assert!(text.contains("outlook = overcast: yes (4.0)"), "{text}");
     assert!(text.contains("|   humidity <= 75: yes (2.0)"), "{text}");
+    let sklearn = model.export_text(Some(&golf.feature_names), Some(&golf.categories));
+    assert_eq!(
+        sklearn,
+        "|--- outlook = sunny\n|   |--- humidity <= 75.00\n|   |   |--- class: yes\n\
+         |   |--- humidity >  75.00\n|   |   |--- class: no\n|--- outlook = overcast\n\
+         |   |--- class: yes\n|--- outlook = rainy\n|   |--- windy = TRUE\n\
+         |   |   |--- class: no\n|   |--- windy = FALSE\n|   |   |--- class: yes\n"
+    );
     let rules = model.rules(Some(&golf.feature_names), Some(&golf.categories));
     assert_eq!(rules.len(), model.tree().n_leaves());
     assert!(
@@ -307,6 +315,7 @@ fn save_load_round_trip_and_altered_files() {
     assert_eq!(back, model);
     ml_core::testing::check_altered_model_files(&model, |m| {
         let _ = m.predict(credit.data.as_ref());
+        let _ = m.export_j48::<&str>(None, None);
         let _ = m.export_text::<&str>(None, None);
         let _ = m.tree().depth();
     });
@@ -364,10 +373,18 @@ proptest! {
     }
 
     #[test]
-    fn pruning_never_adds_leaves((x, y) in distinct_rows()) {
+    fn pruning_never_adds_leaves_nor_pessimistic_errors((x, y) in distinct_rows()) {
         let pruned = C45Classifier::new().min_cases_per_leaf(1).fit(x.as_ref(), &y).unwrap();
         let unpruned = C45Classifier::new().min_cases_per_leaf(1).pruning(false).fit(x.as_ref(), &y).unwrap();
         prop_assert!(pruned.tree().n_leaves() <= unpruned.tree().n_leaves());
+        // C4.5 prunes where the estimate does not grow by more than 0.1 (J48's
+        // tolerance), once per internal node it removes.
+        let internal = |m: &C45ClassifierModel<usize>| m.tree().size() - m.tree().n_leaves();
+        let removed = (internal(&unpruned) - internal(&pruned)) as f64;
+        prop_assert!(
+            pruned.tree().estimated_errors(0.25)
+                <= unpruned.tree().estimated_errors(0.25) + 0.1 * removed + 1e-9
+        );
     }
 
     #[test]

@@ -57,7 +57,7 @@ fn loan() -> Result<(), ml::Error> {
 
 /// The first lines of the short tree as J48 prints it.
 fn print_head(model: &ml::supervised::tree::C45ClassifierModel<String>, credit: &ArffDataset) {
-    let text = model.export_text(Some(&credit.feature_names), Some(&credit.categories));
+    let text = model.export_j48(Some(&credit.feature_names), Some(&credit.categories));
     println!("  the same tree as Weka's J48 prints it:");
     for line in text.lines().skip(3).take_while(|l| !l.is_empty()) {
         println!("    {line}");

@@ -4,7 +4,8 @@
 //! declared categorical feature, missing values (NaN) sent down every branch with a
 //! fractional weight, then collapsing and pessimistic error pruning (confidence 0.25,
 //! subtree replacement and raising). With the same data and options the tree is J48's,
-//! printed the same way ([`C45ClassifierModel::export_text`]).
+//! printed the same way ([`C45ClassifierModel::export_j48`]; scikit-learn's layout with
+//! [`C45ClassifierModel::export_text`]).
 
 mod grow;
 
@@ -213,6 +214,50 @@ impl C45Tree {
             }
         }
         deepest
+    }
+
+    /// Every branch in pre-order: `(depth of the parent, parent, branch, child)`.
+    fn branches(&self) -> Vec<(usize, usize, usize, usize)> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        // (parent, next branch, depth): a parent stays on the stack while it has
+        // branches left, so its subtrees come out in order.
+        let mut open: Vec<(usize, usize, usize)> = Vec::new();
+        if self.nodes[0].test.is_some() {
+            open.push((0, 0, 0));
+        }
+        while let Some(&mut (parent, ref mut next, depth)) = open.last_mut() {
+            let children = &self.nodes[parent].children;
+            if *next == children.len() {
+                open.pop();
+                continue;
+            }
+            let (b, child) = (*next, children[*next]);
+            *next += 1;
+            out.push((depth, parent, b, child));
+            if self.nodes[child].test.is_some() {
+                open.push((child, 0, depth + 1));
+            }
+        }
+        out
+    }
+
+    /// The estimated errors C4.5 prunes by, summed over the leaves: each leaf's
+    /// training errors plus the pessimistic addition at confidence `confidence` (the
+    /// upper limit of the binomial interval, Weka's `Stats.addErrs`).
+    pub fn estimated_errors(&self, confidence: f64) -> f64 {
+        let cf = f64::from(confidence as f32);
+        self.nodes
+            .iter()
+            .filter(|n| n.test.is_none())
+            .map(|n| {
+                let w = n.weight();
+                if roughly::eq(w, 0.0) {
+                    return 0.0;
+                }
+                let errors = w - n.class_weights[first_max(&n.class_weights)];
+                errors + grow::added_errors(w, errors, cf)
+            })
+            .sum()
     }
 
     /// The number of categories of each feature (`None` for a numeric one).
@@ -797,11 +842,47 @@ impl<L: Label> C45ClassifierModel<L> {
             .collect())
     }
 
+    /// The tree in scikit-learn's `export_text` layout (`|--- outlook = sunny`,
+    /// `|   |--- class: no`), with `feature_names` (else `x0`, `x1`...), per
+    /// categorical feature `category_names` (else the codes), thresholds with two
+    /// decimals.
+    pub fn export_text<S: AsRef<str>>(
+        &self,
+        feature_names: Option<&[S]>,
+        category_names: Option<&[Vec<S>]>,
+    ) -> String {
+        let names = Names::new(feature_names, category_names, self.n_features_in());
+        let class = |node: &C45Node| self.label_text(first_max(&node.class_weights));
+        let root = &self.tree.nodes[0];
+        if root.test.is_none() {
+            return format!("|--- class: {}\n", class(root));
+        }
+        let mut text = String::new();
+        for (depth, parent, b, child) in self.tree.branches() {
+            let test = self.tree.nodes[parent].test.expect("a parent has a test");
+            let condition = match test {
+                C45Test::Threshold { feature, threshold } => format!(
+                    "{} {} {threshold:.2}",
+                    names.feature(feature),
+                    if b == 0 { "<=" } else { "> " }
+                ),
+                C45Test::Category { .. } => names.condition(test, b),
+            };
+            text.push_str(&format!("{}|--- {condition}\n", "|   ".repeat(depth)));
+            let son = &self.tree.nodes[child];
+            if son.test.is_none() {
+                let indent = "|   ".repeat(depth + 1);
+                text.push_str(&format!("{indent}|--- class: {}\n", class(son)));
+            }
+        }
+        text
+    }
+
     /// The tree as J48 prints it (`J48 pruned tree`, one line per branch, leaves with
     /// their class and `(weight/errors)`, then the numbers of leaves and nodes), with
     /// `feature_names` (else `x0`, `x1`...) and, per categorical feature,
-    /// `category_names` (else the codes).
-    pub fn export_text<S: AsRef<str>>(
+    /// `category_names` (else the codes): byte for byte J48's text for J48's tree.
+    pub fn export_j48<S: AsRef<str>>(
         &self,
         feature_names: Option<&[S]>,
         category_names: Option<&[Vec<S>]>,
@@ -820,7 +901,7 @@ impl<L: Label> C45ClassifierModel<L> {
             text.push_str(": ");
             text.push_str(&self.leaf_label(root, root));
         } else {
-            self.dump(0, 0, &names, &mut text);
+            self.dump(&names, &mut text);
         }
         text.push_str(&format!(
             "\n\nNumber of Leaves  : \t{}\n\nSize of the tree : \t{}\n",
@@ -909,11 +990,12 @@ impl<L: Label> C45ClassifierModel<L> {
         dot
     }
 
-    /// J48's `dumpTree`: each branch of node `id` on its own line, indented by depth.
-    fn dump(&self, id: usize, depth: usize, names: &Names, text: &mut String) {
-        let node = &self.tree.nodes[id];
-        let Some(test) = node.test else { return };
-        for (b, &child) in node.children.iter().enumerate() {
+    /// J48's `dumpTree`: each branch on its own line, indented by depth, a leaf's
+    /// label after its branch.
+    fn dump(&self, names: &Names, text: &mut String) {
+        for (depth, parent, b, child) in self.tree.branches() {
+            let node = &self.tree.nodes[parent];
+            let test = node.test.expect("a parent has a test");
             text.push('\n');
             text.push_str(&"|   ".repeat(depth));
             text.push_str(&names.condition(test, b));
@@ -921,8 +1003,6 @@ impl<L: Label> C45ClassifierModel<L> {
             if son.test.is_none() {
                 text.push_str(": ");
                 text.push_str(&self.leaf_label(son, node));
-            } else {
-                self.dump(child, depth + 1, names, text);
             }
         }
     }
