@@ -11,7 +11,7 @@
 //! - [`naive_bayes`]: [`GaussianNb`], [`MultinomialNb`], [`ComplementNb`],
 //!   [`BernoulliNb`] and [`CategoricalNb`], with online learning by `partial_fit`.
 //! - [`tree`]: CART trees, [`DecisionTreeClassifier`] and [`DecisionTreeRegressor`]
-//!   (first part: the best splitter; the rest of the tree issue follows).
+//!   (scikit-learn's, node for node), and C4.5, [`C45Classifier`] (Weka's J48's).
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
 //! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. Every
@@ -40,6 +40,6 @@ pub use naive_bayes::{
     ComplementNbModel, GaussianNb, GaussianNbModel, MultinomialNb, MultinomialNbModel,
 };
 pub use tree::{
-    DecisionTreeClassifier, DecisionTreeClassifierModel, DecisionTreeRegressor,
-    DecisionTreeRegressorModel,
+    C45Classifier, C45ClassifierModel, DecisionTreeClassifier, DecisionTreeClassifierModel,
+    DecisionTreeRegressor, DecisionTreeRegressorModel,
 };
