@@ -105,15 +105,11 @@ impl Criterion {
                 stats.iter().map(|c| c / w).collect(),
             ),
             (Criterion::SquaredError, target) => {
-                // scikit-learn's order: Σw·y²/w, less each output's squared mean, over
-                // the outputs.
                 let outputs = target.outputs();
-                let means: Vec<f64> = stats[..outputs].iter().map(|s| s / w).collect();
-                let mut impurity = stats[outputs] / w;
-                for m in &means {
-                    impurity -= m * m;
-                }
-                (impurity / outputs as f64, means)
+                (
+                    squared_error(stats, w, outputs),
+                    stats[..outputs].iter().map(|s| s / w).collect(),
+                )
             }
             (Criterion::Poisson, &Target::Values { y, outputs }) => (
                 poisson_loss(y, outputs, data.weights, rows, &stats[..outputs], w),
@@ -139,6 +135,37 @@ impl Criterion {
             }
         }
     }
+}
+
+impl Criterion {
+    /// The impurity of [`summarise`](Self::summarise) alone, without allocating for
+    /// the criteria whose statistics give it.
+    fn impurity(
+        self,
+        data: &Data<'_>,
+        rows: &[u32],
+        stats: &[f64],
+        w: f64,
+        ranks: Option<&Ranks>,
+    ) -> f64 {
+        match self {
+            Criterion::Gini { .. } => Classes::<false>::impurity(stats, w),
+            Criterion::Entropy { .. } => Classes::<true>::impurity(stats, w),
+            Criterion::SquaredError => squared_error(stats, w, data.target.outputs()),
+            _ => self.summarise(data, rows, stats, w, ranks).0,
+        }
+    }
+}
+
+/// The variance from the statistics (Σw·y per output, Σw·y² over all) in
+/// scikit-learn's order: Σw·y²/w, less each output's squared mean, over the outputs.
+fn squared_error(stats: &[f64], w: f64, outputs: usize) -> f64 {
+    let mut impurity = stats[outputs] / w;
+    for s in &stats[..outputs] {
+        let mean = s / w;
+        impurity -= mean * mean;
+    }
+    impurity / outputs as f64
 }
 
 /// scikit-learn's `EPSILON`: a side whose target sum is at most this has no Poisson
@@ -1537,11 +1564,7 @@ fn improvement_of(
     }
     let right: Vec<f64> = node.total.iter().zip(&left).map(|(t, l)| t - l).collect();
     let wr = node.w_node - wl;
-    let il = criterion
-        .summarise(data, left_rows, &left, wl, node.ranks)
-        .0;
-    let ir = criterion
-        .summarise(data, right_rows, &right, wr, node.ranks)
-        .0;
+    let il = criterion.impurity(data, left_rows, &left, wl, node.ranks);
+    let ir = criterion.impurity(data, right_rows, &right, wr, node.ranks);
     (node.w_node / w_total) * (impurity - wr / node.w_node * ir - wl / node.w_node * il)
 }
