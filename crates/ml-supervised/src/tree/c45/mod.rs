@@ -410,15 +410,20 @@ fn branch(test: C45Test, v: f64) -> Option<usize> {
 ///
 /// ```
 /// use faer::mat;
+/// use ml_core::datasets::load_arff;
 /// use ml_supervised::tree::C45Classifier;
 ///
-/// // outlook (0 sunny, 1 overcast, 2 rainy) and humidity.
-/// let x = mat![[0.0, 85.0], [0.0, 90.0], [1.0, 86.0], [2.0, 96.0], [2.0, 80.0],
-///              [1.0, 65.0], [0.0, 70.0], [0.0, 70.0], [1.0, 90.0], [1.0, 75.0]];
-/// let y = ["no", "no", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes"];
-/// let model = C45Classifier::new().categorical_features([(0, 3)]).fit(x.as_ref(), &y)?;
-/// assert_eq!(model.predict(mat![[0.0, 95.0], [1.0, 95.0]].as_ref())?, vec!["no", "yes"]);
-/// print!("{}", model.export_text(Some(&["outlook", "humidity"]), None));
+/// // Quinlan's golf data: outlook (sunny, overcast, rainy), temperature, humidity,
+/// // windy (TRUE, FALSE); play yes or no.
+/// let golf = load_arff("weather.numeric")?;
+/// let model = C45Classifier::new()
+///     .categorical_features(golf.categorical_features())
+///     .fit(golf.data.as_ref(), &golf.target)?;
+/// assert_eq!(model.tree().n_leaves(), 5);
+/// // Sunny and humid, then overcast: no (class 1), yes (class 0).
+/// let days = mat![[0.0, 80.0, 90.0, 1.0], [1.0, 80.0, 90.0, 1.0]];
+/// assert_eq!(model.predict(days.as_ref())?, vec![1, 0]);
+/// print!("{}", model.export_j48(Some(&golf.feature_names), Some(&golf.categories)));
 /// # Ok::<(), ml_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
