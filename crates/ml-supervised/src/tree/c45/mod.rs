@@ -623,19 +623,16 @@ impl C45Classifier {
             weights,
         };
         // Growth and pruning recurse as J48 does; threads with a large stack give them
-        // room for any tree under the depth limit: a pool for data large enough to grow
-        // subtrees in parallel, one thread otherwise.
+        // room for any tree under the depth limit: a kept pool for data large enough to
+        // grow subtrees in parallel, one thread otherwise.
         let grow = || Grower::new(&data, options, n).grow(instances);
         let no_stack = || Error::AllocationFailed {
             what: "the stack of the C4.5 growing threads",
             count: grow::STACK_BYTES,
         };
         let grown = if n >= grow::PARALLEL_SUBTREE_ROWS {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(rayon::current_num_threads())
-                .stack_size(grow::STACK_BYTES)
-                .build()
-                .map_err(|_| no_stack())?
+            growth_pool(rayon::current_num_threads())
+                .ok_or_else(no_stack)?
                 .install(grow)
         } else {
             let joined = std::thread::scope(|scope| {
@@ -668,6 +665,29 @@ impl C45Classifier {
             },
         )
     }
+}
+
+/// A pool of `threads` threads with the growth's large stacks, made on first use and
+/// kept for the fits that follow (one per thread count asked for).
+fn growth_pool(threads: usize) -> Option<std::sync::Arc<rayon::ThreadPool>> {
+    use std::sync::{Arc, Mutex};
+    type Pools = Vec<(usize, Arc<rayon::ThreadPool>)>;
+    static POOLS: Mutex<Pools> = Mutex::new(Vec::new());
+    let mut pools = POOLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, pool)) = pools.iter().find(|(t, _)| *t == threads) {
+        return Some(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(grow::STACK_BYTES)
+        .thread_name(|i| format!("c45-growth-{i}"))
+        .build()
+        .ok()?;
+    let pool = Arc::new(pool);
+    pools.push((threads, Arc::clone(&pool)));
+    Some(pool)
 }
 
 /// The columns of `x`, checked: no infinity, categorical codes among those declared.
