@@ -269,25 +269,27 @@ impl C45Tree {
     /// `distributionForInstance`: at a missing value the row goes down every non-empty
     /// branch with the branch's share of the training weight and the leaves'
     /// distributions are mixed; an empty leaf answers with its parent's distribution.
-    fn probabilities(&self, value: impl Fn(usize) -> f64, out: &mut [f64]) {
-        out.iter_mut().for_each(|p| *p = 0.0);
-        // Down one path while the row's values are known; the general walk otherwise.
+    fn probabilities(&self, fractions: &[f64], value: impl Fn(usize) -> f64, out: &mut [f64]) {
+        let k = out.len();
+        // Down one path while the row's values are known (a node's class fractions,
+        // `fractions`, are then the answer); the general walk otherwise.
         let mut id = 0;
         loop {
             let node = &self.nodes[id];
             let Some(test) = node.test else {
-                add_scaled(out, &node.class_weights, 1.0);
+                out.copy_from_slice(&fractions[id * k..(id + 1) * k]);
                 return;
             };
             match branch(test, value(test.feature())).and_then(|b| node.children.get(b)) {
                 Some(&child) if self.nodes[child].empty => {
-                    add_scaled(out, &node.class_weights, 1.0);
+                    out.copy_from_slice(&fractions[id * k..(id + 1) * k]);
                     return;
                 }
                 Some(&child) => id = child,
                 None => break,
             }
         }
+        out.iter_mut().for_each(|p| *p = 0.0);
         let mut stack = vec![(id, 1.0f64)];
         while let Some((id, weight)) = stack.pop() {
             let node = &self.nodes[id];
@@ -312,6 +314,16 @@ impl C45Tree {
                 None => self.share(node, total, weight, &mut stack),
             }
         }
+    }
+
+    /// Every node's class fractions, `k` per node (zeros for a weightless node): what
+    /// one row reaching it without a missing value is given, as [`add_scaled`] gives it.
+    fn fractions(&self, k: usize) -> Vec<f64> {
+        let mut out = vec![0.0; self.nodes.len() * k];
+        for (node, slot) in self.nodes.iter().zip(out.chunks_exact_mut(k)) {
+            add_scaled(slot, &node.class_weights, 1.0);
+        }
+        out
     }
 
     /// Sends a row with a missing value down every non-empty branch of `node`, with the
@@ -811,6 +823,7 @@ impl<L: Label> C45ClassifierModel<L> {
         let (n, d, k) = (x.nrows(), x.ncols(), self.classes.len());
         validate::allocatable::<f64>("the class probabilities", n.saturating_mul(k))?;
         let mut out = vec![0.0; n * k];
+        let fractions = self.tree.fractions(k);
         // Blocks of rows are copied to row-major (checking each value), then walked;
         // in parallel when there are several.
         let fill = |(b, probs): (usize, &mut [f64])| -> Result<()> {
@@ -829,7 +842,7 @@ impl<L: Label> C45ClassifierModel<L> {
             }
             // The walk reads only the values its tests need.
             for (r, p) in probs.chunks_exact_mut(k).enumerate() {
-                self.tree.probabilities(|f| block[(r, f)], p);
+                self.tree.probabilities(&fractions, |f| block[(r, f)], p);
             }
             Ok(())
         };
