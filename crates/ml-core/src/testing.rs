@@ -598,109 +598,63 @@ fn panic_on_weights<S: Subject>(
 #[macro_export]
 macro_rules! conformance_tests {
     ($name:ident, classifier, $make:expr, $data:expr $(,)?) => {
-        #[allow(unused_imports)]
-        mod $name {
-            use super::*;
-            fn run(check: $crate::testing::Check) {
-                let (x, y) = $data;
-                if let Err(failure) = $crate::testing::run_classifier(check, $make, x.as_ref(), &y) {
-                    panic!("{failure}");
-                }
-            }
-            $crate::conformance_tests!(@common);
-            $crate::conformance_tests!(@case predicts_known_classes, PredictsKnownClasses);
-        }
+        $crate::conformance_tests!(@supervised $name, run_classifier, $make, $data, common,
+            [predicts_known_classes: PredictsKnownClasses]);
     };
     ($name:ident, probabilistic_classifier, $make:expr, $data:expr $(,)?) => {
-        #[allow(unused_imports)]
-        mod $name {
-            use super::*;
-            fn run(check: $crate::testing::Check) {
-                let (x, y) = $data;
-                if let Err(failure) =
-                    $crate::testing::run_probabilistic_classifier(check, $make, x.as_ref(), &y)
-                {
-                    panic!("{failure}");
-                }
-            }
-            $crate::conformance_tests!(@common);
-            $crate::conformance_tests!(@case predicts_known_classes, PredictsKnownClasses);
-            $crate::conformance_tests!(@case proba_is_distribution, ProbaIsDistribution);
-        }
+        $crate::conformance_tests!(@supervised $name, run_probabilistic_classifier, $make, $data,
+            common, [predicts_known_classes: PredictsKnownClasses,
+                     proba_is_distribution: ProbaIsDistribution]);
     };
     ($name:ident, probabilistic_classifier_accepting_missing, $make:expr, $data:expr $(,)?) => {
-        #[allow(unused_imports)]
-        mod $name {
-            use super::*;
-            fn run(check: $crate::testing::Check) {
-                let (x, y) = $data;
-                if let Err(failure) =
-                    $crate::testing::run_probabilistic_classifier(check, $make, x.as_ref(), &y)
-                {
-                    panic!("{failure}");
-                }
-            }
-            $crate::conformance_tests!(@common_accepting_missing);
-            $crate::conformance_tests!(@case predicts_known_classes, PredictsKnownClasses);
-            $crate::conformance_tests!(@case proba_is_distribution, ProbaIsDistribution);
-        }
-    };
-    ($name:ident, regressor_accepting_missing, $make:expr, $data:expr $(,)?) => {
-        #[allow(unused_imports)]
-        mod $name {
-            use super::*;
-            fn run(check: $crate::testing::Check) {
-                let (x, y) = $data;
-                if let Err(failure) = $crate::testing::run_regressor(check, $make, x.as_ref(), &y) {
-                    panic!("{failure}");
-                }
-            }
-            $crate::conformance_tests!(@common_accepting_missing);
-            $crate::conformance_tests!(@case predictions_finite, PredictionsFinite);
-        }
+        $crate::conformance_tests!(@supervised $name, run_probabilistic_classifier, $make, $data,
+            common_accepting_missing, [predicts_known_classes: PredictsKnownClasses,
+                                       proba_is_distribution: ProbaIsDistribution]);
     };
     ($name:ident, regressor, $make:expr, $data:expr $(,)?) => {
-        #[allow(unused_imports)]
-        mod $name {
-            use super::*;
-            fn run(check: $crate::testing::Check) {
-                let (x, y) = $data;
-                if let Err(failure) = $crate::testing::run_regressor(check, $make, x.as_ref(), &y) {
-                    panic!("{failure}");
-                }
-            }
-            $crate::conformance_tests!(@common);
-            $crate::conformance_tests!(@case predictions_finite, PredictionsFinite);
-        }
+        $crate::conformance_tests!(@supervised $name, run_regressor, $make, $data, common,
+            [predictions_finite: PredictionsFinite]);
+    };
+    ($name:ident, regressor_accepting_missing, $make:expr, $data:expr $(,)?) => {
+        $crate::conformance_tests!(@supervised $name, run_regressor, $make, $data,
+            common_accepting_missing, [predictions_finite: PredictionsFinite]);
     };
     ($name:ident, clusterer, $make:expr, $data:expr, $n_clusters:expr $(,)?) => {
-        #[allow(unused_imports)]
-        mod $name {
-            use super::*;
-            fn run(check: $crate::testing::Check) {
+        $crate::conformance_tests!(@module $name, common, [labels_in_range: LabelsInRange],
+            |check| {
                 let x = $data;
-                if let Err(failure) =
-                    $crate::testing::run_clusterer(check, $make, x.as_ref(), $n_clusters)
-                {
-                    panic!("{failure}");
-                }
-            }
-            $crate::conformance_tests!(@common);
-            $crate::conformance_tests!(@case labels_in_range, LabelsInRange);
-        }
+                $crate::testing::run_clusterer(check, $make, x.as_ref(), $n_clusters)
+            });
     };
     ($name:ident, transformer, $make:expr, $data:expr $(,)?) => {
+        $crate::conformance_tests!(@module $name, common, [transform_shape: TransformShape],
+            |check| {
+                let x = $data;
+                $crate::testing::run_transformer(check, $make, x.as_ref())
+            });
+    };
+    // A supervised kind: `$data` is `(x, y)`, `$run` the kit's runner of the kind.
+    (@supervised $name:ident, $run:ident, $make:expr, $data:expr, $common:ident,
+     [$($test:ident: $check:ident),*]) => {
+        $crate::conformance_tests!(@module $name, $common, [$($test: $check),*], |check| {
+            let (x, y) = $data;
+            $crate::testing::$run(check, $make, x.as_ref(), &y)
+        });
+    };
+    // The module: `run` applies one check with `$runner`, then one test per check of
+    // the `$common` list and of the kind's own list.
+    (@module $name:ident, $common:ident, [$($test:ident: $check:ident),*], $runner:expr) => {
         #[allow(unused_imports)]
         mod $name {
             use super::*;
             fn run(check: $crate::testing::Check) {
-                let x = $data;
-                if let Err(failure) = $crate::testing::run_transformer(check, $make, x.as_ref()) {
+                let runner = $runner;
+                if let Err(failure) = runner(check) {
                     panic!("{failure}");
                 }
             }
-            $crate::conformance_tests!(@common);
-            $crate::conformance_tests!(@case transform_shape, TransformShape);
+            $crate::conformance_tests!(@ $common);
+            $($crate::conformance_tests!(@case $test, $check);)*
         }
     };
     (@common) => {

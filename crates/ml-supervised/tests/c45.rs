@@ -13,7 +13,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{floats, usizes};
+use common::{distinct_rows, floats, usizes};
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/c45.json")).expect("valid fixture JSON")
@@ -319,25 +319,6 @@ fn save_load_round_trip_and_altered_files() {
         let _ = m.export_text::<&str>(None, None);
         let _ = m.tree().depth();
     });
-}
-
-fn distinct_rows() -> impl Strategy<Value = (Mat<f64>, Vec<usize>)> {
-    (6usize..40, 1usize..4, 2usize..4).prop_flat_map(|(n, d, k)| {
-        (
-            proptest::collection::vec(-50i32..50, n * d),
-            proptest::collection::vec(0..k, n),
-        )
-            .prop_map(move |(v, y)| {
-                let x = Mat::from_fn(n, d, |i, j| {
-                    if j == 0 {
-                        i as f64
-                    } else {
-                        f64::from(v[i * d + j])
-                    }
-                });
-                (x, y)
-            })
-    })
 }
 
 proptest! {

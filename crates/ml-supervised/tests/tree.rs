@@ -15,7 +15,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{dataset, floats, usizes};
+use common::{dataset, distinct_rows, floats, usizes};
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/tree.json")).expect("valid fixture JSON")
@@ -458,26 +458,6 @@ fn save_load_round_trip_and_invariants() {
         let _ = m.export_text(None);
         let _ = (m.tree().depth(), m.feature_importances());
     });
-}
-
-fn distinct_rows() -> impl Strategy<Value = (Mat<f64>, Vec<usize>)> {
-    (5usize..40, 1usize..4, 2usize..4).prop_flat_map(|(n, d, k)| {
-        (
-            proptest::collection::vec(-100i32..100, n * d),
-            proptest::collection::vec(0..k, n),
-        )
-            .prop_map(move |(v, y)| {
-                // Row i's first feature is i: every row is distinct.
-                let x = Mat::from_fn(n, d, |i, j| {
-                    if j == 0 {
-                        i as f64
-                    } else {
-                        f64::from(v[i * d + j])
-                    }
-                });
-                (x, y)
-            })
-    })
 }
 
 proptest! {

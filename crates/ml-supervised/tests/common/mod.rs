@@ -138,3 +138,25 @@ pub(crate) fn assert_mat_close(what: &str, got: MatRef<'_, f64>, want: &Mat<f64>
         }
     }
 }
+
+/// Classification data for property tests: 5 to 39 rows, 1 to 3 integer features and 2
+/// or 3 classes, every row distinct (row `i`'s first feature is `i`).
+pub(crate) fn distinct_rows() -> impl proptest::strategy::Strategy<Value = (Mat<f64>, Vec<usize>)> {
+    use proptest::prelude::*;
+    (5usize..40, 1usize..4, 2usize..4).prop_flat_map(|(n, d, k)| {
+        (
+            proptest::collection::vec(-100i32..100, n * d),
+            proptest::collection::vec(0..k, n),
+        )
+            .prop_map(move |(v, y)| {
+                let x = Mat::from_fn(n, d, |i, j| {
+                    if j == 0 {
+                        i as f64
+                    } else {
+                        f64::from(v[i * d + j])
+                    }
+                });
+                (x, y)
+            })
+    })
+}
