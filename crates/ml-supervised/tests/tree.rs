@@ -338,73 +338,21 @@ fn export_text_matches_scikit_learn() {
 fn bad_settings_are_typed_errors() {
     let iris = dataset("iris");
     let (x, y) = (iris.data.as_ref(), &iris.target);
-    assert!(
-        DecisionTreeClassifier::new()
-            .max_depth(Some(0))
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .min_samples_leaf(0)
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .min_samples_split(1)
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .min_weight_fraction_leaf(0.6)
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .min_impurity_decrease(-1.0)
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .ccp_alpha(-0.1)
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .ccp_alpha(f64::NAN)
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .max_features(MaxFeatures::Count(0))
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .max_features(MaxFeatures::Count(5))
-            .fit(x, y)
-            .is_err()
-    );
-    assert!(
-        DecisionTreeClassifier::new()
-            .max_features(MaxFeatures::Fraction(1.5))
-            .fit(x, y)
-            .is_err()
-    );
-    for leaves in [0, 1] {
-        assert!(
-            DecisionTreeClassifier::new()
-                .max_leaf_nodes(Some(leaves))
-                .fit(x, y)
-                .is_err()
-        );
+    for bad in [
+        DecisionTreeClassifier::new().max_depth(Some(0)),
+        DecisionTreeClassifier::new().min_samples_leaf(0),
+        DecisionTreeClassifier::new().min_samples_split(1),
+        DecisionTreeClassifier::new().min_weight_fraction_leaf(0.6),
+        DecisionTreeClassifier::new().min_impurity_decrease(-1.0),
+        DecisionTreeClassifier::new().ccp_alpha(-0.1),
+        DecisionTreeClassifier::new().ccp_alpha(f64::NAN),
+        DecisionTreeClassifier::new().max_features(MaxFeatures::Count(0)),
+        DecisionTreeClassifier::new().max_features(MaxFeatures::Count(5)),
+        DecisionTreeClassifier::new().max_features(MaxFeatures::Fraction(1.5)),
+        DecisionTreeClassifier::new().max_leaf_nodes(Some(0)),
+        DecisionTreeClassifier::new().max_leaf_nodes(Some(1)),
+    ] {
+        assert!(bad.fit(x, y).is_err(), "{bad:?}");
     }
     assert!(DecisionTreeClassifier::new().fit(x, &y[..10]).is_err());
     let mut with_nan = xd_clone_for_nan();
