@@ -335,6 +335,55 @@ impl Bags for Counts<'_> {
     }
 }
 
+/// [`Counts`] for two classes, the most common case, kept in registers.
+struct TwoClasses<'a> {
+    entries: &'a [Entry],
+    /// Bag 0's two class counts, then bag 1's.
+    counts: [u32; 4],
+    bag: [u32; 2],
+}
+
+impl<'a> TwoClasses<'a> {
+    fn new(entries: &'a [Entry], start: &Distribution) -> Self {
+        Self {
+            entries,
+            counts: [0, 0, start.per_class[0] as u32, start.per_class[1] as u32],
+            bag: [0, entries.len() as u32],
+        }
+    }
+}
+
+impl Bags for TwoClasses<'_> {
+    #[inline]
+    fn shift(&mut self, i: usize) {
+        let c = (self.entries[i].class & 1) as usize;
+        self.counts[2 + c] -= 1;
+        self.counts[c] += 1;
+        self.bag[1] -= 1;
+        self.bag[0] += 1;
+    }
+
+    #[inline]
+    fn sizes(&self) -> (f64, f64) {
+        (f64::from(self.bag[0]), f64::from(self.bag[1]))
+    }
+
+    #[inline]
+    fn entropy_sum(&self, entropy: &XlnX) -> f64 {
+        // Weka's order: each bag's classes, less the bag.
+        let t = &entropy.table;
+        let at = |x: u32| t[x as usize];
+        let mut sum = 0.0;
+        sum += at(self.counts[0]);
+        sum += at(self.counts[1]);
+        sum -= at(self.bag[0]);
+        sum += at(self.counts[2]);
+        sum += at(self.counts[3]);
+        sum -= at(self.bag[1]);
+        sum
+    }
+}
+
 /// One numeric attribute's scan over its sorted known values.
 struct Scan<'a> {
     entropy: &'a XlnX,
@@ -711,7 +760,11 @@ impl<'a> Grower<'a> {
             old_ent: default_ent,
         };
         let (mut best_gain, split_index, cuts) = if UNIT {
-            scan.run(Counts::new(entries, k, d))
+            if k == 2 {
+                scan.run(TwoClasses::new(entries, d))
+            } else {
+                scan.run(Counts::new(entries, k, d))
+            }
         } else {
             let mut start = Distribution::new(2, k);
             start.per_class_per_bag[k..].copy_from_slice(&d.per_class);
