@@ -379,4 +379,21 @@ fn counts_at_usize_max_are_refused_or_bounded() {
         &iris.target,
     )
     .unwrap();
+    // Codes 0..=4 in the first column, declared with every count up to usize::MAX.
+    let coded = Mat::from_fn(iris.data.nrows(), 4, |i, j| {
+        if j == 0 {
+            (i % 5) as f64
+        } else {
+            iris.data[(i, j)]
+        }
+    });
+    for n in [5, 1 << 16, (1 << 16) + 1, usize::MAX] {
+        run_classifier(
+            Check::FitsOrRefuses,
+            || C45Classifier::new().categorical_features([(0, n)]),
+            coded.as_ref(),
+            &iris.target,
+        )
+        .unwrap();
+    }
 }

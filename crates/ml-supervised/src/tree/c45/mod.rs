@@ -383,6 +383,9 @@ impl C45Tree {
     }
 }
 
+/// The most categories a categorical feature may declare.
+const MAX_CATEGORIES: usize = 1 << 16;
+
 /// Rows per parallel task of prediction.
 const PREDICT_BLOCK: usize = 1024;
 
@@ -512,7 +515,8 @@ impl C45Classifier {
     }
 
     /// The categorical features: `(column, number of categories)`, the column holding
-    /// codes `0..number` (or NaN). Default: none (every feature numeric).
+    /// codes `0..number` (or NaN); at most 65 536 categories. Default: none (every
+    /// feature numeric).
     pub fn categorical_features(
         mut self,
         features: impl IntoIterator<Item = (usize, usize)>,
@@ -582,12 +586,22 @@ impl C45Classifier {
                     "distinct columns of X",
                 ));
             }
-            if n == 0 || n > u32::MAX as usize {
+            if n == 0 {
                 return Err(Error::invalid_parameter(
                     "categorical_features",
                     &self.categorical,
-                    "between 1 and 2^32 categories per feature",
+                    "at least 1 category per feature",
                 ));
+            }
+            // A split has one child per category, and every node a class distribution
+            // per category it evaluates: far more categories than that is a mistake
+            // in the data, not a tree anyone can read.
+            if n > MAX_CATEGORIES {
+                return Err(Error::LimitExceeded {
+                    what: "categories of a C4.5 categorical feature",
+                    requested: n,
+                    limit: MAX_CATEGORIES,
+                });
             }
             categories[column] = Some(n);
         }
@@ -623,6 +637,13 @@ impl C45Classifier {
             None => vec![1.0; n],
         };
         let enc = validate::encode_labels(y, 1)?;
+        // A categorical split's distribution: a weight per category and class.
+        if let Some(widest) = categories.iter().flatten().max() {
+            validate::allocatable::<f64>(
+                "the class weights of a categorical split",
+                widest.saturating_mul(enc.classes.len()),
+            )?;
+        }
         let data = Data {
             columns: &columns,
             n,
