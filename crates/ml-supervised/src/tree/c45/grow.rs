@@ -6,9 +6,11 @@
 //! attribute's rows are sorted once, at the root, and a split hands each branch the
 //! positions of its rows in the same order (rows with a missing value of the split
 //! attribute go to every branch, with their weight scaled by the branch's share), so a
-//! node costs `O(d · rows)` instead of `O(d · rows · log rows)`. Entropies use a table
-//! of `x ln x` for integer weights, which is what unit weights give wherever no value
-//! is missing.
+//! node costs `O(d · rows)` instead of `O(d · rows · log rows)`. With unit weights (no
+//! value missing at the node) a scan moves integer counts (two classes in registers)
+//! and reads `x ln x` from a table; either way the gain, with its divisions, is computed
+//! only at cuts whose entropy sum could beat the best gain by J48's 1e-6, so every
+//! decision is J48's. Subtrees of a few hundred instances grow and prune in parallel.
 
 use rayon::prelude::*;
 
