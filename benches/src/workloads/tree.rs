@@ -37,15 +37,25 @@ pub(super) fn prepare_classifier(inputs: &Inputs, def: &Value) -> Result<Box<dyn
         .seed(seed);
     let data = Split::classes(inputs)?;
     Ok(Box::new(Classifier::new(params, data, |m, data, pred| {
-        let mut q = Map::new();
-        q.insert(
-            "accuracy".into(),
-            json!(accuracy_score(&data.y_test, pred)?),
-        );
-        q.insert("n_leaves".into(), json!(m.tree().n_leaves()));
-        q.insert("depth".into(), json!(m.tree().depth()));
-        Ok(q)
+        classifier_quality(data, pred, m.tree().n_leaves(), ("depth", m.tree().depth()))
     })))
+}
+
+/// A classification tree's figures: test accuracy, leaf count and one size figure.
+fn classifier_quality(
+    data: &Split<usize>,
+    pred: &[usize],
+    n_leaves: usize,
+    (size_name, size): (&str, usize),
+) -> Result<Quality, BoxError> {
+    let mut q = Map::new();
+    q.insert(
+        "accuracy".into(),
+        json!(accuracy_score(&data.y_test, pred)?),
+    );
+    q.insert("n_leaves".into(), json!(n_leaves));
+    q.insert(size_name.into(), json!(size));
+    Ok(q)
 }
 
 pub(super) fn prepare_c45(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>, BoxError> {
@@ -59,14 +69,12 @@ pub(super) fn prepare_c45(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>,
         Split::classes(inputs)?
     };
     Ok(Box::new(Classifier::new(params, data, |m, data, pred| {
-        let mut q = Map::new();
-        q.insert(
-            "accuracy".into(),
-            json!(accuracy_score(&data.y_test, pred)?),
-        );
-        q.insert("n_leaves".into(), json!(m.tree().n_leaves()));
-        q.insert("tree_size".into(), json!(m.tree().size()));
-        Ok(q)
+        classifier_quality(
+            data,
+            pred,
+            m.tree().n_leaves(),
+            ("tree_size", m.tree().size()),
+        )
     })))
 }
 

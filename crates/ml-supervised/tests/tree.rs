@@ -355,22 +355,22 @@ fn bad_settings_are_typed_errors() {
         assert!(bad.fit(x, y).is_err(), "{bad:?}");
     }
     assert!(DecisionTreeClassifier::new().fit(x, &y[..10]).is_err());
-    let mut with_nan = xd_clone_for_nan();
+    let (xd, yd) = data("diabetes");
+    let mut with_nan = xd.clone();
     with_nan[(3, 2)] = f64::NAN;
     assert!(matches!(
         DecisionTreeRegressor::new()
             .criterion(RegressionCriterion::AbsoluteError)
-            .fit(with_nan.as_ref(), &data("diabetes").1),
+            .fit(with_nan.as_ref(), &yd),
         Err(ml_core::Error::NonFinite { row: 3, col: 2, .. })
     ));
-    let mut with_inf = xd_clone_for_nan();
+    let mut with_inf = xd.clone();
     with_inf[(4, 1)] = f64::NEG_INFINITY;
     assert!(matches!(
-        DecisionTreeRegressor::new().fit(with_inf.as_ref(), &data("diabetes").1),
+        DecisionTreeRegressor::new().fit(with_inf.as_ref(), &yd),
         Err(ml_core::Error::NonFinite { row: 4, col: 1, .. })
     ));
     let poisson = DecisionTreeRegressor::new().criterion(RegressionCriterion::Poisson);
-    let (xd, yd) = data("diabetes");
     let mut negative = yd.clone();
     negative[7] = -1.0;
     assert!(matches!(
@@ -386,10 +386,6 @@ fn bad_settings_are_typed_errors() {
         DecisionTreeRegressor::new().fit(huge.as_ref(), &[0.0, 1.0, 2.0, 3.0]),
         Err(ml_core::Error::InvalidData { .. })
     ));
-}
-
-fn xd_clone_for_nan() -> Mat<f64> {
-    data("diabetes").0
 }
 
 #[test]

@@ -1005,7 +1005,7 @@ impl<L: Label> C45ClassifierModel<L> {
             };
             for (b, &child) in node.children.iter().enumerate().rev() {
                 let mut c = conditions.clone();
-                c.push(names.condition(test, b).trim_start().to_owned());
+                c.push(names.condition(test, b));
                 stack.push((child, c));
             }
         }
@@ -1026,16 +1026,12 @@ impl<L: Label> C45ClassifierModel<L> {
                 Some(test) => {
                     dot.push_str(&format!(
                         "{id} [label=\"{}\"];\n",
-                        escape(&names.feature(test.feature()))
+                        escape(names.feature(test.feature()))
                     ));
                     for (b, &child) in node.children.iter().enumerate() {
-                        let edge = names.condition(test, b);
-                        let edge = edge
-                            .trim_start()
-                            .trim_start_matches(&names.feature(test.feature()));
                         dot.push_str(&format!(
                             "{id} -> {child} [label=\"{}\"];\n",
-                            escape(edge.trim())
+                            escape(&names.right_side(test, b))
                         ));
                     }
                 }
@@ -1120,28 +1116,35 @@ impl Names {
         }
     }
 
-    fn feature(&self, j: usize) -> String {
-        self.features[j].clone()
+    fn feature(&self, j: usize) -> &str {
+        &self.features[j]
     }
 
-    /// J48's `leftSide` and `rightSide`: `name = value`, `name <= t` or `name > t`.
-    fn condition(&self, test: C45Test, branch: usize) -> String {
-        let f = test.feature();
+    /// J48's `rightSide`: `= value`, `<= t` or `> t`.
+    fn right_side(&self, test: C45Test, branch: usize) -> String {
         match test {
-            C45Test::Category { .. } => {
-                let value = self.categories[f]
+            C45Test::Category { feature } => {
+                let value = self.categories[feature]
                     .get(branch)
                     .cloned()
                     .unwrap_or_else(|| branch.to_string());
-                format!("{} = {value}", self.features[f])
+                format!("= {value}")
             }
             C45Test::Threshold { threshold, .. } => format!(
-                "{} {} {}",
-                self.features[f],
+                "{} {}",
                 if branch == 0 { "<=" } else { ">" },
                 weka_decimal(threshold)
             ),
         }
+    }
+
+    /// J48's `leftSide` and `rightSide`: `name = value`, `name <= t` or `name > t`.
+    fn condition(&self, test: C45Test, branch: usize) -> String {
+        format!(
+            "{} {}",
+            self.feature(test.feature()),
+            self.right_side(test, branch)
+        )
     }
 }
 
