@@ -254,39 +254,6 @@ fn total_counts(parts: &[Counts], n_terms: usize) -> Vec<u64> {
     tf
 }
 
-/// Sorts `(key, id)` pairs by key (stably), a byte of the key at a time from the least
-/// significant: for the few thousand terms of a small corpus this is several times
-/// cheaper than a comparison sort, and the bytes that every key shares (the zero padding
-/// of short terms) cost one counting pass each.
-fn radix_sort(keyed: &mut Vec<(u64, usize)>) {
-    // The counts of every byte position, in one pass.
-    let mut counts = vec![[0usize; 256]; 8];
-    for &(key, _) in keyed.iter() {
-        for (byte, count) in key.to_le_bytes().into_iter().zip(counts.iter_mut()) {
-            count[usize::from(byte)] += 1;
-        }
-    }
-    let mut other = vec![(0u64, 0usize); keyed.len()];
-    for (pos, count) in counts.iter().enumerate() {
-        if count.contains(&keyed.len()) {
-            continue;
-        }
-        let mut start = [0usize; 256];
-        let mut sum = 0;
-        for (s, &c) in start.iter_mut().zip(count.iter()) {
-            *s = sum;
-            sum += c;
-        }
-        let shift = 8 * pos;
-        for &(key, id) in keyed.iter() {
-            let d = ((key >> shift) & 0xff) as usize;
-            other[start[d]] = (key, id);
-            start[d] += 1;
-        }
-        std::mem::swap(keyed, &mut other);
-    }
-}
-
 /// The document count a [`DocFrequency`] stands for among `n_docs` documents, as
 /// scikit-learn computes it (an integer as is, a fraction times `n_docs`, unrounded).
 fn doc_count(limit: DocFrequency, n_docs: usize) -> f64 {
@@ -340,7 +307,7 @@ pub(crate) fn finish(discovery: Discovery, limits: Limits) -> Result<Fitted> {
     if n_terms > PARALLEL_SORT_TERMS {
         keyed.par_sort_unstable_by_key(|&(key, _)| key);
     } else {
-        radix_sort(&mut keyed);
+        ml_core::kernels::radix_sort_by_key(&mut keyed);
     }
     for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
         if run.len() > 1 {
@@ -579,23 +546,6 @@ pub(crate) fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn radix_sort_orders_by_key_stably() {
-        let mut keyed: Vec<(u64, usize)> = (0..2000)
-            .map(|i| {
-                (
-                    (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 60),
-                    i,
-                )
-            })
-            .chain([(7, 5000), (7, 5001), (0, 5002), (u64::MAX, 5003)])
-            .collect();
-        let mut expected = keyed.clone();
-        expected.sort_by_key(|&(key, _)| key);
-        radix_sort(&mut keyed);
-        assert_eq!(keyed, expected);
-    }
 
     #[test]
     fn chunks_cover_the_documents_in_order() {

@@ -1,5 +1,5 @@
 //! The small shared numerics of the workspace: lane-wise sums and dot products, column
-//! statistics, special functions, and the ordered block reduction that makes parallel
+//! statistics, special functions, sorting by value, and the ordered block reduction that makes parallel
 //! results independent of the thread count.
 //!
 //! Families call these instead of writing their own, so that a faster or more accurate
@@ -14,11 +14,13 @@
 //! loop (a fused pass, say) follows it with a block size named by a `const` and a
 //! comment saying so.
 
+mod sort;
 mod special;
 
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
+pub use sort::{from_ordered_bits, ordered_bits, ordered_bits_f32, radix_sort_by_key};
 pub use special::{digamma, ln_gamma, normal_quantile};
 
 /// Independent accumulators per reduction, so the loops vectorise instead of waiting

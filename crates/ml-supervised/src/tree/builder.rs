@@ -22,6 +22,7 @@
 //! blocks, in parallel; the winner is the first best in draw order, so the tree does
 //! not depend on the thread count.
 
+use ml_core::kernels;
 use rayon::prelude::*;
 
 use super::random::SplitterRng;
@@ -441,7 +442,10 @@ impl Presorted {
                 // integer comparison per step of the sort.
                 let mut keys: Vec<u64> = active
                     .iter()
-                    .map(|&i| (u64::from(sortable(column[i as usize])) << 32) | u64::from(i))
+                    .map(|&i| {
+                        (u64::from(kernels::ordered_bits_f32(column[i as usize])) << 32)
+                            | u64::from(i)
+                    })
                     .collect();
                 keys.sort_unstable();
                 for ((slot, v), k) in block.iter_mut().zip(block_values.iter_mut()).zip(keys) {
@@ -1513,17 +1517,6 @@ impl Pass<'_, '_> {
                 });
             }
         }
-    }
-}
-
-/// The bits of a finite `f32` mapped so that unsigned order is numeric order (negative
-/// values flipped whole, positive ones with the sign bit set); -0 and +0 stay adjacent.
-fn sortable(v: f32) -> u32 {
-    let bits = v.to_bits();
-    if bits & 0x8000_0000 != 0 {
-        !bits
-    } else {
-        bits | 0x8000_0000
     }
 }
 

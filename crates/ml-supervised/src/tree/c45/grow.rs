@@ -12,6 +12,7 @@
 //! only at cuts whose entropy sum could beat the best gain by J48's 1e-6, so every
 //! decision is J48's. Subtrees of a few hundred instances grow and prune in parallel.
 
+use ml_core::kernels;
 use rayon::prelude::*;
 
 use super::{C45Test, Distribution, roughly};
@@ -337,20 +338,23 @@ impl Bags for Counts<'_> {
     }
 }
 
-/// [`Counts`] for two classes, the most common case, kept in registers.
+/// [`Counts`] for two classes, the most common case: the four counts are separate
+/// fields moved by arithmetic on the class bit, so they stay in registers (an indexed
+/// update would go through memory and chain every step on a store-to-load forward).
 struct TwoClasses<'a> {
     entries: &'a [Entry],
-    /// Bag 0's two class counts, then bag 1's.
-    counts: [u32; 4],
-    bag: [u32; 2],
+    /// Bag 0's class counts.
+    below: [u32; 2],
+    /// Bag 1's class counts.
+    above: [u32; 2],
 }
 
 impl<'a> TwoClasses<'a> {
     fn new(entries: &'a [Entry], start: &Distribution) -> Self {
         Self {
             entries,
-            counts: [0, 0, start.per_class[0] as u32, start.per_class[1] as u32],
-            bag: [0, entries.len() as u32],
+            below: [0, 0],
+            above: [start.per_class[0] as u32, start.per_class[1] as u32],
         }
     }
 }
@@ -358,16 +362,20 @@ impl<'a> TwoClasses<'a> {
 impl Bags for TwoClasses<'_> {
     #[inline]
     fn shift(&mut self, i: usize) {
-        let c = (self.entries[i].class & 1) as usize;
-        self.counts[2 + c] -= 1;
-        self.counts[c] += 1;
-        self.bag[1] -= 1;
-        self.bag[0] += 1;
+        let one = self.entries[i].class & 1;
+        let zero = 1 - one;
+        self.below[0] += zero;
+        self.below[1] += one;
+        self.above[0] -= zero;
+        self.above[1] -= one;
     }
 
     #[inline]
     fn sizes(&self) -> (f64, f64) {
-        (f64::from(self.bag[0]), f64::from(self.bag[1]))
+        (
+            f64::from(self.below[0] + self.below[1]),
+            f64::from(self.above[0] + self.above[1]),
+        )
     }
 
     #[inline]
@@ -376,12 +384,12 @@ impl Bags for TwoClasses<'_> {
         let t = &entropy.table;
         let at = |x: u32| t[x as usize];
         let mut sum = 0.0;
-        sum += at(self.counts[0]);
-        sum += at(self.counts[1]);
-        sum -= at(self.bag[0]);
-        sum += at(self.counts[2]);
-        sum += at(self.counts[3]);
-        sum -= at(self.bag[1]);
+        sum += at(self.below[0]);
+        sum += at(self.below[1]);
+        sum -= at(self.below[0] + self.below[1]);
+        sum += at(self.above[0]);
+        sum += at(self.above[1]);
+        sum -= at(self.above[0] + self.above[1]);
         sum
     }
 }
@@ -464,16 +472,6 @@ enum Split {
     After(usize),
 }
 
-/// The bits of a non-NaN `f64` mapped so that unsigned order is numeric order.
-fn sortable(v: f64) -> u64 {
-    let bits = v.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    }
-}
-
 /// Grows, collapses and prunes J48's tree.
 pub(super) struct Grower<'a> {
     data: &'a Data<'a>,
@@ -531,9 +529,8 @@ impl<'a> Grower<'a> {
         (0..self.data.categories.len())
             .into_par_iter()
             .map(|a| {
-                let mut order = Order::default();
                 if self.data.categories[a].is_some() {
-                    return order;
+                    return Order::default();
                 }
                 // (value, position) packed into one integer ordered as the pair.
                 let mut keyed: Vec<u128> = instances
@@ -542,13 +539,15 @@ impl<'a> Grower<'a> {
                     .enumerate()
                     .map(|(p, &r)| (self.data.value(r, a), p))
                     .filter(|(v, _)| !v.is_nan())
-                    .map(|(v, p)| (u128::from(sortable(v)) << 32) | p as u128)
+                    .map(|(v, p)| (u128::from(kernels::ordered_bits(v)) << 32) | p as u128)
                     .collect();
                 keyed.sort_unstable();
+                let mut order = Order::with_capacity(keyed.len());
                 for key in keyed {
                     let p = key as u32;
                     let r = instances.rows[p as usize];
-                    order.push(p, self.data.codes[r as usize] as u32, self.data.value(r, a));
+                    let value = kernels::from_ordered_bits((key >> 32) as u64);
+                    order.push(p, self.data.codes[r as usize] as u32, value);
                 }
                 order
             })
@@ -602,16 +601,10 @@ impl<'a> Grower<'a> {
     /// those of at least average information gain, or a leaf.
     fn select(&self, instances: &Instances, orders: &[Order]) -> Model {
         let data = self.data;
-        let mut check = Distribution::new(1, data.k);
-        for (&r, &w) in instances.rows.iter().zip(&instances.weights) {
-            check.add(0, data.codes[r as usize], w);
-        }
-        let min_cases = self.options.min_cases;
-        if roughly::sm(check.total, 2.0 * min_cases)
-            || roughly::eq(check.total, check.per_class[check.max_class()])
-        {
-            return Model::Leaf(check);
-        }
+        let check = match self.leaf_or_classes(instances) {
+            Ok(leaf) => return Model::Leaf(leaf),
+            Err(check) => check,
+        };
         let node_total = instances.total();
         let unit = instances.weights.iter().all(|&w| w == 1.0);
         let evaluate = |a: usize| match data.categories[a] {
@@ -671,6 +664,22 @@ impl<'a> Grower<'a> {
             };
         }
         Model::Split(best.test, distribution)
+    }
+
+    /// The class distribution of `instances`: `Ok` when J48 makes them a leaf without
+    /// looking at a split (too little weight for two branches, or one class only).
+    fn leaf_or_classes(&self, instances: &Instances) -> Result<Distribution, Distribution> {
+        let mut check = Distribution::new(1, self.data.k);
+        for (&r, &w) in instances.rows.iter().zip(&instances.weights) {
+            check.add(0, self.data.codes[r as usize], w);
+        }
+        if roughly::sm(check.total, 2.0 * self.options.min_cases)
+            || roughly::eq(check.total, check.per_class[check.max_class()])
+        {
+            Ok(check)
+        } else {
+            Err(check)
+        }
     }
 
     /// `C45Split.handleEnumeratedAttribute`: one branch per declared category.
@@ -911,6 +920,7 @@ impl<'a> Grower<'a> {
         // is missing; position[p]: where it landed in that branch or, when shared, its
         // row in `shared` (`bags` positions, `ABSENT` where the share is nil).
         const SHARED: u32 = u32::MAX;
+        const DROPPED: u32 = u32::MAX - 1;
         const ABSENT: u32 = u32::MAX;
         let mut branch_of = vec![SHARED; n];
         let mut position = vec![0u32; n];
@@ -936,7 +946,33 @@ impl<'a> Grower<'a> {
                 }
             }
         }
-        let sizes: Vec<usize> = parts.iter().map(|p| p.rows.len()).collect();
+        // A branch that will be a leaf whatever its values needs no orders: those of
+        // the others are carried alone (breast cancer: most branches are pure).
+        let leaf_bound: Vec<bool> = parts
+            .iter()
+            .map(|part| self.leaf_or_classes(part).is_ok())
+            .collect();
+        if leaf_bound.iter().all(|&leaf| leaf) {
+            return parts
+                .into_iter()
+                .map(|part| (part, vec![Order::default(); orders.len()]))
+                .collect();
+        }
+        for b in branch_of.iter_mut().filter(|b| **b != SHARED) {
+            if leaf_bound[*b as usize] {
+                *b = DROPPED;
+            }
+        }
+        for (i, q) in shared.iter_mut().enumerate() {
+            if leaf_bound[i % bags] {
+                *q = ABSENT;
+            }
+        }
+        let sizes: Vec<usize> = parts
+            .iter()
+            .zip(&leaf_bound)
+            .map(|(p, &leaf)| if leaf { 0 } else { p.rows.len() })
+            .collect();
         let carry = |order: &Order| -> Vec<Order> {
             if order.entries.is_empty() {
                 return vec![Order::default(); bags];
@@ -953,6 +989,7 @@ impl<'a> Grower<'a> {
                             }
                         }
                     }
+                    DROPPED => {}
                     b => out[b as usize].push(position[p], e.class, e.value),
                 }
             }
