@@ -12,6 +12,9 @@
 //!   [`BernoulliNb`] and [`CategoricalNb`], with online learning by `partial_fit`.
 //! - [`tree`]: CART trees, [`DecisionTreeClassifier`] and [`DecisionTreeRegressor`]
 //!   (scikit-learn's, node for node), and C4.5, [`C45Classifier`] (Weka's J48's).
+//! - [`ensemble`]: forests of those trees, [`RandomForestClassifier`],
+//!   [`RandomForestRegressor`], [`ExtraTreesClassifier`] and [`ExtraTreesRegressor`]
+//!   (scikit-learn's, tree for tree).
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
 //! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. Every
@@ -19,15 +22,20 @@
 //! [`Features`](ml_core::Features), dense or CSR: least squares, ridge, logistic
 //! regression and the count models of naive Bayes have sparse paths; the other
 //! estimators ([`Lasso`], [`ElasticNet`], the polynomial models, [`GaussianNb`],
-//! [`CategoricalNb`], the trees) return
-//! [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR input. The ensemble and
-//! SVM families arrive with their own issues.
+//! [`CategoricalNb`], the trees and forests) return
+//! [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR input. Gradient boosting
+//! and the SVM family arrive with their own issues.
 
+pub mod ensemble;
 pub mod linear;
 pub mod logistic;
 pub mod naive_bayes;
 pub mod tree;
 
+pub use ensemble::{
+    ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifierModel, ForestRegressorModel,
+    RandomForestClassifier, RandomForestRegressor,
+};
 pub use linear::{
     ElasticNet, ElasticNetModel, Lasso, LassoModel, LinearRegression, LinearRegressionModel,
     MultiOutputLinearModel, PolynomialFeatures, PolynomialFeaturesModel, PolynomialRegression,

@@ -27,9 +27,9 @@
 //! The fitted [`Tree`] is plain data: [`Node`]s in pre-order with their [`Split`]s and
 //! per-node values, for anyone who wants to walk it.
 
-mod builder;
+pub(crate) mod builder;
 mod c45;
-mod random;
+pub(crate) mod random;
 mod structure;
 
 use faer::MatRef;
@@ -41,6 +41,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use c45::{C45Classifier, C45ClassifierModel, C45Node, C45Test, C45Tree};
+pub(crate) use structure::Walker;
 pub use structure::{Node, Split, Tree};
 
 use builder::{Criterion, Data, Rules, Target};
@@ -59,6 +60,18 @@ pub enum ClassificationCriterion {
     Entropy,
     /// The same criterion as [`Entropy`](Self::Entropy) (scikit-learn's `"log_loss"`).
     LogLoss,
+}
+
+impl ClassificationCriterion {
+    /// The builder's criterion for `k` classes.
+    pub(crate) fn for_classes(self, k: usize) -> Criterion {
+        match self {
+            ClassificationCriterion::Gini => Criterion::Gini { k },
+            ClassificationCriterion::Entropy | ClassificationCriterion::LogLoss => {
+                Criterion::Entropy { k }
+            }
+        }
+    }
 }
 
 /// The impurity a regression tree minimises (scikit-learn's `criterion`).
@@ -82,6 +95,37 @@ pub enum RegressionCriterion {
     /// counts and frequencies: targets must be non-negative with a positive sum, and
     /// a split must leave a positive target sum on both sides. Leaves predict the mean.
     Poisson,
+}
+
+impl RegressionCriterion {
+    /// The builder's criterion, after checking `y` against it (Poisson: non-negative
+    /// targets with a positive sum).
+    pub(crate) fn checked_on(self, y: &[f64]) -> Result<Criterion> {
+        Ok(match self {
+            RegressionCriterion::SquaredError | RegressionCriterion::FriedmanMse => {
+                Criterion::SquaredError
+            }
+            RegressionCriterion::AbsoluteError => Criterion::AbsoluteError,
+            RegressionCriterion::Poisson => {
+                if let Some(i) = y.iter().position(|&v| v < 0.0) {
+                    return Err(Error::InvalidData {
+                        what: "y",
+                        location: format!("row {i}"),
+                        reason: format!("{} is negative, which Poisson regression refuses", y[i]),
+                    });
+                }
+                if y.iter().sum::<f64>() <= 0.0 {
+                    return Err(Error::InvalidData {
+                        what: "y",
+                        location: "all rows".to_owned(),
+                        reason: "the targets sum to 0; Poisson regression needs a positive sum"
+                            .to_owned(),
+                    });
+                }
+                Criterion::Poisson
+            }
+        })
+    }
 }
 
 /// How a node's split is chosen (scikit-learn's `splitter`).
@@ -146,17 +190,17 @@ impl MaxFeatures {
 
 /// The growth limits shared by both trees, with scikit-learn's defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-struct Growth {
-    max_depth: Option<usize>,
-    min_samples_split: usize,
-    min_samples_leaf: usize,
-    min_weight_fraction_leaf: f64,
-    min_impurity_decrease: f64,
-    max_features: MaxFeatures,
-    max_leaf_nodes: Option<usize>,
-    splitter: TreeSplitter,
-    ccp_alpha: f64,
-    seed: u64,
+pub(crate) struct Growth {
+    pub(crate) max_depth: Option<usize>,
+    pub(crate) min_samples_split: usize,
+    pub(crate) min_samples_leaf: usize,
+    pub(crate) min_weight_fraction_leaf: f64,
+    pub(crate) min_impurity_decrease: f64,
+    pub(crate) max_features: MaxFeatures,
+    pub(crate) max_leaf_nodes: Option<usize>,
+    pub(crate) splitter: TreeSplitter,
+    pub(crate) ccp_alpha: f64,
+    pub(crate) seed: u64,
 }
 
 impl Default for Growth {
@@ -178,7 +222,7 @@ impl Default for Growth {
 
 impl Growth {
     /// `tree` after cost-complexity pruning with `ccp_alpha`.
-    fn pruned(&self, tree: Tree) -> Tree {
+    pub(crate) fn pruned(&self, tree: Tree) -> Tree {
         if self.ccp_alpha > 0.0 {
             tree.pruned(self.ccp_alpha)
         } else {
@@ -187,7 +231,7 @@ impl Growth {
     }
 
     /// The checked rules for `d` features and total weight `w_total`.
-    fn rules(&self, d: usize, w_total: f64) -> Result<Rules> {
+    pub(crate) fn rules(&self, d: usize, w_total: f64) -> Result<Rules> {
         if let Some(depth) = self.max_depth {
             validate::at_least("max_depth", depth, 1, "at least 1")?;
         }
@@ -221,7 +265,8 @@ impl Growth {
     }
 }
 
-/// Builder setters of the growth limits, shared by both estimators.
+/// Builder setters of the growth limits, shared by the trees and the forests (whose
+/// trees grow under the same limits).
 macro_rules! growth_setters {
     () => {
         /// The deepest a leaf may be (the root has depth 0); `None` grows until the
@@ -272,7 +317,13 @@ macro_rules! growth_setters {
             self.growth.ccp_alpha = ccp_alpha;
             self
         }
+    };
+}
+pub(crate) use growth_setters;
 
+/// Builder setters of a single tree: its splitter, feature count and seed.
+macro_rules! tree_setters {
+    () => {
         /// How each split is chosen: the best position of every drawn feature, or one
         /// random threshold per feature. Default: [`TreeSplitter::Best`].
         pub fn splitter(mut self, splitter: TreeSplitter) -> Self {
@@ -322,7 +373,7 @@ impl PruningPath {
 /// casts `X` (NaN, a missing value, as one canonical NaN), and whether each column has a
 /// missing value. An infinity or a value beyond `f32`'s range is refused, as
 /// scikit-learn does.
-fn f32_columns(x: MatRef<'_, f64>) -> Result<(Vec<f32>, Vec<bool>)> {
+pub(crate) fn f32_columns(x: MatRef<'_, f64>) -> Result<(Vec<f32>, Vec<bool>)> {
     // The splitter packs a row index and a value into one 64-bit sort key.
     if x.nrows() > u32::MAX as usize {
         return Err(Error::LimitExceeded {
@@ -369,7 +420,7 @@ fn to_f32(v: f64, row: usize, col: usize) -> Result<f32> {
 }
 
 /// Rows per parallel task of `apply`.
-const APPLY_BLOCK: usize = 2048;
+pub(crate) const APPLY_BLOCK: usize = 2048;
 
 /// The leaf of every row of dense `x` (checked here: non-empty, `n_features`
 /// columns, finite, within `f32`): the rows are copied to row-major `f32`
@@ -402,7 +453,7 @@ fn leaves(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Vec<usiz
 /// Rows `start..start + len` of `x` as row-major `f32`, the cast prediction walks on,
 /// checking every value: NaN is a missing value, an infinity [`Error::NonFinite`], a
 /// value beyond `f32` [`Error::InvalidData`].
-fn f32_rows(x: MatRef<'_, f64>, start: usize, len: usize) -> Result<Vec<f32>> {
+pub(crate) fn f32_rows(x: MatRef<'_, f64>, start: usize, len: usize) -> Result<Vec<f32>> {
     let d = x.ncols();
     validate::allocatable::<f32>("the f32 copy of X", len.saturating_mul(d))?;
     let mut rows = vec![0f32; len * d];
@@ -459,7 +510,7 @@ fn decision_paths(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<
 }
 
 /// Sample weights (ones when `None`), checked.
-fn weights_of(sample_weight: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
+pub(crate) fn weights_of(sample_weight: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
     match sample_weight {
         Some(w) => {
             validate::sample_weight(w, n)?;
@@ -547,6 +598,7 @@ impl DecisionTreeClassifier {
     }
 
     growth_setters!();
+    tree_setters!();
 
     /// Grows the tree on dense `x` and labels `y`.
     ///
@@ -618,12 +670,7 @@ impl DecisionTreeClassifier {
         let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
         let (columns, missing) = f32_columns(x)?;
         let k = enc.classes.len();
-        let criterion = match self.criterion {
-            ClassificationCriterion::Gini => Criterion::Gini { k },
-            ClassificationCriterion::Entropy | ClassificationCriterion::LogLoss => {
-                Criterion::Entropy { k }
-            }
-        };
+        let criterion = self.criterion.for_classes(k);
         let data = Data {
             columns: &columns,
             n: x.nrows(),
@@ -746,7 +793,7 @@ impl<L: Label> DecisionTreeClassifierModel<L> {
 }
 
 /// The index of the largest value; the first wins a tie.
-fn argmax(values: &[f64]) -> usize {
+pub(crate) fn argmax(values: &[f64]) -> usize {
     let mut best = 0;
     for (i, &v) in values.iter().enumerate() {
         if v > values[best] {
@@ -854,6 +901,7 @@ impl DecisionTreeRegressor {
     }
 
     growth_setters!();
+    tree_setters!();
 
     /// Grows the tree on dense `x` and finite targets `y`.
     ///
@@ -964,30 +1012,7 @@ impl DecisionTreeRegressor {
         validate::non_empty(x, "X")?;
         validate::targets_len(x.nrows(), y.len() / outputs)?;
         validate::finite_slice(y)?;
-        let criterion = match self.criterion {
-            RegressionCriterion::SquaredError | RegressionCriterion::FriedmanMse => {
-                Criterion::SquaredError
-            }
-            RegressionCriterion::AbsoluteError => Criterion::AbsoluteError,
-            RegressionCriterion::Poisson => {
-                if let Some(i) = y.iter().position(|&v| v < 0.0) {
-                    return Err(Error::InvalidData {
-                        what: "y",
-                        location: format!("row {i}"),
-                        reason: format!("{} is negative, which Poisson regression refuses", y[i]),
-                    });
-                }
-                if y.iter().sum::<f64>() <= 0.0 {
-                    return Err(Error::InvalidData {
-                        what: "y",
-                        location: "all rows".to_owned(),
-                        reason: "the targets sum to 0; Poisson regression needs a positive sum"
-                            .to_owned(),
-                    });
-                }
-                Criterion::Poisson
-            }
-        };
+        let criterion = self.criterion.checked_on(y)?;
         let weights = weights_of(sample_weight, x.nrows())?;
         let rules = self.growth.rules(x.ncols(), weights.iter().sum())?;
         // scikit-learn's absolute error takes no missing values.

@@ -1,5 +1,5 @@
-//! The random numbers of scikit-learn's tree splitters, reproduced so that a seed
-//! gives the tree `random_state = seed` gives there, ties included.
+//! The random numbers of scikit-learn's tree splitters and forests, reproduced so that
+//! a seed gives the tree (or forest) `random_state = seed` gives there, ties included.
 //!
 //! scikit-learn seeds a 32-bit xorshift generator with
 //! `numpy.random.RandomState(seed).randint(0, 2**31 - 1)`: the first MT19937 output
@@ -7,14 +7,15 @@
 //! 2^31 − 1). These are facts of the algorithms, written from their published
 //! definitions (Matsumoto and Nishimura 1998; Marsaglia 2003).
 
-/// MT19937, just enough of it to give numpy's first draws of an integer seed.
-struct Mt19937 {
+/// MT19937 as numpy's legacy `RandomState(seed)`: its bounded integers and uniform
+/// doubles.
+pub(crate) struct Mt19937 {
     state: [u32; 624],
     index: usize,
 }
 
 impl Mt19937 {
-    fn new(seed: u32) -> Self {
+    pub(crate) fn new(seed: u32) -> Self {
         let mut state = [0u32; 624];
         state[0] = seed;
         for i in 1..624 {
@@ -42,7 +43,34 @@ impl Mt19937 {
         y ^= (y << 15) & 0xEFC6_0000;
         y ^ (y >> 18)
     }
+
+    /// `randint(0, n)` for `1 ≤ n ≤ 2^32`: a word masked to the smallest power of two
+    /// above `n − 1`, drawn again while it is at least `n` (no draw when `n` is 1).
+    pub(crate) fn below(&mut self, n: u64) -> u32 {
+        let top = (n - 1) as u32;
+        if top == 0 {
+            return 0;
+        }
+        let mask = u32::MAX >> top.leading_zeros();
+        loop {
+            let v = self.next_u32() & mask;
+            if v <= top {
+                return v;
+            }
+        }
+    }
+
+    /// `random_sample()`: a double in `[0, 1)` from 53 bits of two words.
+    pub(crate) fn uniform(&mut self) -> f64 {
+        let a = f64::from(self.next_u32() >> 5);
+        let b = f64::from(self.next_u32() >> 6);
+        (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
+    }
 }
+
+/// The largest seed numpy's `randint(2**31 - 1)` gives, plus one: the bound of the
+/// seeds scikit-learn hands to its trees (`np.iinfo(np.int32).max`).
+pub(crate) const SEED_BOUND: u64 = RAND_R_MAX as u64;
 
 /// The largest value of the xorshift's outputs (`RAND_R_MAX`).
 const RAND_R_MAX: u32 = 0x7FFF_FFFF;
@@ -56,14 +84,8 @@ impl SplitterRng {
     /// The generator of `random_state = seed` (seeds above 2^32 − 1 are taken modulo
     /// 2^32, where numpy would refuse them).
     pub(crate) fn new(seed: u64) -> Self {
-        let mut mt = Mt19937::new(seed as u32);
-        // numpy's bounded draw on [0, 2^31 − 2]: mask to 31 bits, reject the top value.
-        let state = loop {
-            let v = mt.next_u32() & RAND_R_MAX;
-            if v != RAND_R_MAX {
-                break v;
-            }
-        };
+        // numpy's `randint(0, 2**31 - 1)`: 31 bits, the top value drawn again.
+        let state = Mt19937::new(seed as u32).below(SEED_BOUND);
         Self { state }
     }
 
@@ -103,5 +125,25 @@ mod tests {
         ] {
             assert_eq!(SplitterRng::new(seed).state, first);
         }
+    }
+
+    #[test]
+    fn bounded_and_uniform_draws_are_numpys() {
+        // np.random.RandomState(0).randint(0, 10, 5) and .randint(0, 569, 3).
+        let mut mt = Mt19937::new(0);
+        let draws: Vec<u32> = (0..5).map(|_| mt.below(10)).collect();
+        assert_eq!(draws, [5, 0, 3, 3, 7]);
+        let mut mt = Mt19937::new(0);
+        let draws: Vec<u32> = (0..3).map(|_| mt.below(569)).collect();
+        assert_eq!(draws, [559, 192, 359]);
+        // [np.random.RandomState(3).randint(2**31 - 1) for _ in range(3)].
+        let mut mt = Mt19937::new(3);
+        let seeds: Vec<u32> = (0..3).map(|_| mt.below(SEED_BOUND)).collect();
+        assert_eq!(seeds, [218_175_338, 303_761_048, 893_988_089]);
+        // np.random.RandomState(42).random_sample(2).
+        let mut mt = Mt19937::new(42);
+        assert_eq!(mt.uniform(), 0.3745401188473625);
+        assert_eq!(mt.uniform(), 0.9507143064099162);
+        assert_eq!(Mt19937::new(7).below(1), 0);
     }
 }
