@@ -9,6 +9,7 @@
 
 mod distances;
 mod fim;
+mod forest;
 mod kmeans;
 mod linear;
 mod naive_bayes;
@@ -112,6 +113,9 @@ pub fn registry() -> Vec<Workload> {
         ("tree_reg_100k_20", tree::prepare_regressor),
         ("c45_breast_cancer", tree::prepare_c45),
         ("c45_clf_100k_20", tree::prepare_c45),
+        ("rf_clf20s", forest::prepare_random_forest),
+        ("rf_clf_100k_20", forest::prepare_random_forest),
+        ("et_clf_100k_20", forest::prepare_extra_trees),
     ] {
         v.push(Workload { id, prepare });
     }

@@ -440,9 +440,7 @@ fn leaves(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Vec<usiz
         .enumerate()
         .map(|(b, ids)| {
             let rows = f32_rows(x, b * APPLY_BLOCK, ids.len())?;
-            for (id, row) in ids.iter_mut().zip(rows.chunks_exact(d)) {
-                *id = walker.leaf(row);
-            }
+            walker.leaves(&rows, d, ids);
             Ok(())
         })
         .collect();

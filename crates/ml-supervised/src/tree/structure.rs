@@ -39,9 +39,6 @@ pub struct Node {
     pub weighted_n_samples: f64,
 }
 
-/// The `feature` of a leaf in a [`Walker`].
-const LEAF: u32 = u32::MAX;
-
 /// The bit of a [`Step`]'s `feature` that sends missing values left.
 const MISSING_LEFT: u32 = 1 << 31;
 
@@ -51,19 +48,30 @@ struct Step {
     /// The largest `f32` at most the `f64` threshold: for an `f32` value `x`,
     /// `x <= threshold` exactly when `x <= this`.
     threshold: f32,
-    /// The feature, with [`MISSING_LEFT`] set when NaN goes left.
+    /// The feature, with [`MISSING_LEFT`] set when NaN goes left; [`LEAF`] at a leaf.
     feature: u32,
+    /// The right child; at a leaf, the leaf's number (its rank among the leaves).
     right: u32,
 }
 
+/// The `feature` of a leaf in a [`Walker`].
+const LEAF: u32 = u32::MAX;
+
 impl Step {
-    /// Whether `row` goes left here (NaN: as the split says).
+    /// The child of this split node `id` that `row` goes to: the left one when the
+    /// value is at most the threshold (NaN: as the split says), chosen by arithmetic
+    /// rather than a branch, whose direction would be mispredicted half the time.
     #[inline(always)]
-    fn goes_left(&self, row: &[f32]) -> bool {
+    fn child(&self, id: usize, row: &[f32]) -> usize {
         let v = row[(self.feature & !MISSING_LEFT) as usize];
-        v <= self.threshold || (v.is_nan() && self.feature & MISSING_LEFT != 0)
+        let left = (v <= self.threshold) | (v.is_nan() & (self.feature & MISSING_LEFT != 0));
+        let go = usize::from(left);
+        go * (id + 1) + (1 - go) * self.right as usize
     }
 }
+
+/// Rows a [`Walker`] walks side by side: their independent paths overlap in the core.
+const LANES: usize = 8;
 
 /// The largest `f32` not above `t` (`t` itself when it is an `f32`).
 fn f32_at_most(t: f64) -> f32 {
@@ -73,6 +81,7 @@ fn f32_at_most(t: f64) -> f32 {
 
 /// A tree laid out for prediction: 12 bytes a node instead of its full record, so the
 /// walk of a large tree stays in cache.
+#[derive(Debug, Clone)]
 pub(crate) struct Walker {
     steps: Vec<Step>,
 }
@@ -83,33 +92,61 @@ impl Walker {
     pub(crate) fn path(&self, row: &[f32]) -> Vec<usize> {
         let mut id = 0;
         let mut path = vec![0];
-        loop {
-            let s = self.steps[id];
-            if s.feature == LEAF {
-                return path;
-            }
-            id = if s.goes_left(row) {
-                id + 1
-            } else {
-                s.right as usize
-            };
+        while self.steps[id].feature != LEAF {
+            id = self.steps[id].child(id, row);
             path.push(id);
         }
+        path
     }
 
-    /// The leaf reached by a row of `f32` feature values.
-    pub(crate) fn leaf(&self, row: &[f32]) -> usize {
-        let mut id = 0;
-        loop {
-            let s = self.steps[id];
-            if s.feature == LEAF {
-                return id;
+    /// The leaf of every row of row-major `rows` (`d` values each), into `out`. Up to
+    /// [`LANES`] rows are walked side by side, each lane taking the next row when its
+    /// row reaches a leaf, so the lanes' dependent loads overlap.
+    pub(crate) fn leaves(&self, rows: &[f32], d: usize, out: &mut [usize]) {
+        self.walk(rows, d, out, |id, _| id);
+    }
+
+    /// [`leaves`](Self::leaves) as leaf numbers: the rank of each row's leaf among the
+    /// leaves in pre-order (the index of its values in [`Tree::leaf_values`]).
+    pub(crate) fn leaf_numbers(&self, rows: &[f32], d: usize, out: &mut [usize]) {
+        self.walk(rows, d, out, |_, step| step.right as usize);
+    }
+
+    /// Walks every row to its leaf and stores `found(leaf id, leaf step)` in `out`.
+    #[inline(always)]
+    fn walk(
+        &self,
+        rows: &[f32],
+        d: usize,
+        out: &mut [usize],
+        found: impl Fn(usize, Step) -> usize,
+    ) {
+        let n = out.len();
+        // Each lane's row and node; a lane past the last row holds `n`.
+        let mut lane_row: [usize; LANES] = std::array::from_fn(|l| l.min(n));
+        let mut lane_node = [0usize; LANES];
+        let mut next_row = LANES.min(n);
+        let mut active = LANES.min(n);
+        while active > 0 {
+            for (r, id) in lane_row.iter_mut().zip(lane_node.iter_mut()) {
+                if *r == n {
+                    continue;
+                }
+                let step = self.steps[*id];
+                if step.feature == LEAF {
+                    out[*r] = found(*id, step);
+                    *id = 0;
+                    if next_row < n {
+                        *r = next_row;
+                        next_row += 1;
+                    } else {
+                        *r = n;
+                        active -= 1;
+                    }
+                    continue;
+                }
+                *id = step.child(*id, &rows[*r * d..(*r + 1) * d]);
             }
-            id = if s.goes_left(row) {
-                id + 1
-            } else {
-                s.right as usize
-            };
         }
     }
 }
@@ -182,8 +219,21 @@ impl Tree {
         deepest
     }
 
+    /// The values of the leaves, `value_width` each, in pre-order (the order of
+    /// [`Walker::leaf_numbers`]).
+    pub(crate) fn leaf_values(&self) -> Vec<f64> {
+        let w = self.value_width;
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.split.is_none())
+            .flat_map(|(id, _)| self.values[id * w..(id + 1) * w].iter().copied())
+            .collect()
+    }
+
     /// The compact form prediction walks: 16 bytes a node, the left child implied.
     pub(crate) fn walker(&self) -> Walker {
+        let mut leaves = 0..;
         Walker {
             steps: self
                 .nodes
@@ -202,7 +252,7 @@ impl Tree {
                     None => Step {
                         threshold: 0.0,
                         feature: LEAF,
-                        right: 0,
+                        right: leaves.next().unwrap_or(0),
                     },
                 })
                 .collect(),
