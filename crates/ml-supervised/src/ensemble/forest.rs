@@ -10,8 +10,9 @@
 //! Trees grow in parallel, each from its own seed alone, so the forest does not depend
 //! on the thread count.
 //!
-//! Every feature's row order is sorted once and shared by the trees, each keeping the
-//! rows of its sample in `O(d · n)` (scikit-learn sorts again at every node).
+//! For random forests every feature's row order is sorted once and shared by the trees,
+//! each keeping the rows of its sample in `O(d · n)` (scikit-learn sorts again at every
+//! node); extra trees need no orders.
 //! Predictions walk every tree over blocks of rows in parallel and sum the trees in
 //! order, as scikit-learn sums them on one thread.
 
@@ -228,7 +229,10 @@ impl Problem<'_> {
         let draws = settings.draws(n, self.weights.as_deref())?;
         // Parameter errors once, before any tree.
         growth.rules(d, 1.0)?;
-        let sorted = SortedColumns::new(&self.columns, n, d);
+        // The best splitter's trees share the features' orders; the random splitter's
+        // keep no orders.
+        let sorted = (growth.splitter == TreeSplitter::Best)
+            .then(|| SortedColumns::new(&self.columns, n, d));
         let mut forest_rng = Mt19937::new(settings.seed as u32);
         let seeds: Vec<u32> = (0..settings.n_estimators)
             .map(|_| forest_rng.below(SEED_BOUND))
@@ -256,7 +260,7 @@ impl Problem<'_> {
                     weights: &weights,
                     missing: &self.missing,
                 };
-                let tree = builder::grow_sorted(&data, self.criterion, &rules, Some(&sorted));
+                let tree = builder::grow_sorted(&data, self.criterion, &rules, sorted.as_ref());
                 Ok((tree_growth.pruned(tree), in_bag))
             })
             .collect();
