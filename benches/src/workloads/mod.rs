@@ -116,6 +116,7 @@ pub fn registry() -> Vec<Workload> {
         ("rf_clf20s", forest::prepare_random_forest),
         ("rf_clf_100k_20", forest::prepare_random_forest),
         ("et_clf_100k_20", forest::prepare_extra_trees),
+        ("rf_reg_100k_20", forest::prepare_regressor),
     ] {
         v.push(Workload { id, prepare });
     }
@@ -268,22 +269,25 @@ impl Split<usize> {
     }
 }
 
-/// The quality figures of a [`Classifier`] case from its fitted model, its split and
+/// The quality figures of a [`Supervised`] case from its fitted model, its split and
 /// the test predictions.
-type ClassifierQuality<M> = fn(&M, &Split<usize>, &[usize]) -> Result<Quality, BoxError>;
+type SupervisedQuality<M, Y> = fn(&M, &Split<Y>, &[Y]) -> Result<Quality, BoxError>;
 
-/// A classifier on a dense split: step 0 fits a fresh model on the train rows, step 1
-/// predicts the test rows with the latest model.
-struct Classifier<E: Fit<[usize]>> {
+/// A classifier or regressor on a dense split (targets `Y`): step 0 fits a fresh model
+/// on the train rows, step 1 predicts the test rows with the latest model.
+struct Supervised<E: Fit<[Y]>, Y> {
     params: E,
-    data: Split<usize>,
-    quality: ClassifierQuality<E::Model>,
+    data: Split<Y>,
+    quality: SupervisedQuality<E::Model, Y>,
     fitted: Option<E::Model>,
-    pred: Option<Vec<usize>>,
+    pred: Option<Vec<Y>>,
 }
 
-impl<E: Fit<[usize]>> Classifier<E> {
-    fn new(params: E, data: Split<usize>, quality: ClassifierQuality<E::Model>) -> Self {
+/// A [`Supervised`] case with class labels.
+type Classifier<E> = Supervised<E, usize>;
+
+impl<E: Fit<[Y]>, Y> Supervised<E, Y> {
+    fn new(params: E, data: Split<Y>, quality: SupervisedQuality<E::Model, Y>) -> Self {
         Self {
             params,
             data,
@@ -294,10 +298,10 @@ impl<E: Fit<[usize]>> Classifier<E> {
     }
 }
 
-impl<E> Case for Classifier<E>
+impl<E, Y> Case for Supervised<E, Y>
 where
-    E: Fit<[usize]>,
-    E::Model: Predict<Output = Vec<usize>>,
+    E: Fit<[Y]>,
+    E::Model: Predict<Output = Vec<Y>>,
 {
     fn run(&mut self, step: usize) -> Result<(), BoxError> {
         if step == 0 {

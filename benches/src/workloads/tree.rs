@@ -12,12 +12,10 @@
 //! (`split_used: false`) every row is trained and tested on.
 
 use ml_core::metrics::{accuracy_score, r2_score};
-use ml_supervised::tree::{
-    C45Classifier, DecisionTreeClassifier, DecisionTreeRegressor, DecisionTreeRegressorModel,
-};
+use ml_supervised::tree::{C45Classifier, DecisionTreeClassifier, DecisionTreeRegressor};
 use serde_json::{Map, Value, json};
 
-use super::{Case, Classifier, Quality, Split};
+use super::{Case, Classifier, Quality, Split, Supervised};
 use crate::BoxError;
 use crate::datasets::Inputs;
 
@@ -78,52 +76,17 @@ pub(super) fn prepare_c45(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>,
     })))
 }
 
-/// A regression tree on a dense split.
-struct Regression {
-    params: DecisionTreeRegressor,
-    data: Split<f64>,
-    fitted: Option<DecisionTreeRegressorModel>,
-    pred: Option<Vec<f64>>,
-}
-
 pub(super) fn prepare_regressor(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>, BoxError> {
     let (max_depth, seed) = settings(def);
     let x = inputs.matrix("X")?;
     let y = inputs.matrix("y")?;
-    Ok(Box::new(Regression {
-        params: DecisionTreeRegressor::new().max_depth(max_depth).seed(seed),
-        data: Split::new(inputs, x.as_ref(), |i| y[(i, 0)])?,
-        fitted: None,
-        pred: None,
-    }))
-}
-
-impl Case for Regression {
-    fn run(&mut self, step: usize) -> Result<(), BoxError> {
-        if step == 0 {
-            self.fitted = None;
-            self.fitted = Some(
-                self.params
-                    .fit(self.data.x_train.as_ref(), &self.data.y_train)?,
-            );
-        } else {
-            let m = self.fitted.as_ref().ok_or("predict before fit")?;
-            self.pred = Some(m.predict(self.data.x_test.as_ref())?);
-        }
-        Ok(())
-    }
-
-    fn quality(&self) -> Result<Quality, BoxError> {
-        let pred = self.pred.as_ref().ok_or("no predictions")?;
-        let m = self.fitted.as_ref().ok_or("no model")?;
+    let params = DecisionTreeRegressor::new().max_depth(max_depth).seed(seed);
+    let data = Split::new(inputs, x.as_ref(), |i| y[(i, 0)])?;
+    Ok(Box::new(Supervised::new(params, data, |m, data, pred| {
         let mut q = Map::new();
-        q.insert("r2".into(), json!(r2_score(&self.data.y_test, pred)?));
+        q.insert("r2".into(), json!(r2_score(&data.y_test, pred)?));
         q.insert("n_leaves".into(), json!(m.tree().n_leaves()));
         q.insert("depth".into(), json!(m.tree().depth()));
         Ok(q)
-    }
-
-    fn info(&self) -> Map<String, Value> {
-        self.data.info()
-    }
+    })))
 }
