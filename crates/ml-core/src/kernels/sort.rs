@@ -117,7 +117,7 @@ mod tests {
             let mut items: Vec<(u64, usize)> = (0..n)
                 .map(|i| {
                     let r = next();
-                    (if i % 3 == 0 { r } else { r % 7 << 40 }, i)
+                    (if i % 3 == 0 { r } else { (r % 7) << 40 }, i)
                 })
                 .collect();
             let mut want = items.clone();

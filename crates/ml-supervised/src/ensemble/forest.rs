@@ -545,9 +545,10 @@ fn classifier_weights(
                 totals[c] += sample.as_ref().map_or(1.0, |w| w[i]);
             }
             let total: f64 = totals.iter().sum();
+            // A class whose rows all weigh 0 keeps weight 0 (not 0 · ∞).
             totals
                 .iter()
-                .map(|&t| total / (k as f64 * t))
+                .map(|&t| if t > 0.0 { total / (k as f64 * t) } else { 0.0 })
                 .collect::<Vec<f64>>()
         }
         Some(ForestClassWeight::PerClass(v)) => {
