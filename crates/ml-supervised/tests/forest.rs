@@ -341,6 +341,12 @@ fn bad_settings_are_typed_errors() {
         );
     };
     invalid(RandomForestClassifier::new().n_estimators(0).fit(x, y));
+    assert!(matches!(
+        RandomForestClassifier::new()
+            .n_estimators(usize::MAX)
+            .fit(x, y),
+        Err(ml_core::Error::AllocationFailed { .. })
+    ));
     invalid(
         RandomForestClassifier::new()
             .max_samples(Some(MaxSamples::Fraction(0.0)))

@@ -87,6 +87,7 @@ impl Settings {
     /// The draws of each bootstrap sample (`None` without bootstrap), checked.
     fn draws(&self, n: usize, weights: Option<&[f64]>) -> Result<Option<usize>> {
         validate::at_least("n_estimators", self.n_estimators, 1, "at least 1")?;
+        validate::allocatable::<Tree>("the trees of the forest", self.n_estimators)?;
         if !self.bootstrap {
             if let Some(m) = self.max_samples {
                 return Err(Error::invalid_parameter(
