@@ -8,21 +8,14 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_main};
+use ml_benches::datasets::gaussian_classes;
 use ml_core::datasets::load_sms_spam;
-use ml_core::faer::Mat;
 use ml_supervised::{GaussianNb, MultinomialNb};
 use ml_text::CountVectorizer;
-use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, StandardNormal};
 
 fn gaussian(c: &mut Criterion) {
     let (n, d, k) = (80_000, 20, 3);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
-    let x = Mat::from_fn(n, d, |i, j| {
-        let e: f64 = StandardNormal.sample(&mut rng);
-        e + (y[i] * (j % 4)) as f64 * 0.5
-    });
+    let (x, y) = gaussian_classes(n, d, k, 0);
     let test = x.subrows(0, 20_000);
     let est = GaussianNb::new();
     let model = est.fit(x.as_ref(), &y).unwrap();

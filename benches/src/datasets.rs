@@ -615,6 +615,21 @@ fn sparse_uniform(p: &Value) -> Result<BTreeMap<String, Array>, BoxError> {
     ]))
 }
 
+/// `n` rows of `d` features in `k` classes for the criterion benches: class `c`'s rows
+/// are standard normal noise shifted by `c · (j mod 4) / 2` in feature `j`, the classes
+/// drawn uniformly; `StdRng` seeded with `seed`.
+pub fn gaussian_classes(n: usize, d: usize, k: usize, seed: u64) -> (Mat<f64>, Vec<usize>) {
+    use rand::SeedableRng;
+    use rand_distr::Distribution;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
+    let x = Mat::from_fn(n, d, |i, j| {
+        let e: f64 = StandardNormal.sample(&mut rng);
+        e + (y[i] * (j % 4)) as f64 * 0.5
+    });
+    (x, y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

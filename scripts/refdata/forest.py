@@ -30,6 +30,8 @@ from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, RandomF
                               RandomForestRegressor)
 from sklearn.model_selection import KFold, cross_val_score
 
+from tree import arrays
+
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "ml-supervised", "tests", "data", "forest.json")
 
 KINDS = {
@@ -41,18 +43,10 @@ KINDS = {
 
 
 def preorder(tree):
-    """The tree's features and thresholds with the nodes in pre-order."""
-    t = tree.tree_
-    order, stack = [], [0]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        if t.children_left[node] != -1:
-            stack += [t.children_right[node], t.children_left[node]]
-    return {
-        "feature": [int(t.feature[o]) for o in order],
-        "threshold": [float(t.threshold[o]) if np.isfinite(t.threshold[o]) else "inf" for o in order],
-    }
+    """The tree's features and thresholds with the nodes in pre-order (tree.py's
+    numbering)."""
+    a = arrays(tree)
+    return {"feature": a["feature"], "threshold": a["threshold"]}
 
 
 def main():

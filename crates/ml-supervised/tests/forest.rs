@@ -3,8 +3,8 @@
 //! cross-validated scores, properties and the conformance battery.
 
 use faer::Mat;
-use ml_core::datasets::{load_diabetes_scaled, load_digits};
-use ml_core::model_selection::KFold;
+use ml_core::datasets::load_digits;
+use ml_core::model_selection::{KFold, cross_val_score, cross_val_score_r2};
 use ml_core::persist;
 use ml_supervised::ensemble::{
     ExtraTreesClassifier, ExtraTreesRegressor, ForestClassWeight, ForestClassifierModel,
@@ -16,21 +16,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::{dataset, distinct_rows, floats, usizes, weights};
+use common::{data, dataset, distinct_rows, floats, usizes, weights};
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/forest.json")).expect("valid fixture JSON")
-}
-
-/// A data set by name: features and targets (class codes as `f64` for classifiers).
-fn data(name: &str) -> (Mat<f64>, Vec<f64>) {
-    if name == "diabetes" {
-        let ds = load_diabetes_scaled().unwrap();
-        return (ds.data, ds.target);
-    }
-    let ds = dataset(name);
-    let y = ds.target.iter().map(|&c| c as f64).collect();
-    (ds.data, y)
 }
 
 /// The settings of a fixture entry applied to any of the four forests.
@@ -269,65 +258,32 @@ fn forests_equal_scikit_learn_tree_for_tree() {
 #[test]
 fn cross_validated_scores_match_scikit_learn() {
     let f = fixtures();
-    let folds = KFold::new();
+    let check = |name: &str, ours: Vec<f64>, tol: f64| {
+        let want = floats(&f["cv"][name]);
+        assert_eq!(ours.len(), want.len(), "{name}: folds");
+        for (k, (a, b)) in ours.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() < tol, "{name} fold {k}: {a} vs {b}");
+        }
+    };
     for name in ["breast_cancer", "wine", "digits"] {
         let ds = if name == "digits" {
             load_digits().unwrap()
         } else {
             dataset(name)
         };
-        let want = floats(&f["cv"][name]);
-        for (k, (train, test)) in folds
-            .split(ds.data.nrows())
-            .unwrap()
-            .into_iter()
-            .enumerate()
-        {
-            let take = |rows: &[usize]| {
-                Mat::from_fn(rows.len(), ds.data.ncols(), |i, j| ds.data[(rows[i], j)])
-            };
-            let y_train: Vec<usize> = train.iter().map(|&i| ds.target[i]).collect();
-            let model = RandomForestClassifier::new()
-                .fit(take(&train).as_ref(), &y_train)
-                .unwrap();
-            let predicted = model.predict(take(&test).as_ref()).unwrap();
-            let correct = test
-                .iter()
-                .zip(&predicted)
-                .filter(|(i, p)| ds.target[**i] == **p)
-                .count();
-            let accuracy = correct as f64 / test.len() as f64;
-            assert!(
-                (accuracy - want[k]).abs() < 1e-12,
-                "{name} fold {k}: {accuracy} vs {}",
-                want[k]
-            );
-        }
-    }
-    let ds = load_diabetes_scaled().unwrap();
-    let want = floats(&f["cv"]["diabetes"]);
-    for (k, (train, test)) in folds
-        .split(ds.data.nrows())
-        .unwrap()
-        .into_iter()
-        .enumerate()
-    {
-        let take = |rows: &[usize]| {
-            Mat::from_fn(rows.len(), ds.data.ncols(), |i, j| ds.data[(rows[i], j)])
-        };
-        let y_train: Vec<f64> = train.iter().map(|&i| ds.target[i]).collect();
-        let y_test: Vec<f64> = test.iter().map(|&i| ds.target[i]).collect();
-        let model = RandomForestRegressor::new()
-            .fit(take(&train).as_ref(), &y_train)
-            .unwrap();
-        let r2 = ml_core::metrics::r2_score(&y_test, &model.predict(take(&test).as_ref()).unwrap())
-            .unwrap();
-        assert!(
-            (r2 - want[k]).abs() < 1e-9,
-            "diabetes fold {k}: {r2} vs {}",
-            want[k]
+        let folds = KFold::new().split(ds.data.nrows()).unwrap();
+        let scores = cross_val_score(
+            &RandomForestClassifier::new(),
+            ds.data.as_ref(),
+            &ds.target,
+            &folds,
         );
+        check(name, scores.unwrap(), 1e-12);
     }
+    let (x, y) = data("diabetes");
+    let folds = KFold::new().split(x.nrows()).unwrap();
+    let scores = cross_val_score_r2(&RandomForestRegressor::new(), x.as_ref(), &y, &folds);
+    check("diabetes", scores.unwrap(), 1e-9);
 }
 
 #[test]
@@ -399,6 +355,63 @@ fn bad_settings_are_typed_errors() {
         .unwrap();
     assert_eq!(model.predict(x).unwrap(), one);
     assert_eq!(model.feature_importances(), vec![0.0; 4]);
+}
+
+#[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    let iris = dataset("iris");
+    ml_core::testing::check_extreme_weights_classifier(
+        || RandomForestClassifier::new().n_estimators(5),
+        iris.data.as_ref(),
+        &iris.target,
+    );
+    let (x, y) = data("diabetes");
+    ml_core::testing::check_extreme_weights_regressor(
+        || ExtraTreesRegressor::new().n_estimators(5).bootstrap(true),
+        x.as_ref(),
+        &y,
+    );
+}
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_regressor};
+    let (x, y) = data("diabetes");
+    for make in [
+        || RandomForestRegressor::new().n_estimators(usize::MAX),
+        || {
+            RandomForestRegressor::new()
+                .n_estimators(3)
+                .max_samples(Some(MaxSamples::Count(usize::MAX)))
+        },
+        || {
+            RandomForestRegressor::new()
+                .n_estimators(3)
+                .max_depth(Some(usize::MAX))
+        },
+        || {
+            RandomForestRegressor::new()
+                .n_estimators(3)
+                .min_samples_split(usize::MAX)
+        },
+        || {
+            RandomForestRegressor::new()
+                .n_estimators(3)
+                .min_samples_leaf(usize::MAX)
+        },
+        || {
+            RandomForestRegressor::new()
+                .n_estimators(3)
+                .max_features(MaxFeatures::Count(usize::MAX))
+        },
+        || {
+            RandomForestRegressor::new()
+                .n_estimators(3)
+                .max_leaf_nodes(Some(usize::MAX))
+        },
+    ] {
+        run_regressor(Check::FitsOrRefuses, make, x.as_ref(), &y).unwrap();
+    }
 }
 
 #[test]

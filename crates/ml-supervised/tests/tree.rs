@@ -3,7 +3,7 @@
 //! cross-validated accuracy, text export, properties and the conformance battery.
 
 use faer::Mat;
-use ml_core::datasets::{load_diabetes_scaled, load_digits};
+use ml_core::datasets::load_digits;
 use ml_core::persist;
 use ml_supervised::ClassWeight;
 use ml_supervised::tree::{
@@ -15,20 +15,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::{dataset, distinct_rows, floats, usizes};
+use common::{data, dataset, distinct_rows, floats, usizes};
 
 fn fixtures() -> Value {
     serde_json::from_str(include_str!("data/tree.json")).expect("valid fixture JSON")
-}
-
-fn data(name: &str) -> (Mat<f64>, Vec<f64>) {
-    if name == "diabetes" {
-        let ds = load_diabetes_scaled().unwrap();
-        return (ds.data, ds.target);
-    }
-    let ds = dataset(name);
-    let y = ds.target.iter().map(|&c| c as f64).collect();
-    (ds.data, y)
 }
 
 /// The estimator settings of a fixture entry, applied through `set`.

@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::logistic::{balanced_class_weights, checked_class_weights};
 use crate::tree::builder::{self, Criterion, Data, SortedColumns, Target};
 use crate::tree::random::{Mt19937, SEED_BOUND};
 use crate::tree::{
@@ -541,34 +542,9 @@ fn classifier_weights(
         None => return Ok(sample),
         Some(ForestClassWeight::BalancedSubsample) if bootstrap => return Ok(sample),
         Some(ForestClassWeight::Balanced | ForestClassWeight::BalancedSubsample) => {
-            let mut totals = vec![0.0; k];
-            for (i, &c) in codes.iter().enumerate() {
-                totals[c] += sample.as_ref().map_or(1.0, |w| w[i]);
-            }
-            let total: f64 = totals.iter().sum();
-            // A class whose rows all weigh 0 keeps weight 0 (not 0 · ∞).
-            totals
-                .iter()
-                .map(|&t| if t > 0.0 { total / (k as f64 * t) } else { 0.0 })
-                .collect::<Vec<f64>>()
+            balanced_class_weights(codes, sample.as_deref(), k)
         }
-        Some(ForestClassWeight::PerClass(v)) => {
-            if v.len() != k {
-                return Err(Error::ShapeMismatch {
-                    what: "number of class weights",
-                    expected: k,
-                    got: v.len(),
-                });
-            }
-            if v.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
-                return Err(Error::invalid_parameter(
-                    "class_weight",
-                    v,
-                    "finite, non-negative weights",
-                ));
-            }
-            v.clone()
-        }
+        Some(ForestClassWeight::PerClass(v)) => checked_class_weights(v, k)?,
     };
     let weights: Vec<f64> = codes
         .iter()
@@ -1013,6 +989,36 @@ fn fit_regressor(
     )
 }
 
+/// The methods both fitted forests share: the trees, their seeds, the feature count
+/// and the importances.
+macro_rules! forest_model_methods {
+    () => {
+        /// The trees (`estimators_`), in the order they were seeded (a classifier's
+        /// leaves hold class fractions in the order of its classes).
+        pub fn estimators(&self) -> &[Tree] {
+            &self.trees
+        }
+
+        /// Each tree's seed (scikit-learn's `estimators_[i].random_state`): it draws
+        /// the tree's bootstrap sample and seeds its splitter, so a tree with this seed
+        /// grown on the same sample is the forest's tree.
+        pub fn estimator_seeds(&self) -> &[u64] {
+            &self.seeds
+        }
+
+        /// The number of features seen in training.
+        pub fn n_features_in(&self) -> usize {
+            self.n_features
+        }
+
+        /// The trees' normalised impurity decreases per feature, averaged over the
+        /// trees that split and normalised to sum to 1 (`feature_importances_`).
+        pub fn feature_importances(&self) -> Vec<f64> {
+            forest_importances(&self.trees, self.n_features)
+        }
+    };
+}
+
 /// A classifier's out-of-bag estimates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct ClassifierOob {
@@ -1046,29 +1052,7 @@ impl<L: Label> ForestClassifierModel<L> {
         &self.classes
     }
 
-    /// The trees (`estimators_`), in the order they were seeded; their leaves hold
-    /// class fractions in the order of [`classes`](Self::classes).
-    pub fn estimators(&self) -> &[Tree] {
-        &self.trees
-    }
-
-    /// Each tree's seed (scikit-learn's `estimators_[i].random_state`): it draws the
-    /// tree's bootstrap sample and seeds its splitter, so a tree with this seed grown
-    /// on the same sample is the forest's tree.
-    pub fn estimator_seeds(&self) -> &[u64] {
-        &self.seeds
-    }
-
-    /// The number of features seen in training.
-    pub fn n_features_in(&self) -> usize {
-        self.n_features
-    }
-
-    /// The trees' normalised impurity decreases per feature, averaged over the trees
-    /// that split and normalised to sum to 1 (`feature_importances_`).
-    pub fn feature_importances(&self) -> Vec<f64> {
-        forest_importances(&self.trees, self.n_features)
-    }
+    forest_model_methods!();
 
     /// The out-of-bag accuracy (`oob_score_`), when fitted with `oob_score(true)`.
     pub fn oob_score(&self) -> Option<f64> {
@@ -1184,28 +1168,7 @@ pub struct ForestRegressorModel {
 }
 
 impl ForestRegressorModel {
-    /// The trees (`estimators_`), in the order they were seeded.
-    pub fn estimators(&self) -> &[Tree] {
-        &self.trees
-    }
-
-    /// Each tree's seed (scikit-learn's `estimators_[i].random_state`): it draws the
-    /// tree's bootstrap sample and seeds its splitter, so a tree with this seed grown
-    /// on the same sample is the forest's tree.
-    pub fn estimator_seeds(&self) -> &[u64] {
-        &self.seeds
-    }
-
-    /// The number of features seen in training.
-    pub fn n_features_in(&self) -> usize {
-        self.n_features
-    }
-
-    /// The trees' normalised impurity decreases per feature, averaged over the trees
-    /// that split and normalised to sum to 1 (`feature_importances_`).
-    pub fn feature_importances(&self) -> Vec<f64> {
-        forest_importances(&self.trees, self.n_features)
-    }
+    forest_model_methods!();
 
     /// The out-of-bag R² (`oob_score_`), when fitted with `oob_score(true)`.
     pub fn oob_score(&self) -> Option<f64> {

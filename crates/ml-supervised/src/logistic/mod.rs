@@ -55,6 +55,63 @@ pub enum ClassWeight {
     PerClass(Vec<f64>),
 }
 
+impl ClassWeight {
+    /// Each of the `k` classes' weight for rows of classes `codes`: balanced from the
+    /// classes' total sample weight (`weights`, or 1 a row), or as given, checked.
+    ///
+    /// # Errors
+    /// Given weights of another count than `k` ([`Error::ShapeMismatch`]) or negative
+    /// or not finite ([`Error::InvalidParameter`]).
+    pub(crate) fn per_class(
+        &self,
+        codes: &[usize],
+        weights: Option<&[f64]>,
+        k: usize,
+    ) -> Result<Vec<f64>> {
+        match self {
+            ClassWeight::Balanced => Ok(balanced_class_weights(codes, weights, k)),
+            ClassWeight::PerClass(v) => checked_class_weights(v, k),
+        }
+    }
+}
+
+/// scikit-learn's `"balanced"` class weights `S / (k · S_c)`, `S_c` the total of
+/// `weights` (1 a row when `None`) over class `c`'s rows; a class of total 0 weighs 0.
+pub(crate) fn balanced_class_weights(
+    codes: &[usize],
+    weights: Option<&[f64]>,
+    k: usize,
+) -> Vec<f64> {
+    let mut totals = vec![0.0; k];
+    for (i, &c) in codes.iter().enumerate() {
+        totals[c] += weights.map_or(1.0, |w| w[i]);
+    }
+    let all: f64 = totals.iter().sum();
+    totals
+        .iter()
+        .map(|&t| if t > 0.0 { all / (k as f64 * t) } else { 0.0 })
+        .collect()
+}
+
+/// Given class weights, checked: `k` of them, finite and non-negative.
+pub(crate) fn checked_class_weights(v: &[f64], k: usize) -> Result<Vec<f64>> {
+    if v.len() != k {
+        return Err(Error::ShapeMismatch {
+            what: "number of class weights",
+            expected: k,
+            got: v.len(),
+        });
+    }
+    if v.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+        return Err(Error::invalid_parameter(
+            "class_weight",
+            v,
+            "finite, non-negative weights",
+        ));
+    }
+    Ok(v.to_vec())
+}
+
 /// Logistic regression, as scikit-learn 1.9's `LogisticRegression`.
 ///
 /// Unlike scikit-learn, features whose largest magnitude is beyond 2^±32 (≈ 4e9) are
@@ -468,42 +525,7 @@ impl LogisticRegression {
         let (n, d) = (x.nrows(), x.ncols());
         let mut weights: Vec<f64> = sample_weight.map_or_else(|| vec![1.0; n], <[f64]>::to_vec);
         if let Some(cw) = &self.class_weight {
-            let per_class = match cw {
-                ClassWeight::Balanced => {
-                    let mut totals = vec![0.0; n_classes];
-                    for (&c, &w) in enc.codes.iter().zip(&weights) {
-                        totals[c] += w;
-                    }
-                    let all: f64 = totals.iter().sum();
-                    totals
-                        .iter()
-                        .map(|&t| {
-                            if t > 0.0 {
-                                all / (n_classes as f64 * t)
-                            } else {
-                                0.0
-                            }
-                        })
-                        .collect()
-                }
-                ClassWeight::PerClass(v) => {
-                    if v.len() != n_classes {
-                        return Err(Error::ShapeMismatch {
-                            what: "number of class weights",
-                            expected: n_classes,
-                            got: v.len(),
-                        });
-                    }
-                    if v.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
-                        return Err(Error::invalid_parameter(
-                            "class_weight",
-                            v,
-                            "finite, non-negative weights",
-                        ));
-                    }
-                    v.clone()
-                }
-            };
+            let per_class = cw.per_class(&enc.codes, Some(&weights), n_classes)?;
             for (w, &c) in weights.iter_mut().zip(&enc.codes) {
                 *w *= per_class[c];
             }

@@ -596,15 +596,9 @@ impl Presorted {
         let partition = |((ids, vals), (tmp_ids, tmp_vals)): Blocks<'_>| {
             let (ids, vals) = (&mut ids[start..end], &mut vals[start..end]);
             let (tmp_ids, tmp_vals) = (&mut tmp_ids[start..end], &mut tmp_vals[start..end]);
-            let (mut l, mut r) = (0, n_left);
+            let mut slots = StableSlots::new(n_left);
             for (&i, &v) in ids.iter().zip(vals.iter()) {
-                let slot = if goes_left[i as usize] {
-                    l += 1;
-                    l - 1
-                } else {
-                    r += 1;
-                    r - 1
-                };
+                let slot = slots.next(goes_left[i as usize]);
                 tmp_ids[slot] = i;
                 tmp_vals[slot] = v;
             }
@@ -628,6 +622,33 @@ impl Presorted {
                 .zip(scratch.chunks_mut(m).zip(scratch_values.chunks_mut(m)))
                 .for_each(partition);
         }
+    }
+}
+
+/// Where a stable partition puts each next row: left rows from position 0, right rows
+/// from `n_left`, each side in the order the rows come.
+struct StableSlots {
+    left: usize,
+    right: usize,
+}
+
+impl StableSlots {
+    fn new(n_left: usize) -> Self {
+        Self {
+            left: 0,
+            right: n_left,
+        }
+    }
+
+    #[inline(always)]
+    fn next(&mut self, goes_left: bool) -> usize {
+        let side = if goes_left {
+            &mut self.left
+        } else {
+            &mut self.right
+        };
+        *side += 1;
+        *side - 1
     }
 }
 
@@ -669,17 +690,10 @@ impl<'a> Unsorted<'a> {
             n,
         } = self;
         let segment = &mut rows[start..end];
-        let (mut l, mut r) = (0, best.n_left);
+        let mut slots = StableSlots::new(best.n_left);
         let scratch = &mut scratch[..segment.len()];
         for &i in segment.iter() {
-            let slot = if best.goes_left(columns[best.feature * *n + i as usize]) {
-                l += 1;
-                l - 1
-            } else {
-                r += 1;
-                r - 1
-            };
-            scratch[slot] = i;
+            scratch[slots.next(best.goes_left(columns[best.feature * *n + i as usize]))] = i;
         }
         segment.copy_from_slice(scratch);
     }

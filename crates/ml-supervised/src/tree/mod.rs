@@ -464,35 +464,6 @@ pub(crate) fn f32_rows(x: MatRef<'_, f64>, start: usize, len: usize) -> Result<V
     Ok(rows)
 }
 
-/// The weight of every class: balanced from the row counts, or as given.
-fn class_weights(cw: &ClassWeight, codes: &[usize], k: usize) -> Result<Vec<f64>> {
-    match cw {
-        ClassWeight::Balanced => {
-            let mut counts = vec![0usize; k];
-            codes.iter().for_each(|&c| counts[c] += 1);
-            let n = codes.len() as f64;
-            Ok(counts.iter().map(|&c| n / (k as f64 * c as f64)).collect())
-        }
-        ClassWeight::PerClass(v) => {
-            if v.len() != k {
-                return Err(Error::ShapeMismatch {
-                    what: "number of class weights",
-                    expected: k,
-                    got: v.len(),
-                });
-            }
-            if v.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
-                return Err(Error::invalid_parameter(
-                    "class_weight",
-                    v,
-                    "finite, non-negative weights",
-                ));
-            }
-            Ok(v.clone())
-        }
-    }
-}
-
 /// The nodes every row of dense `x` passes through, as scikit-learn's `decision_path`:
 /// an `n × n_nodes` CSR indicator matrix (1 where row `i` visits node `j`).
 fn decision_paths(tree: &Tree, x: MatRef<'_, f64>, n_features: usize) -> Result<Csr> {
@@ -653,7 +624,8 @@ impl DecisionTreeClassifier {
         let mut weights = weights_of(sample_weight, x.nrows())?;
         let enc = validate::encode_labels(y, 1)?;
         if let Some(cw) = &self.class_weight {
-            let per_class = class_weights(cw, &enc.codes, enc.classes.len())?;
+            // scikit-learn's trees balance the classes by their row counts.
+            let per_class = cw.per_class(&enc.codes, None, enc.classes.len())?;
             for (w, &c) in weights.iter_mut().zip(&enc.codes) {
                 *w *= per_class[c];
             }

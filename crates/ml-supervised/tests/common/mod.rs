@@ -92,6 +92,18 @@ pub(crate) fn dataset(name: &str) -> Dataset {
     .unwrap()
 }
 
+/// A data set by its scikit-learn name as features and `f64` targets: class codes for
+/// the classification sets, the scaled target for `diabetes` (scikit-learn's default).
+pub(crate) fn data(name: &str) -> (Mat<f64>, Vec<f64>) {
+    if name == "diabetes" {
+        let ds = ml_core::datasets::load_diabetes_scaled().unwrap();
+        return (ds.data, ds.target);
+    }
+    let ds = dataset(name);
+    let y = ds.target.iter().map(|&c| c as f64).collect();
+    (ds.data, y)
+}
+
 /// The sample weights the fixtures use: `1 + (i mod 3)`.
 pub(crate) fn weights(n: usize) -> Vec<f64> {
     (0..n).map(|i| 1.0 + (i % 3) as f64).collect()
