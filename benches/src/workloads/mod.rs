@@ -10,6 +10,7 @@
 mod distances;
 mod fim;
 mod forest;
+mod hgb;
 mod kmeans;
 mod linear;
 mod naive_bayes;
@@ -117,6 +118,11 @@ pub fn registry() -> Vec<Workload> {
         ("rf_clf_100k_20", forest::prepare_random_forest),
         ("et_clf_100k_20", forest::prepare_extra_trees),
         ("rf_reg_100k_20", forest::prepare_regressor),
+        ("hgb_clf20s", hgb::prepare_classifier),
+        ("hgb_clf_100k_20", hgb::prepare_classifier),
+        ("hgb_clf5_100k_20", hgb::prepare_classifier),
+        ("hgb_reg_100k_20", hgb::prepare_regressor),
+        ("hgb_clf_1m_50", hgb::prepare_classifier),
     ] {
         v.push(Workload { id, prepare });
     }

@@ -8,6 +8,7 @@
 //! are scikit-learn's for the same `random_state`.
 
 use faer::MatRef;
+use ml_core::kernels::{from_ordered_bits, ordered_bits, radix_sort_by_key};
 use ml_core::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -206,21 +207,23 @@ fn subsample(n: usize, weights: Option<&[f64]>, seed: u32) -> Vec<usize> {
 /// when there are at most `max_bins`, else the `max_bins − 1` inner quantiles
 /// (`averaged_inverted_cdf`, weighted when weights are given), duplicates removed.
 fn numerical_edges(values: &[f64], weights: Option<&[f64]>, max_bins: usize) -> Vec<f64> {
-    let mut pairs: Vec<(f64, f64)> = match weights {
+    // Radix-sorted by the values' ordered bits (linear in the rows, as the columns
+    // of a large training set are long).
+    let mut pairs: Vec<(u64, f64)> = match weights {
         None => values
             .iter()
             .filter(|v| !v.is_nan())
-            .map(|&v| (v, 1.0))
+            .map(|&v| (ordered_bits(v), 1.0))
             .collect(),
         Some(w) => values
             .iter()
             .zip(w)
             .filter(|(v, w)| !v.is_nan() && **w != 0.0)
-            .map(|(&v, &w)| (v, w))
+            .map(|(&v, &w)| (ordered_bits(v), w))
             .collect(),
     };
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let sorted: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    radix_sort_by_key(&mut pairs);
+    let sorted: Vec<f64> = pairs.iter().map(|p| from_ordered_bits(p.0)).collect();
     let mut distinct = sorted.clone();
     distinct.dedup();
     if distinct.len() <= 1 {

@@ -474,7 +474,8 @@ mod tests {
     fn pairwise_sum_is_numpys() {
         // np.add.reduce([1 / (i + 3) for i in range(n)]) for n = 10, 100, 1000, 1001;
         // a running sum ends in ...678, ...255, ...356 and ...436 instead.
-        let sum = |n: usize| pairwise_sum(&(0..n).map(|i| 1.0 / (i as f64 + 3.0)).collect::<Vec<_>>());
+        let sum =
+            |n: usize| pairwise_sum(&(0..n).map(|i| 1.0 / (i as f64 + 3.0)).collect::<Vec<_>>());
         assert_eq!(sum(10), 1.6032106782106779);
         assert_eq!(sum(100), 3.707082429307257);
         assert_eq!(sum(1000), 5.987467865541362);

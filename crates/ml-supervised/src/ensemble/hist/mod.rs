@@ -30,8 +30,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use self::binning::Bins;
-use self::grower::{Binned, Grower, Limits};
+use self::grower::{Binned, Buffers, Grower, Limits};
 use self::loss::Loss;
+use self::predictor::FlatTree;
 pub use self::predictor::{BoostedNode, BoostedSplit, BoostedTree};
 use crate::logistic::ClassWeight;
 use crate::tree::argmax;
@@ -551,7 +552,7 @@ impl Settings {
 
         let mut feature_rng = Mt19937::new(feature_seed);
         let mut trees: Vec<Vec<BoostedTree>> = Vec::new();
-        let mut rows_buffer = Vec::new();
+        let mut buffers = Buffers::default();
         for _ in 0..self.max_iter {
             loss.gradients(
                 &y_train,
@@ -566,7 +567,7 @@ impl Settings {
                 let h = (!constant_hessian).then(|| &hessians[c * n_train..(c + 1) * n_train]);
                 let rng = (self.max_features < 1.0).then_some(&mut feature_rng);
                 let mut grower =
-                    Grower::new(&data, limits, g, h, rng, std::mem::take(&mut rows_buffer));
+                    Grower::new(&data, limits, g, h, rng, std::mem::take(&mut buffers));
                 grower.grow();
                 let raw_c = &mut raw[c * n_train..(c + 1) * n_train];
                 if !loss.differentiable() {
@@ -597,7 +598,7 @@ impl Settings {
                     }
                 }
                 iteration.push(grower.predictor(&columns, &bins.edges));
-                rows_buffer = grower.into_rows();
+                buffers = grower.into_buffers();
             }
             if let (Some(rv), Some((vb, _, _))) = (raw_val.as_mut(), &val) {
                 let m = vb.len() / d.max(1);
@@ -647,7 +648,7 @@ fn should_stop(scores: &[f64], n_iter_no_change: usize, tol: f64) -> bool {
 }
 
 /// Rows per parallel prediction task.
-const PREDICT_BLOCK: usize = 2048;
+const PREDICT_BLOCK: usize = 512;
 
 impl Boosted {
     /// Row-major `n × k` raw predictions of the first `iterations` iterations.
@@ -657,6 +658,7 @@ impl Boosted {
         validate::n_features_eq(d, self.n_features)?;
         let k = self.baseline.len();
         validate::allocatable::<f64>("the predictions", n.saturating_mul(k))?;
+        let flat = self.flat_trees(iterations);
         let mut out = vec![0.0; n * k];
         let results: Vec<Result<()>> = out
             .par_chunks_mut(PREDICT_BLOCK * k)
@@ -679,11 +681,15 @@ impl Boosted {
                         rows[i * d + j] = v;
                     }
                 }
-                for (acc, row) in block.chunks_exact_mut(k).zip(rows.chunks_exact(d.max(1))) {
+                for acc in block.chunks_exact_mut(k) {
                     acc.copy_from_slice(&self.baseline);
-                    for iteration in &self.trees[..iterations] {
-                        for (a, tree) in acc.iter_mut().zip(iteration) {
-                            *a += tree.predict_row(row, &self.bins);
+                }
+                // Tree by tree over the block, so a tree's nodes stay in cache.
+                for iteration in &flat[..iterations] {
+                    for (c, tree) in iteration.iter().enumerate() {
+                        for (acc, row) in block.chunks_exact_mut(k).zip(rows.chunks_exact(d.max(1)))
+                        {
+                            acc[c] += tree.predict_row(row, &self.bins);
                         }
                     }
                 }
@@ -696,6 +702,14 @@ impl Boosted {
 
     fn n_iter(&self) -> usize {
         self.trees.len()
+    }
+
+    /// The first `iterations` iterations' trees laid out for prediction.
+    fn flat_trees(&self, iterations: usize) -> Vec<Vec<FlatTree>> {
+        self.trees[..iterations]
+            .iter()
+            .map(|it| it.iter().map(FlatTree::new).collect())
+            .collect()
     }
 
     fn check(&self) -> std::result::Result<(), String> {
@@ -751,7 +765,13 @@ impl Iterator for Staged<'_> {
     type Item = Vec<f64>;
 
     fn next(&mut self) -> Option<Vec<f64>> {
-        let iteration = self.model.trees.get(self.next)?;
+        let iteration: Vec<FlatTree> = self
+            .model
+            .trees
+            .get(self.next)?
+            .iter()
+            .map(FlatTree::new)
+            .collect();
         self.next += 1;
         let d = self.model.n_features.max(1);
         let k = iteration.len();
@@ -760,7 +780,7 @@ impl Iterator for Staged<'_> {
             .par_chunks_mut(k)
             .zip(self.rows.par_chunks(d))
             .for_each(|(acc, row)| {
-                for (a, tree) in acc.iter_mut().zip(iteration) {
+                for (a, tree) in acc.iter_mut().zip(&iteration) {
                     *a += tree.predict_row(row, bins);
                 }
             });

@@ -60,6 +60,95 @@ pub(crate) struct BoostedCategories {
     pub(crate) values: Vec<f64>,
 }
 
+/// A node of a [`FlatTree`]: 32 bytes, so a tree of 31 leaves fits in 2 KiB.
+#[derive(Debug, Clone, Copy)]
+struct FlatNode {
+    /// The threshold, or a leaf's value.
+    threshold: f64,
+    /// The tested column; [`LEAF`] for a leaf.
+    feature: u32,
+    left: u32,
+    right: u32,
+    missing_go_to_left: bool,
+    /// The category set (an index into the tree's sets) of a categorical split.
+    categories: Option<u16>,
+}
+
+const LEAF: u32 = u32::MAX;
+
+/// A [`BoostedTree`] laid out for prediction.
+#[derive(Debug, Clone)]
+pub(crate) struct FlatTree {
+    nodes: Vec<FlatNode>,
+    internal_features: Vec<usize>,
+    category_bins: Vec<[u32; 8]>,
+}
+
+impl FlatTree {
+    pub(crate) fn new(tree: &BoostedTree) -> Self {
+        let mut internal_features = Vec::with_capacity(tree.nodes.len());
+        let nodes = tree
+            .nodes
+            .iter()
+            .map(|node| match &node.split {
+                None => {
+                    internal_features.push(0);
+                    FlatNode {
+                        threshold: node.value,
+                        feature: LEAF,
+                        left: 0,
+                        right: 0,
+                        missing_go_to_left: false,
+                        categories: None,
+                    }
+                }
+                Some(s) => {
+                    internal_features.push(s.internal_feature);
+                    FlatNode {
+                        threshold: s.threshold,
+                        feature: s.feature as u32,
+                        left: s.left as u32,
+                        right: s.right as u32,
+                        missing_go_to_left: s.missing_go_to_left,
+                        categories: s.categories.map(|c| c as u16),
+                    }
+                }
+            })
+            .collect();
+        Self {
+            nodes,
+            internal_features,
+            category_bins: tree.category_sets.iter().map(|c| c.bins).collect(),
+        }
+    }
+
+    /// The leaf value of one row of raw values (`bins` for categorical splits).
+    #[inline]
+    pub(crate) fn predict_row(&self, row: &[f64], bins: &Bins) -> f64 {
+        let mut id = 0;
+        loop {
+            let node = &self.nodes[id];
+            if node.feature == LEAF {
+                return node.threshold;
+            }
+            let v = row[node.feature as usize];
+            let left = if v.is_nan() {
+                node.missing_go_to_left
+            } else if let Some(c) = node.categories {
+                let b = bins.bin_of(self.internal_features[id], v);
+                if b == bins.missing_bin {
+                    node.missing_go_to_left
+                } else {
+                    in_bitset(&self.category_bins[usize::from(c)], b)
+                }
+            } else {
+                v <= node.threshold
+            };
+            id = if left { node.left } else { node.right } as usize;
+        }
+    }
+}
+
 impl BoostedTree {
     pub(crate) fn new(nodes: Vec<BoostedNode>, category_sets: Vec<BoostedCategories>) -> Self {
         Self {
@@ -89,32 +178,6 @@ impl BoostedTree {
     /// The depth of the deepest leaf.
     pub fn depth(&self) -> usize {
         self.nodes.iter().map(|n| n.depth).max().unwrap_or(0)
-    }
-
-    /// The leaf value of one row of raw values (`bins` for categorical splits).
-    #[inline]
-    pub(crate) fn predict_row(&self, row: &[f64], bins: &Bins) -> f64 {
-        let mut id = 0;
-        loop {
-            let node = &self.nodes[id];
-            let Some(s) = &node.split else {
-                return node.value;
-            };
-            let v = row[s.feature];
-            let left = if v.is_nan() {
-                s.missing_go_to_left
-            } else if let Some(c) = s.categories {
-                let b = bins.bin_of(s.internal_feature, v);
-                if b == bins.missing_bin {
-                    s.missing_go_to_left
-                } else {
-                    in_bitset(&self.category_sets[c].bins, b)
-                }
-            } else {
-                v <= s.threshold
-            };
-            id = if left { s.left } else { s.right };
-        }
     }
 
     /// The leaf value of row `i` of column-major binned data with `n` rows.
@@ -156,7 +219,9 @@ impl BoostedTree {
                 if s.feature >= n_features || s.internal_feature >= n_internal {
                     return Err(format!("node {i} splits on a feature out of range"));
                 }
-                if s.categories.is_some_and(|c| c >= self.category_sets.len()) {
+                if s.categories
+                    .is_some_and(|c| c >= self.category_sets.len() || c > usize::from(u16::MAX))
+                {
                     return Err(format!("node {i} has a category set out of range"));
                 }
             } else if !node.value.is_finite() {
