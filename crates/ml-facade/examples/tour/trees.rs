@@ -1,11 +1,13 @@
 //! Chapter 3: decision trees and forests. A loan decision a bank clerk can read (C4.5
-//! on the German credit data, printed as rules), and CART, C4.5 and forests of CART
-//! trees on breast cancer.
+//! on the German credit data, printed as rules), and CART, C4.5, forests of CART
+//! trees and histogram gradient boosting on breast cancer.
 
 use ml::core::datasets::{self, ArffDataset};
 use ml::core::metrics::accuracy_score;
 use ml::core::model_selection::{take_rows, train_test_split};
-use ml::supervised::ensemble::{ExtraTreesClassifier, RandomForestClassifier};
+use ml::supervised::ensemble::{
+    ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier,
+};
 use ml::supervised::tree::{C45Classifier, DecisionTreeClassifier};
 
 use crate::timed;
@@ -111,6 +113,15 @@ fn breast_cancer() -> Result<(), ml::Error> {
     println!(
         "  extra trees (100 trees)      test accuracy {:.3} ({:.1} ms)",
         accuracy_score(&y_test, &extra.predict(x_test.as_ref())?)?,
+        secs * 1e3
+    );
+    let (boosted, secs) =
+        timed(|| HistGradientBoostingClassifier::new().fit(x_train.as_ref(), &y_train));
+    let boosted = boosted?;
+    println!(
+        "  histogram gradient boosting  test accuracy {:.3}, {} trees ({:.1} ms)",
+        accuracy_score(&y_test, &boosted.predict(x_test.as_ref())?)?,
+        boosted.n_iter(),
         secs * 1e3
     );
     let importances = forest.feature_importances();

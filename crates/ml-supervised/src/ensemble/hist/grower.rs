@@ -890,13 +890,17 @@ impl<'a> Grower<'a> {
 
 pub(crate) use super::predictor::BoostedCategories;
 
-/// Features histogrammed together (see [`Grower::pass`]): groups of 4 when they
-/// still give every thread at least two groups, else 2, else 1.
+/// Features histogrammed together (see [`Grower::pass`]): groups of 4, else 2, when
+/// that still leaves the threads enough groups to share evenly (an equal number each,
+/// or at least three each), else 1.
 fn feature_group(d: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
     [4, 2]
         .into_iter()
-        .find(|&g| d.div_ceil(g) >= 2 * threads && d.div_ceil(g) % threads == 0)
+        .find(|&g| {
+            let groups = d.div_ceil(g);
+            groups >= 3 * threads || (groups >= 2 * threads && groups % threads == 0)
+        })
         .unwrap_or(1)
 }
 

@@ -552,7 +552,52 @@ impl Settings {
 
         let mut feature_rng = Mt19937::new(feature_seed);
         let mut trees: Vec<Vec<BoostedTree>> = Vec::new();
-        let mut buffers = Buffers::default();
+        // One tree on class `c`'s gradients: grown, its leaves refitted for the losses
+        // without a gradient, its values added to the class's raw predictions.
+        let grow_one = |c: usize,
+                        gradients: &[f32],
+                        hessians: &[f32],
+                        rng: Option<&mut Mt19937>,
+                        buffers: Buffers,
+                        raw_c: &mut [f64]|
+         -> (BoostedTree, Buffers) {
+            let g = &gradients[c * n_train..(c + 1) * n_train];
+            let h = (!constant_hessian).then(|| &hessians[c * n_train..(c + 1) * n_train]);
+            let mut grower = Grower::new(&data, limits, g, h, rng, buffers);
+            grower.grow();
+            if !loss.differentiable() {
+                let updates: Vec<(usize, f64)> = grower
+                    .leaves()
+                    .map(|(leaf, rows)| {
+                        let residuals: Vec<f64> = rows
+                            .iter()
+                            .map(|&r| y_train[r as usize] - raw_c[r as usize])
+                            .collect();
+                        let w: Option<Vec<f64>> = w_train
+                            .as_ref()
+                            .map(|w| rows.iter().map(|&r| w[r as usize]).collect());
+                        (
+                            leaf,
+                            self.learning_rate * loss.leaf_value(&residuals, w.as_deref()),
+                        )
+                    })
+                    .collect();
+                for (leaf, value) in updates {
+                    grower.set_leaf_value(leaf, value);
+                }
+            }
+            for (leaf, rows) in grower.leaves() {
+                let value = grower.leaf_value(leaf);
+                for &r in rows {
+                    raw_c[r as usize] += value;
+                }
+            }
+            (
+                grower.predictor(&columns, &bins.edges),
+                grower.into_buffers(),
+            )
+        };
+        let mut class_buffers: Vec<Buffers> = (0..k).map(|_| Buffers::default()).collect();
         for _ in 0..self.max_iter {
             loss.gradients(
                 &y_train,
@@ -561,45 +606,39 @@ impl Settings {
                 &mut gradients,
                 &mut hessians,
             );
-            let mut iteration = Vec::with_capacity(k);
-            for c in 0..k {
-                let g = &gradients[c * n_train..(c + 1) * n_train];
-                let h = (!constant_hessian).then(|| &hessians[c * n_train..(c + 1) * n_train]);
-                let rng = (self.max_features < 1.0).then_some(&mut feature_rng);
-                let mut grower =
-                    Grower::new(&data, limits, g, h, rng, std::mem::take(&mut buffers));
-                grower.grow();
-                let raw_c = &mut raw[c * n_train..(c + 1) * n_train];
-                if !loss.differentiable() {
-                    let updates: Vec<(usize, f64)> = grower
-                        .leaves()
-                        .map(|(leaf, rows)| {
-                            let residuals: Vec<f64> = rows
-                                .iter()
-                                .map(|&r| y_train[r as usize] - raw_c[r as usize])
-                                .collect();
-                            let w: Option<Vec<f64>> = w_train
-                                .as_ref()
-                                .map(|w| rows.iter().map(|&r| w[r as usize]).collect());
-                            (
-                                leaf,
-                                self.learning_rate * loss.leaf_value(&residuals, w.as_deref()),
-                            )
-                        })
-                        .collect();
-                    for (leaf, value) in updates {
-                        grower.set_leaf_value(leaf, value);
-                    }
+            let iteration: Vec<BoostedTree> = if k > 1 && self.max_features >= 1.0 {
+                // The classes' trees are independent given the iteration's gradients:
+                // grown side by side (each still parallel inside), every tree as it
+                // would grow alone. Feature draws (`max_features < 1`) keep their order
+                // on one generator, so those trees grow one after another.
+                let (gradients, hessians) = (&gradients, &hessians);
+                let grown: Vec<(BoostedTree, Buffers)> = raw
+                    .par_chunks_mut(n_train)
+                    .zip(class_buffers.par_iter_mut())
+                    .enumerate()
+                    .map(|(c, (raw_c, buffers))| {
+                        grow_one(c, gradients, hessians, None, std::mem::take(buffers), raw_c)
+                    })
+                    .collect();
+                grown
+                    .into_iter()
+                    .zip(class_buffers.iter_mut())
+                    .map(|((tree, b), slot)| {
+                        *slot = b;
+                        tree
+                    })
+                    .collect()
+            } else {
+                let mut trees = Vec::with_capacity(k);
+                for (c, raw_c) in raw.chunks_mut(n_train).enumerate() {
+                    let rng = (self.max_features < 1.0).then_some(&mut feature_rng);
+                    let buffers = std::mem::take(&mut class_buffers[0]);
+                    let (tree, b) = grow_one(c, &gradients, &hessians, rng, buffers, raw_c);
+                    class_buffers[0] = b;
+                    trees.push(tree);
                 }
-                for (leaf, rows) in grower.leaves() {
-                    let value = grower.leaf_value(leaf);
-                    for &r in rows {
-                        raw_c[r as usize] += value;
-                    }
-                }
-                iteration.push(grower.predictor(&columns, &bins.edges));
-                buffers = grower.into_buffers();
-            }
+                trees
+            };
             if let (Some(rv), Some((vb, _, _))) = (raw_val.as_mut(), &val) {
                 let m = vb.len() / d.max(1);
                 for (c, tree) in iteration.iter().enumerate() {
