@@ -19,6 +19,8 @@
 //!   defines them.
 //! - [`preprocessing`], [`model_selection`] and [`pipeline`]: scalers, splits, folds,
 //!   cross-validation and chaining of a transformer with an estimator.
+//! - [`inspection`]: partial dependence of any regressor or classifier on chosen
+//!   features, as scikit-learn's `partial_dependence`.
 //! - [`persist`]: saving and loading fitted models (header + bincode payload).
 //! - `datasets` (feature `datasets`, on by default): the bundled real data sets.
 //! - `testing` (feature `testing`): the conformance battery every estimator runs.
@@ -26,6 +28,7 @@
 
 pub mod error;
 pub mod features;
+pub mod inspection;
 pub mod kernels;
 pub mod linalg;
 pub mod metrics;

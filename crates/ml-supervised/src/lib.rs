@@ -14,7 +14,9 @@
 //!   (scikit-learn's, node for node), and C4.5, [`C45Classifier`] (Weka's J48's).
 //! - [`ensemble`]: forests of those trees, [`RandomForestClassifier`],
 //!   [`RandomForestRegressor`], [`ExtraTreesClassifier`] and [`ExtraTreesRegressor`]
-//!   (scikit-learn's, tree for tree).
+//!   (scikit-learn's, tree for tree), and histogram gradient boosting,
+//!   [`HistGradientBoostingClassifier`] and [`HistGradientBoostingRegressor`]
+//!   (scikit-learn's, node for node).
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
 //! input and returns a separate fitted model; defaults equal scikit-learn 1.9's. Every
@@ -22,9 +24,9 @@
 //! [`Features`](ml_core::Features), dense or CSR: least squares, ridge, logistic
 //! regression and the count models of naive Bayes have sparse paths; the other
 //! estimators ([`Lasso`], [`ElasticNet`], the polynomial models, [`GaussianNb`],
-//! [`CategoricalNb`], the trees and forests) return
-//! [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR input. Gradient boosting
-//! and the SVM family arrive with their own issues.
+//! [`CategoricalNb`], the trees, forests and boosting) return
+//! [`Error::Unsupported`](ml_core::Error::Unsupported) for CSR input. Classic gradient
+//! boosting and the SVM family arrive with their own issues.
 
 pub mod ensemble;
 pub mod linear;
@@ -34,7 +36,9 @@ pub mod tree;
 
 pub use ensemble::{
     ExtraTreesClassifier, ExtraTreesRegressor, ForestClassifierModel, ForestRegressorModel,
-    RandomForestClassifier, RandomForestRegressor,
+    HistGradientBoostingClassifier, HistGradientBoostingClassifierModel,
+    HistGradientBoostingRegressor, HistGradientBoostingRegressorModel, RandomForestClassifier,
+    RandomForestRegressor,
 };
 pub use linear::{
     ElasticNet, ElasticNetModel, Lasso, LassoModel, LinearRegression, LinearRegressionModel,

@@ -1,6 +1,6 @@
-//! The small shared numerics of the workspace: lane-wise sums and dot products, column
-//! statistics, special functions, sorting by value, and the ordered block reduction that makes parallel
-//! results independent of the thread count.
+//! The small shared numerics of the workspace: lane-wise sums and dot products, numpy's
+//! pairwise sum, column statistics, special functions, sorting by value, and the
+//! ordered block reduction that makes parallel results independent of the thread count.
 //!
 //! Families call these instead of writing their own, so that a faster or more accurate
 //! kernel lands everywhere at once.
@@ -44,6 +44,43 @@ pub fn sum(a: &[f64]) -> f64 {
         }
     }
     rest.iter().fold(reduce_lanes(acc), |s, v| s + v)
+}
+
+/// `Σ a` in numpy's order: the pairwise summation of `np.add.reduce` on a contiguous
+/// `f64` array (what `np.sum` and `np.mean` compute), for results that must agree with
+/// numpy's to the last bit: blocks of at most 128 values summed in eight accumulators,
+/// longer runs halved (at a multiple of 8) and the halves summed recursively.
+///
+/// ```
+/// use ml_core::kernels::pairwise_sum;
+/// // np.add.reduce([1 / (i + 3) for i in range(1000)]); a running sum ends in ...356.
+/// let v: Vec<f64> = (0..1000).map(|i| 1.0 / (i as f64 + 3.0)).collect();
+/// assert_eq!(pairwise_sum(&v), 5.987467865541362);
+/// ```
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(-0.0, |s, &v| s + v)
+    } else if n <= 128 {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for (j, rj) in r.iter_mut().enumerate() {
+                *rj += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &a[i..] {
+            res += v;
+        }
+        res
+    } else {
+        let mut half = n / 2;
+        half -= half % 8;
+        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
+    }
 }
 
 /// `aᵀb` over the common length, in [`LANES`] independent lanes.
@@ -193,6 +230,20 @@ mod tests {
         let x = Mat::from_fn(5, 3, |i, j| (i * 3 + j) as f64);
         assert_eq!(column_means(x.as_ref()), vec![6.0, 7.0, 8.0]);
         assert_eq!(centred_copy(x.as_ref(), &[6.0, 7.0, 8.0])[(0, 0)], -6.0);
+    }
+
+    #[test]
+    fn pairwise_sum_is_numpys() {
+        // np.add.reduce([1 / (i + 3) for i in range(n)]) for n = 10, 100, 1000, 1001;
+        // a running sum ends in ...678, ...255, ...356 and ...436 instead.
+        let total =
+            |n: usize| pairwise_sum(&(0..n).map(|i| 1.0 / (i as f64 + 3.0)).collect::<Vec<_>>());
+        assert_eq!(total(10), 1.6032106782106779);
+        assert_eq!(total(100), 3.707082429307257);
+        assert_eq!(total(1000), 5.987467865541362);
+        assert_eq!(total(1001), 5.988464874514443);
+        assert_eq!(pairwise_sum(&[]), 0.0);
+        assert_eq!(pairwise_sum(&[1.5, 2.0]), 3.5);
     }
 
     #[test]

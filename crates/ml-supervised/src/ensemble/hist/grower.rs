@@ -12,9 +12,9 @@
 
 use rayon::prelude::*;
 
-use super::loss::pairwise_sum;
 use super::predictor::{BoostedNode, BoostedTree};
 use crate::tree::random::Mt19937;
+use ml_core::kernels::pairwise_sum;
 
 /// Rows × features of a histogram pass below which it runs on one thread.
 const PARALLEL_HISTOGRAM_WORK: usize = 16_384;

@@ -7,6 +7,7 @@
 //! (`np.add.reduce`), medians and percentiles interpolate as `np.median` and
 //! `np.percentile` do, so a baseline agrees with scikit-learn's to the bit.
 
+use ml_core::kernels::pairwise_sum;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -315,34 +316,6 @@ pub(crate) fn softmax(row: &mut [f64]) {
     row.iter_mut().for_each(|v| *v /= sum);
 }
 
-/// numpy's pairwise summation (`np.add.reduce` on a contiguous `f64` array): blocks of
-/// at most 128 summed with eight accumulators, halves summed recursively.
-pub(crate) fn pairwise_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(-0.0, |s, &v| s + v)
-    } else if n <= 128 {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for (j, rj) in r.iter_mut().enumerate() {
-                *rj += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &a[i..] {
-            res += v;
-        }
-        res
-    } else {
-        let mut half = n / 2;
-        half -= half % 8;
-        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
-    }
-}
-
 /// `np.average(a, weights=w)`: the mean, or `Σ a·w / Σ w`, pairwise sums.
 pub(crate) fn average(a: &[f64], weights: Option<&[f64]>) -> f64 {
     match weights {
@@ -469,18 +442,6 @@ pub(crate) fn sorted_weighted_percentile(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pairwise_sum_is_numpys() {
-        // np.add.reduce([1 / (i + 3) for i in range(n)]) for n = 10, 100, 1000, 1001;
-        // a running sum ends in ...678, ...255, ...356 and ...436 instead.
-        let sum =
-            |n: usize| pairwise_sum(&(0..n).map(|i| 1.0 / (i as f64 + 3.0)).collect::<Vec<_>>());
-        assert_eq!(sum(10), 1.6032106782106779);
-        assert_eq!(sum(100), 3.707082429307257);
-        assert_eq!(sum(1000), 5.987467865541362);
-        assert_eq!(sum(1001), 5.988464874514443);
-    }
 
     #[test]
     fn percentiles_interpolate_as_numpy() {
