@@ -756,6 +756,7 @@ impl Boosted {
         let d = self.n_features;
         inv::len("internal features", self.columns.len(), d)?;
         inv::len("binned features", self.bins.n_features(), d)?;
+        inv::len("categorical flags", self.bins.categorical.len(), d)?;
         let mut seen = vec![false; d];
         for &c in &self.columns {
             inv::ensure(c < d && !std::mem::replace(&mut seen[c], true), || {
@@ -874,7 +875,8 @@ macro_rules! boosted_model_methods {
         /// The raw predictions (`decision_function` / `_raw_predict`), `n × k`.
         ///
         /// # Errors
-        /// Empty `x`, another number of columns than in training, CSR `x`.
+        /// Empty `x`, another number of columns than in training, an infinite value
+        /// ([`Error::NonFinite`]; NaN is missing), CSR `x`.
         pub fn raw_predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
             let x = x.into().dense(Self::NAME)?;
             let raw = self.boosted.raw_predict(x, self.boosted.n_iter())?;
@@ -937,10 +939,11 @@ impl HistGradientBoostingRegressor {
     /// Fits the model on dense `x` (NaN missing) and targets `y`.
     ///
     /// # Errors
-    /// Empty `x`, `y` of another length or not finite, targets the loss refuses
-    /// (Poisson: negative or summing to 0; Gamma: not positive), a setting out of
-    /// range ([`Error::InvalidParameter`]), a categorical column with more categories
-    /// than bins, CSR `x` ([`Error::Unsupported`]).
+    /// Empty `x`, an infinite value in `x` ([`Error::NonFinite`]; NaN is a missing
+    /// value), `y` of another length or not finite, targets the loss refuses (Poisson:
+    /// negative or summing to 0; Gamma: not positive), a setting out of range
+    /// ([`Error::InvalidParameter`]), a categorical column with more categories than
+    /// bins ([`Error::InvalidData`]), CSR `x` ([`Error::Unsupported`]).
     pub fn fit<'a>(
         &self,
         x: impl Into<Features<'a>>,
@@ -1052,7 +1055,8 @@ impl HistGradientBoostingRegressorModel {
     /// through the loss's link (exponentiated for Poisson and Gamma).
     ///
     /// # Errors
-    /// Empty `x`, another number of columns than in training, CSR `x`.
+    /// Empty `x`, another number of columns than in training, an infinite value
+    /// ([`Error::NonFinite`]; NaN is missing), CSR `x`.
     pub fn predict<'a>(&self, x: impl Into<Features<'a>>) -> Result<Vec<f64>> {
         let x = x.into().dense(Self::NAME)?;
         let mut raw = self.boosted.raw_predict(x, self.boosted.n_iter())?;
@@ -1157,9 +1161,11 @@ impl HistGradientBoostingClassifier {
     /// Fits the model on dense `x` (NaN missing) and labels `y` (at least two classes).
     ///
     /// # Errors
-    /// Empty `x`, `y` of another length or of one class ([`Error::TooFewClasses`]), a
+    /// Empty `x`, an infinite value in `x` ([`Error::NonFinite`]; NaN is a missing
+    /// value), `y` of another length or of one class ([`Error::TooFewClasses`]), a
     /// setting out of range ([`Error::InvalidParameter`]), a categorical column with
-    /// more categories than bins, CSR `x` ([`Error::Unsupported`]).
+    /// more categories than bins ([`Error::InvalidData`]), CSR `x`
+    /// ([`Error::Unsupported`]).
     pub fn fit<'a, L: Label>(
         &self,
         x: impl Into<Features<'a>>,
@@ -1292,7 +1298,8 @@ impl<L: Label> HistGradientBoostingClassifierModel<L> {
     /// The class probabilities of every row of dense `x` (NaN missing).
     ///
     /// # Errors
-    /// Empty `x`, another number of columns than in training, CSR `x`.
+    /// Empty `x`, another number of columns than in training, an infinite value
+    /// ([`Error::NonFinite`]; NaN is missing), CSR `x`.
     pub fn predict_proba<'a>(&self, x: impl Into<Features<'a>>) -> Result<Mat<f64>> {
         let x = x.into().dense(Self::NAME)?;
         let raw = self.boosted.raw_predict(x, self.boosted.n_iter())?;
