@@ -6,6 +6,7 @@ use faer::Mat;
 use ml_core::datasets::load_digits;
 use ml_core::model_selection::{KFold, TestSize, cross_val_score, cross_val_score_r2};
 use ml_core::persist;
+use ml_supervised::ClassWeight;
 use ml_supervised::ensemble::{
     BoostedTree, EarlyStopping, HistGradientBoostingClassifier, HistGradientBoostingRegressor,
     HistRegressionLoss, InteractionConstraints,
@@ -488,6 +489,14 @@ fn bad_settings_and_data_are_typed_errors() {
         e(HistGradientBoostingClassifier::new().monotonic_cst(Some(vec![1, 0, 0, 0]))),
         Error::InvalidParameter {
             name: "monotonic_cst",
+            ..
+        }
+    ));
+    assert!(matches!(
+        e(HistGradientBoostingClassifier::new()
+            .class_weight(Some(ClassWeight::PerClass(vec![0.0; 3])))),
+        Error::InvalidParameter {
+            name: "class_weight",
             ..
         }
     ));

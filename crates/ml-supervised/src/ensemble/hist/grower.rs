@@ -750,9 +750,20 @@ impl<'a> Grower<'a> {
                 scan.push((child, child == small, mask));
             }
         }
-        let splits = self.pass(small, &mut small_hist, Some(&mut parent_hist), &scan);
+        // The larger child's histograms serve only its own scan: a leaf needs none.
+        let large_scanned = scan.iter().any(|&(child, _, _)| child == large);
+        let splits = self.pass(
+            small,
+            &mut small_hist,
+            large_scanned.then_some(parent_hist.as_mut_slice()),
+            &scan,
+        );
         self.nodes[small].histograms = Some(small_hist);
-        self.nodes[large].histograms = Some(parent_hist);
+        if large_scanned {
+            self.nodes[large].histograms = Some(parent_hist);
+        } else {
+            self.pool.push(parent_hist);
+        }
         for (&(child, _, _), split) in scan.iter().zip(splits) {
             self.push_split(child, split);
         }

@@ -435,6 +435,16 @@ impl Settings {
             (None, _) => None,
         };
 
+        if w_train
+            .as_ref()
+            .is_some_and(|w| w.iter().all(|&v| v == 0.0))
+        {
+            return Err(Error::invalid_data(
+                "sample_weight",
+                "every training row (the rows outside the early-stopping validation split) \
+                 weighs 0",
+            ));
+        }
         let bins = Bins::fit(
             x,
             train_rows,
@@ -764,6 +774,9 @@ impl Boosted {
             })?;
         }
         inv::len("baseline values", self.baseline.len(), self.loss.n_trees())?;
+        inv::ensure(self.baseline.iter().all(|b| b.is_finite()), || {
+            "the baseline is not finite".to_owned()
+        })?;
         for iteration in &self.trees {
             inv::len("trees per iteration", iteration.len(), self.loss.n_trees())?;
             for tree in iteration {
@@ -1215,6 +1228,16 @@ impl HistGradientBoostingClassifier {
                 )
             }
         };
+        if weights
+            .as_ref()
+            .is_some_and(|w| !w.iter().any(|&v| v > 0.0))
+        {
+            return Err(Error::invalid_parameter(
+                "class_weight",
+                &self.class_weight,
+                "weights that leave at least one row of positive weight",
+            ));
+        }
         let loss = if k == 2 {
             Loss::Binomial
         } else {
