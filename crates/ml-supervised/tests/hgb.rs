@@ -540,6 +540,52 @@ fn bad_settings_and_data_are_typed_errors() {
 }
 
 #[test]
+fn extreme_sample_weights_are_refused_or_harmless() {
+    let ds = dataset("iris");
+    ml_core::testing::check_extreme_weights_classifier(
+        || HistGradientBoostingClassifier::new().max_iter(5),
+        ds.data.as_ref(),
+        &ds.target,
+    );
+    let (x, y) = data("diabetes");
+    ml_core::testing::check_extreme_weights_regressor(
+        || HistGradientBoostingRegressor::new().max_iter(5),
+        x.as_ref(),
+        &y,
+    );
+}
+
+#[test]
+fn counts_at_usize_max_are_refused_or_bounded() {
+    use ml_core::testing::{Check, run_regressor};
+    let (x, y) = data("diabetes");
+    fn few() -> HistGradientBoostingRegressor {
+        HistGradientBoostingRegressor::new().max_iter(3)
+    }
+    let makes: [fn() -> HistGradientBoostingRegressor; 8] = [
+        || HistGradientBoostingRegressor::new().max_iter(usize::MAX),
+        || few().max_leaf_nodes(Some(usize::MAX)),
+        || few().max_depth(Some(usize::MAX)),
+        || few().min_samples_leaf(usize::MAX),
+        || few().max_bins(usize::MAX),
+        || {
+            few()
+                .n_iter_no_change(usize::MAX)
+                .early_stopping(EarlyStopping::On)
+        },
+        || few().categorical_features(vec![usize::MAX]),
+        || {
+            few()
+                .validation_fraction(Some(TestSize::Count(usize::MAX)))
+                .early_stopping(EarlyStopping::On)
+        },
+    ];
+    for make in makes {
+        run_regressor(Check::FitsOrRefuses, make, x.as_ref(), &y).unwrap();
+    }
+}
+
+#[test]
 fn models_survive_a_save_and_load() {
     let ds = dataset("wine");
     let m = HistGradientBoostingClassifier::new()

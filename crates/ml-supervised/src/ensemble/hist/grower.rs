@@ -396,7 +396,7 @@ impl<'a> Grower<'a> {
             Some(_) => pairwise_sum(&h0.iter().map(Bin::h).collect::<Vec<_>>()),
         };
         (self.nodes[0].sum_g, self.nodes[0].sum_h) = (sum_g, sum_h);
-        if n < 2 * self.limits.min_samples_leaf || sum_h < MIN_HESSIAN_TO_SPLIT {
+        if self.too_few_to_split(n) || sum_h < MIN_HESSIAN_TO_SPLIT {
             self.pool.push(hist);
             self.finalize_leaf(0);
             return;
@@ -625,6 +625,11 @@ impl<'a> Grower<'a> {
         }
     }
 
+    /// Whether `n` rows are too few for two leaves of `min_samples_leaf` rows.
+    fn too_few_to_split(&self, n: usize) -> bool {
+        n < self.limits.min_samples_leaf.saturating_mul(2)
+    }
+
     fn finalize_leaf(&mut self, id: usize) {
         self.nodes[id].is_leaf = true;
         self.release(id);
@@ -724,10 +729,10 @@ impl<'a> Grower<'a> {
             self.finalize_leaf(right_id);
             return;
         }
-        if self.nodes[left_id].n_samples() < 2 * self.limits.min_samples_leaf {
+        if self.too_few_to_split(self.nodes[left_id].n_samples()) {
             self.finalize_leaf(left_id);
         }
-        if self.nodes[right_id].n_samples() < 2 * self.limits.min_samples_leaf {
+        if self.too_few_to_split(self.nodes[right_id].n_samples()) {
             self.finalize_leaf(right_id);
         }
         let split_left = !self.nodes[left_id].is_leaf;

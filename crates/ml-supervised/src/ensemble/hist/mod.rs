@@ -394,6 +394,7 @@ impl Settings {
         let k = loss.n_trees();
         validate::allocatable::<f64>("the raw predictions", n.saturating_mul(k))?;
         validate::allocatable::<u8>("the binned features", n.saturating_mul(d))?;
+        validate::allocatable::<BoostedTree>("the trees", self.max_iter.saturating_mul(k))?;
 
         let mut rng = Mt19937::new(self.seed as u32);
         let random_seed = rng.below(u64::from(u32::MAX));
@@ -686,7 +687,7 @@ impl Settings {
 /// scikit-learn's `_should_stop`: none of the last `n_iter_no_change` scores beats
 /// the one before them by more than `tol`.
 fn should_stop(scores: &[f64], n_iter_no_change: usize, tol: f64) -> bool {
-    let reference_position = n_iter_no_change + 1;
+    let reference_position = n_iter_no_change.saturating_add(1);
     if scores.len() < reference_position {
         return false;
     }
