@@ -207,44 +207,23 @@ fn boosting_equals_scikit_learn_tree_for_tree() {
         let (x, y) = case_data(case);
         let sw = (case["sample_weight"].as_str() == Some("1+i%3")).then(|| weights(x.nrows()));
         let classifier = case["kind"] == "classifier";
-        let th = |f: &dyn Fn(usize) -> Option<Vec<f64>>| (0..x.ncols()).map(f).collect();
-        let out = if classifier {
-            let labels: Vec<i64> = y.iter().map(|&v| v as i64).collect();
-            let est = configure!(HistGradientBoostingClassifier::new(), p);
-            let m = match &sw {
-                Some(w) => est.fit_weighted(x.as_ref(), &labels, w),
-                None => est.fit(x.as_ref(), &labels),
-            }
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-            Outcome {
-                trees: m.trees().to_vec(),
-                raw: m.raw_predict(x.as_ref()).unwrap(),
-                baseline: m.baseline().to_vec(),
-                n_iter: m.n_iter(),
-                train_score: m.train_score().to_vec(),
-                validation_score: m.validation_score().to_vec(),
-                thresholds: th(&|c| m.bin_thresholds(c).map(<[f64]>::to_vec)),
-            }
-        } else {
-            let est = configure!(
-                HistGradientBoostingRegressor::new().loss(regression_loss(p)),
-                p
-            );
-            let m = match &sw {
-                Some(w) => est.fit_weighted(x.as_ref(), &y, w),
-                None => est.fit(x.as_ref(), &y),
-            }
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-            Outcome {
-                trees: m.trees().to_vec(),
-                raw: m.raw_predict(x.as_ref()).unwrap(),
-                baseline: m.baseline().to_vec(),
-                n_iter: m.n_iter(),
-                train_score: m.train_score().to_vec(),
-                validation_score: m.validation_score().to_vec(),
-                thresholds: th(&|c| m.bin_thresholds(c).map(<[f64]>::to_vec)),
-            }
-        };
+        // The same fitted figures of either model.
+        macro_rules! outcome {
+            ($m:expr) => {{
+                let m = $m.unwrap_or_else(|e| panic!("{name}: {e}"));
+                Outcome {
+                    trees: m.trees().to_vec(),
+                    raw: m.raw_predict(x.as_ref()).unwrap(),
+                    baseline: m.baseline().to_vec(),
+                    n_iter: m.n_iter(),
+                    train_score: m.train_score().to_vec(),
+                    validation_score: m.validation_score().to_vec(),
+                    thresholds: (0..x.ncols())
+                        .map(|c| m.bin_thresholds(c).map(<[f64]>::to_vec))
+                        .collect(),
+                }
+            }};
+        }
         let Outcome {
             trees,
             raw,
@@ -253,7 +232,23 @@ fn boosting_equals_scikit_learn_tree_for_tree() {
             train_score,
             validation_score,
             thresholds,
-        } = out;
+        } = if classifier {
+            let labels: Vec<i64> = y.iter().map(|&v| v as i64).collect();
+            let est = configure!(HistGradientBoostingClassifier::new(), p);
+            outcome!(match &sw {
+                Some(w) => est.fit_weighted(x.as_ref(), &labels, w),
+                None => est.fit(x.as_ref(), &labels),
+            })
+        } else {
+            let est = configure!(
+                HistGradientBoostingRegressor::new().loss(regression_loss(p)),
+                p
+            );
+            outcome!(match &sw {
+                Some(w) => est.fit_weighted(x.as_ref(), &y, w),
+                None => est.fit(x.as_ref(), &y),
+            })
+        };
         if case["split_differs"] == true {
             // The early-stopping split draws other rows than scikit-learn's.
             assert!(n_iter > 5, "{name}: stopped after {n_iter} iterations");

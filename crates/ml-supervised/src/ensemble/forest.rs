@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::logistic::{balanced_class_weights, checked_class_weights};
 use crate::tree::builder::{self, Criterion, Data, SortedColumns, Target};
-use crate::tree::random::{Mt19937, SEED_BOUND};
+use crate::tree::random::{Mt19937, SEED_BOUND, cumulative_shares};
 use crate::tree::{
     ClassificationCriterion, Growth, MaxFeatures, RegressionCriterion, Tree, TreeSplitter, Walker,
     argmax, f32_columns, f32_rows, growth_setters, weights_of,
@@ -309,22 +309,6 @@ impl Problem<'_> {
     }
 }
 
-/// numpy's `choice(p = w / Σw)` table: the cumulative shares, the last exactly 1.
-fn cumulative_shares(weights: &[f64]) -> Vec<f64> {
-    let total: f64 = weights.iter().sum();
-    let mut running = 0.0;
-    let mut cdf: Vec<f64> = weights
-        .iter()
-        .map(|&w| {
-            running += w / total;
-            running
-        })
-        .collect();
-    let last = cdf.last().copied().unwrap_or(1.0);
-    cdf.iter_mut().for_each(|c| *c /= last);
-    cdf
-}
-
 /// How often each row is drawn in the bootstrap sample of the tree seeded `seed`:
 /// `randint(0, n, draws)`, or `choice` by the table `cdf` (numpy's `searchsorted`,
 /// side right, of uniform doubles).
@@ -339,9 +323,7 @@ fn bootstrap_counts(seed: u32, n: usize, draws: usize, cdf: Option<&[f64]>) -> V
         }
         Some(cdf) => {
             for _ in 0..draws {
-                let u = rng.uniform();
-                let row = cdf.partition_point(|&c| c <= u);
-                counts[row.min(n - 1)] += 1;
+                counts[rng.choice(cdf)] += 1;
             }
         }
     }

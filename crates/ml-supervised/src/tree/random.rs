@@ -60,12 +60,36 @@ impl Mt19937 {
         }
     }
 
+    /// numpy's `choice(n, p = w / Σw)` for one draw: the first index whose cumulative
+    /// share (`cumulative_shares(w)`) exceeds a uniform double (`searchsorted`, side
+    /// right).
+    pub(crate) fn choice(&mut self, cdf: &[f64]) -> usize {
+        let u = self.uniform();
+        cdf.partition_point(|&c| c <= u).min(cdf.len() - 1)
+    }
+
     /// `random_sample()`: a double in `[0, 1)` from 53 bits of two words.
     pub(crate) fn uniform(&mut self) -> f64 {
         let a = f64::from(self.next_u32() >> 5);
         let b = f64::from(self.next_u32() >> 6);
         (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
     }
+}
+
+/// numpy's `choice(p = w / Σw)` table: the cumulative shares, the last exactly 1.
+pub(crate) fn cumulative_shares(weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    let mut running = 0.0;
+    let mut cdf: Vec<f64> = weights
+        .iter()
+        .map(|&w| {
+            running += w / total;
+            running
+        })
+        .collect();
+    let last = cdf.last().copied().unwrap_or(1.0);
+    cdf.iter_mut().for_each(|c| *c /= last);
+    cdf
 }
 
 /// The largest seed numpy's `randint(2**31 - 1)` gives, plus one: the bound of the

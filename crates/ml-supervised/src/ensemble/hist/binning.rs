@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::loss::{percentile_averaged_inverted_cdf, sorted_weighted_percentile};
-use crate::tree::random::Mt19937;
+use crate::tree::random::{Mt19937, cumulative_shares};
 
 /// Rows above which the bin edges come from a subsample (scikit-learn's `subsample`).
 pub(crate) const BINNING_SUBSAMPLE: usize = 200_000;
@@ -181,23 +181,8 @@ fn subsample(n: usize, weights: Option<&[f64]>, seed: u32) -> Vec<usize> {
             .map(|_| rng.below(n as u64) as usize)
             .collect(),
         Some(w) => {
-            let total: f64 = w.iter().sum();
-            let mut running = 0.0;
-            let mut cdf: Vec<f64> = w
-                .iter()
-                .map(|&v| {
-                    running += v / total;
-                    running
-                })
-                .collect();
-            let last = cdf.last().copied().unwrap_or(1.0);
-            cdf.iter_mut().for_each(|c| *c /= last);
-            (0..BINNING_SUBSAMPLE)
-                .map(|_| {
-                    let u = rng.uniform();
-                    cdf.partition_point(|&c| c <= u).min(n - 1)
-                })
-                .collect()
+            let cdf = cumulative_shares(w);
+            (0..BINNING_SUBSAMPLE).map(|_| rng.choice(&cdf)).collect()
         }
     }
 }

@@ -1134,6 +1134,8 @@ impl ScanContext<'_> {
         info.value_right = self.node_value(info.g_right, info.h_right);
     }
 
+    /// Scans left to right, missing values going right; the last split point sends
+    /// every non-missing value left.
     fn left_to_right(
         &self,
         data: &Binned<'_>,
@@ -1143,45 +1145,17 @@ impl ScanContext<'_> {
         info: &mut SplitInfo,
     ) {
         let end = data.n_bins_non_missing[f] - 1 + usize::from(data.has_missing[f]);
-        let min_leaf = self.limits.min_samples_leaf;
-        let (mut g_l, mut h_l, mut n_l) = (0.0, 0.0, 0usize);
-        let mut best: Option<(f64, u8, f64, f64, usize)> = None;
-        let mut best_gain = -1.0;
-        for (b, bin) in hist[..end].iter().enumerate() {
-            // An empty bin changes no sum (its sums are exact zeros, also after the
-            // subtraction), so it cannot score better than the bin before it.
-            if bin.count() == 0 {
-                continue;
-            }
-            n_l += bin.count();
-            let n_r = self.n_samples - n_l;
-            h_l += self.bin_hessian(bin);
-            let h_r = self.sum_h - h_l;
-            g_l += bin.g();
-            let g_r = self.sum_g - g_l;
-            if n_l < min_leaf {
-                continue;
-            }
-            if n_r < min_leaf {
-                break;
-            }
-            if h_l < MIN_HESSIAN_TO_SPLIT {
-                continue;
-            }
-            if h_r < MIN_HESSIAN_TO_SPLIT {
-                break;
-            }
-            let gain = self.gain(g_l, h_l, g_r, h_r, monotonic);
-            if gain > best_gain && gain > 0.0 {
-                best_gain = gain;
-                best = Some((gain, b as u8, g_l, h_l, n_l));
-            }
-        }
-        if let Some((gain, b, g, h, n)) = best {
+        let bins = hist[..end]
+            .iter()
+            .enumerate()
+            .map(|(b, bin)| (b as u8, bin));
+        if let Some((gain, b, g, h, n)) = self.best_split_point(bins, true, monotonic, -1.0) {
             self.record(info, gain, b, false, g, h, n);
         }
     }
 
+    /// Scans right to left, missing values going left; it must beat the
+    /// left-to-right scan strictly.
     fn right_to_left(
         &self,
         data: &Binned<'_>,
@@ -1190,46 +1164,66 @@ impl ScanContext<'_> {
         monotonic: i8,
         info: &mut SplitInfo,
     ) {
+        // The split after bin `b` sends bin `b + 1` and above right.
+        let last = data.n_bins_non_missing[f].saturating_sub(1);
+        let bins = (0..last).rev().map(|b| (b as u8, &hist[b + 1]));
+        if let Some((gain, b, g, h, n)) = self.best_split_point(bins, false, monotonic, info.gain) {
+            self.record(info, gain, b, true, g, h, n);
+        }
+    }
+
+    /// The best split point of one scan, as scikit-learn's scans choose it: the bins of
+    /// `bins` (each with the bin threshold of the split after it) accumulate on one
+    /// side, the left when `accumulate_left`; split points leaving either side under
+    /// `min_samples_leaf` rows or the hessian floor are skipped (the scan stops once
+    /// the far side fails); the first of largest gain above both 0 and `best_gain`
+    /// wins. Returns the gain, the bin threshold and the left side's sums and rows.
+    fn best_split_point<'h>(
+        &self,
+        bins: impl Iterator<Item = (u8, &'h Bin)>,
+        accumulate_left: bool,
+        monotonic: i8,
+        mut best_gain: f64,
+    ) -> Option<(f64, u8, f64, f64, usize)> {
         let min_leaf = self.limits.min_samples_leaf;
-        let (mut g_r, mut h_r, mut n_r) = (0.0, 0.0, 0usize);
-        let mut best: Option<(f64, u8, f64, f64, usize)> = None;
-        // This scan must beat the left-to-right one strictly.
-        let mut best_gain = info.gain;
-        let mut b = data.n_bins_non_missing[f] as isize - 2;
-        while b >= 0 {
-            let bin = &hist[b as usize + 1];
-            let threshold = b as u8;
-            b -= 1;
+        let (mut g_near, mut h_near, mut n_near) = (0.0, 0.0, 0usize);
+        let mut best = None;
+        for (threshold, bin) in bins {
+            // An empty bin changes no sum (its sums are exact zeros, also after the
+            // subtraction), so it cannot score better than the split point before it.
             if bin.count() == 0 {
                 continue;
             }
-            n_r += bin.count();
-            let n_l = self.n_samples - n_r;
-            h_r += self.bin_hessian(bin);
-            let h_l = self.sum_h - h_r;
-            g_r += bin.g();
-            let g_l = self.sum_g - g_r;
-            if n_r < min_leaf {
+            n_near += bin.count();
+            let n_far = self.n_samples - n_near;
+            h_near += self.bin_hessian(bin);
+            let h_far = self.sum_h - h_near;
+            g_near += bin.g();
+            let g_far = self.sum_g - g_near;
+            if n_near < min_leaf {
                 continue;
             }
-            if n_l < min_leaf {
+            if n_far < min_leaf {
                 break;
             }
-            if h_r < MIN_HESSIAN_TO_SPLIT {
+            if h_near < MIN_HESSIAN_TO_SPLIT {
                 continue;
             }
-            if h_l < MIN_HESSIAN_TO_SPLIT {
+            if h_far < MIN_HESSIAN_TO_SPLIT {
                 break;
             }
+            let (g_l, h_l, n_l, g_r, h_r) = if accumulate_left {
+                (g_near, h_near, n_near, g_far, h_far)
+            } else {
+                (g_far, h_far, n_far, g_near, h_near)
+            };
             let gain = self.gain(g_l, h_l, g_r, h_r, monotonic);
             if gain > best_gain && gain > 0.0 {
                 best_gain = gain;
                 best = Some((gain, threshold, g_l, h_l, n_l));
             }
         }
-        if let Some((gain, b, g, h, n)) = best {
-            self.record(info, gain, b, true, g, h, n);
-        }
+        best
     }
 
     /// Fisher's categorical split: the categories (and the missing bin) with support

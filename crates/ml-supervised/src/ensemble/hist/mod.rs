@@ -35,8 +35,8 @@ use self::loss::Loss;
 use self::predictor::FlatTree;
 pub use self::predictor::{BoostedNode, BoostedSplit, BoostedTree};
 use crate::logistic::ClassWeight;
-use crate::tree::argmax;
 use crate::tree::random::Mt19937;
+use crate::tree::{RegressionCriterion, argmax};
 
 /// When to stop adding trees before `max_iter` (`early_stopping`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -998,19 +998,8 @@ impl HistGradientBoostingRegressor {
             HistRegressionLoss::AbsoluteError => Loss::Absolute,
             HistRegressionLoss::Quantile(q) => Loss::Quantile(q),
             HistRegressionLoss::Poisson => {
-                if let Some(i) = y.iter().position(|&v| v < 0.0) {
-                    return Err(Error::InvalidData {
-                        what: "y",
-                        location: format!("row {i}"),
-                        reason: format!("{} is negative, which the Poisson loss refuses", y[i]),
-                    });
-                }
-                if y.iter().sum::<f64>() <= 0.0 {
-                    return Err(Error::invalid_data(
-                        "y",
-                        "the targets sum to 0; the Poisson loss needs a positive sum",
-                    ));
-                }
+                // The Poisson tree criterion's check: targets ≥ 0 with a positive sum.
+                RegressionCriterion::Poisson.checked_on(y)?;
                 Loss::Poisson
             }
             HistRegressionLoss::Gamma => {
