@@ -33,6 +33,7 @@ pub mod kernels;
 pub mod linalg;
 pub mod metrics;
 pub mod model_selection;
+pub mod neighbors;
 pub mod persist;
 pub mod pipeline;
 pub mod preprocessing;
