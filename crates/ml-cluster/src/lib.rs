@@ -13,10 +13,16 @@
 //! distances or centres overflow is refused with [`ml_core::Error::InvalidData`].
 
 pub mod kmeans;
+pub mod neighbors;
 pub mod quantize;
 
 pub use kmeans::{
     KMeans, KMeansAlgorithm, KMeansInit, KMeansModel, MiniBatchKMeans, MiniBatchKMeansModel, elbow,
     silhouette_over_k,
+};
+pub use neighbors::{
+    KNeighborsClassifier, KNeighborsClassifierModel, KNeighborsRegressor, KNeighborsRegressorModel,
+    NearestNeighbors, NearestNeighborsModel, RadiusNeighborsClassifier,
+    RadiusNeighborsClassifierModel, RadiusNeighborsRegressor, RadiusNeighborsRegressorModel,
 };
 pub use quantize::{Quantized, fit_palette, quantize_colors};

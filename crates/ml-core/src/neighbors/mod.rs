@@ -560,7 +560,27 @@ fn normalise(row: &mut [f64]) {
     }
 }
 
-fn prepare(x: Features<'_>, metric: Metric, scale: f64) -> Result<Prepared> {
+/// `densify`: CSR rows become dense rows (queries against dense indexed rows, whose
+/// trees and GEMM path take dense rows; the width is the indexed rows' own).
+fn prepare(x: Features<'_>, metric: Metric, scale: f64, densify: bool) -> Result<Prepared> {
+    if let (true, Features::Sparse(c)) = (densify, x) {
+        let (n, d) = (c.nrows(), c.ncols());
+        let len = n.checked_mul(d).ok_or(Error::AllocationFailed {
+            what: "rows",
+            count: usize::MAX,
+        })?;
+        validate::allocatable::<f64>("rows", len)?;
+        let mut v = vec![0.0; len];
+        for i in 0..n {
+            for (&j, &x) in c.col_idx_of_row_raw(i).iter().zip(c.val_of_row(i)) {
+                v[i * d + j] = x * scale;
+            }
+        }
+        if metric == Metric::Cosine {
+            v.chunks_exact_mut(d).for_each(normalise);
+        }
+        return Ok(Prepared::Dense(v, d));
+    }
     match x {
         Features::Dense(m) => {
             let (n, d) = (m.nrows(), m.ncols());
@@ -650,7 +670,7 @@ impl NeighborIndex {
         } else {
             1.0
         };
-        let prepared = prepare(x, metric, scale)?;
+        let prepared = prepare(x, metric, scale, false)?;
         check_rows(metric, &prepared.rows())?;
         let points = match prepared {
             Prepared::Dense(v, d) => dense_points(v, d),
@@ -718,7 +738,8 @@ impl NeighborIndex {
     /// Validates and prepares query rows.
     fn queries(&self, x: Features<'_>) -> Result<Prepared> {
         validate::features_with_n(x, self.n_features)?;
-        let prepared = prepare(x, self.metric, self.scale)?;
+        let densify = matches!(self.points, Points::Dense { .. });
+        let prepared = prepare(x, self.metric, self.scale, densify)?;
         check_rows(self.metric, &prepared.rows())?;
         Ok(prepared)
     }
