@@ -162,6 +162,7 @@ impl Inputs {
         let mut y_i = Vec::new();
         match kind {
             StandIn::TextSplit => return Self::text_split(dataset, d),
+            StandIn::UniformCube => return Self::uniform_cube(dataset, p),
             StandIn::Pixels => {
                 // Colours around a few dozen hues, as a photograph's pixels cluster.
                 let hues: Vec<f64> = (0..40 * n_features)
@@ -271,6 +272,40 @@ impl Inputs {
                 },
             );
         }
+        Ok(Self {
+            dataset: dataset.to_string(),
+            quick: true,
+            arrays,
+        })
+    }
+
+    /// Uniform points in the unit cube from our generator instead of numpy's, split as
+    /// the spec's files are: the first `n_train` rows index, the rest query.
+    fn uniform_cube(dataset: &str, p: &Value) -> Result<Self, BoxError> {
+        let get = |key: &str| -> Result<usize, BoxError> {
+            p[key]
+                .as_u64()
+                .map(|v| v as usize)
+                .ok_or_else(|| format!("data set {dataset}: {key} missing").into())
+        };
+        let (n_train, n_query, d) = (get("n_train")?, get("n_query")?, get("n_features")?);
+        let n = n_train + n_query;
+        let mut rng = rng::seeded(20_240_601);
+        let x: Vec<f64> = (0..n * d).map(|_| rng.random_range(0.0..1.0)).collect();
+        let range = |lo: usize, hi: usize| Array::I64 {
+            shape: vec![hi - lo],
+            data: (lo as i64..hi as i64).collect(),
+        };
+        let mut arrays = BTreeMap::new();
+        arrays.insert(
+            "X".into(),
+            Array::F64 {
+                shape: vec![n, d],
+                data: x,
+            },
+        );
+        arrays.insert("train_idx".into(), range(0, n_train));
+        arrays.insert("test_idx".into(), range(n_train, n));
         Ok(Self {
             dataset: dataset.to_string(),
             quick: true,
@@ -443,6 +478,8 @@ enum StandIn {
     TextSplit,
     /// An image's pixels (RGB in [0, 1]) and a sample of their indices.
     Pixels,
+    /// Points uniform in the unit cube: `n_train` index rows, then `n_query` queries.
+    UniformCube,
 }
 
 /// The stand-in kind of a scikit-learn data set, from its generator or loader.
@@ -455,6 +492,9 @@ fn standin_kind(d: &Value) -> Option<StandIn> {
         .is_some_and(|l| l.starts_with("sklearn.datasets.load_sample_image("))
     {
         return Some(StandIn::Pixels);
+    }
+    if d["generator"] == "numpy.random.default_rng.random" {
+        return Some(StandIn::UniformCube);
     }
     let p = &d["params"];
     let source = d["generator"].as_str().or_else(|| d["loader"].as_str())?;

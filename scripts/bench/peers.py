@@ -252,6 +252,16 @@ def prepare(spec, wid, root, quick):
         res = getattr(importlib.import_module(mod), name)(**p)
         X, y = (res[0], res[1]) if isinstance(res, tuple) else (res, None)
         prov["effective_params"] = p
+    elif gen == "numpy.random.default_rng.random":
+        # Points uniform in the unit cube, default_rng(seed).random((n_train + n_query,
+        # n_features)): the first n_train rows are the index (train_idx), the last
+        # n_query the queries (test_idx), both contiguous ranges.
+        p = prov["params"]
+        n_train, n_query = p["n_train"], p["n_query"]
+        X = np.random.default_rng(p["seed"]).random((n_train + n_query, p["n_features"]))
+        y = None
+        extra = {"train_idx": np.arange(n_train, dtype="<i8"),
+                 "test_idx": np.arange(n_train, n_train + n_query, dtype="<i8")}
     elif d.get("loader", "").startswith("sklearn.datasets.load_sample_image("):
         # Decoded by PIL as scikit-learn does; the Rust side reads these exact pixels.
         from sklearn.datasets import load_sample_image

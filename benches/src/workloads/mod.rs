@@ -12,6 +12,7 @@ mod fim;
 mod forest;
 mod hgb;
 mod kmeans;
+mod knn;
 mod linear;
 mod naive_bayes;
 mod pca;
@@ -123,6 +124,10 @@ pub fn registry() -> Vec<Workload> {
         ("hgb_clf5_100k_20", hgb::prepare_classifier),
         ("hgb_reg_100k_20", hgb::prepare_regressor),
         ("hgb_clf_1m_50", hgb::prepare_classifier),
+        ("knn_kdtree_clf8", knn::prepare_classifier),
+        ("knn_brute_clf64", knn::prepare_classifier),
+        ("knn_digits", knn::prepare_classifier),
+        ("radius_kdtree_1m_3", knn::prepare_radius),
     ] {
         v.push(Workload { id, prepare });
     }

@@ -9,7 +9,8 @@
 //!   preprocessing, persistence and datasets. Always present.
 //! - [`text`] (`ml-text`): text vectorisers (counts, TF-IDF) into CSR. Always present.
 //! - `supervised` (`ml-supervised`, feature `supervised`): regression and classification.
-//! - `cluster` (`ml-cluster`, feature `cluster`): clustering and nearest neighbours.
+//! - `cluster` (`ml-cluster`, feature `cluster`): clustering and nearest neighbours
+//!   (the latter also as [`neighbors`]).
 //! - `decomp` (`ml-decomp`, feature `decomp`): dimensionality reduction.
 //! - `assoc` (`ml-assoc`, feature `assoc`): frequent itemsets and association rules.
 
@@ -21,6 +22,10 @@ pub use ml_text as text;
 pub use ml_assoc as assoc;
 #[cfg(feature = "cluster")]
 pub use ml_cluster as cluster;
+/// Nearest neighbours: the k-NN and radius estimators and the shared index
+/// (`ml_cluster::neighbors`, over `ml_core::neighbors`).
+#[cfg(feature = "cluster")]
+pub use ml_cluster::neighbors;
 #[cfg(feature = "decomp")]
 pub use ml_decomp as decomp;
 #[cfg(feature = "supervised")]

@@ -338,6 +338,61 @@ where
         .collect())
 }
 
+/// Streams the squared distances between the rows of `x` and of `y` into per-block
+/// states, never holding more than a cache-sized tile: blocks of up to 256 rows of `x`
+/// run in parallel, each starting from `init(row_offset, rows)` and folding
+/// `fold(&mut state, col_offset, tile)` over tiles of `rows × w` distances for the rows
+/// `col_offset..col_offset + w` of `y`, in column order. The states come back in row
+/// order, so the result does not depend on the thread count.
+///
+/// Unlike [`par_map_distance_blocks`], whose full `rows × m` blocks stream `Yᵀ` from
+/// memory once per 16 rows when `m` is large, each block here re-reads `Yᵀ` in
+/// L2-sized pieces once per 256 rows: the reduction a top-k search needs.
+///
+/// # Errors
+/// As [`squared_euclidean`].
+pub fn par_fold_distance_tiles<S, I, F>(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    init: I,
+    fold: F,
+) -> Result<Vec<S>>
+where
+    S: Send,
+    I: Fn(usize, usize) -> S + Sync,
+    F: Fn(&mut S, usize, MatRef<'_, f64>) + Sync,
+{
+    check_pair(x, y)?;
+    let prep = Prepared::new(y);
+    let x_norms = row_norms_unchecked(x);
+    let (n, m) = (x.nrows(), y.nrows());
+    Ok((0..n.div_ceil(TILE_ROWS))
+        .into_par_iter()
+        .map_init(Vec::new, |scratch, blk| {
+            let r0 = blk * TILE_ROWS;
+            let b = TILE_ROWS.min(n - r0);
+            let mut state = init(r0, b);
+            let step = prep.tile_cols(b).min(m);
+            scratch.resize(b * step, 0.0);
+            let mut c0 = 0;
+            while c0 < m {
+                let w = step.min(m - c0);
+                let mut t = MatMut::from_column_major_slice_mut(&mut scratch[..b * w], b, w);
+                prep.tile(
+                    x.subrows(r0, b),
+                    &x_norms[r0..r0 + b],
+                    c0,
+                    t.rb_mut(),
+                    Par::Seq,
+                );
+                fold(&mut state, c0, t.rb());
+                c0 += w;
+            }
+            state
+        })
+        .collect())
+}
+
 /// For every row of `x`, the index of the nearest row of `centres` and the squared
 /// distance to it (clamped at 0); ties go to the lowest index, as in scikit-learn.
 ///

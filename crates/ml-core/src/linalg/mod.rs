@@ -16,7 +16,8 @@
 //! - [`thin_svd`] / [`eigh_desc`] for exact decompositions; [`RandomizedSvd`] for a few
 //!   leading components of a large (or sparse) matrix.
 //! - [`squared_euclidean`] for a whole distance matrix; [`par_map_distance_blocks`],
-//!   [`for_each_distance_block`] and [`argmin_squared_euclidean`] to stream it.
+//!   [`for_each_distance_block`], [`par_fold_distance_tiles`] and
+//!   [`argmin_squared_euclidean`] to stream it.
 
 mod decomp;
 mod distance;
@@ -26,8 +27,8 @@ mod solve;
 pub use decomp::{SignConvention, Svd, eigh_desc, svd_flip, thin_svd, thin_svd_with};
 pub use distance::{
     DIRECT_MAX_FEATURES, NearestRows, argmin_squared_euclidean, default_block_rows,
-    for_each_distance_block, par_map_distance_blocks, row_norms_squared, squared_euclidean,
-    squared_euclidean_into,
+    for_each_distance_block, par_fold_distance_tiles, par_map_distance_blocks, row_norms_squared,
+    squared_euclidean, squared_euclidean_into,
 };
 pub use randomized::{MAX_POWER_ITERATIONS, PowerIterationNormalizer, RandomizedSvd, Transpose};
 pub use solve::{

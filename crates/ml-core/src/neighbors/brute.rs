@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::{Candidate, Metric, Points, QueryRows, Row, select_k};
 use crate::Result;
-use crate::linalg::{default_block_rows, par_map_distance_blocks};
+use crate::linalg::par_fold_distance_tiles;
 
 /// Queries per parallel task in the row-by-row paths.
 const QUERY_CHUNK: usize = 64;
@@ -119,6 +119,15 @@ enum Search {
     Within(f64),
 }
 
+/// One query's running state on the GEMM path: the rows whose approximate value is
+/// within the current limit, and for the `k` nearest the `k` smallest values so far.
+struct Running {
+    cands: Vec<(f64, usize)>,
+    top: Vec<f64>,
+    limit: f64,
+    margin: f64,
+}
+
 /// The GEMM path for dense Euclidean-family and cosine rows.
 fn gemm(
     points: &Points,
@@ -133,70 +142,78 @@ fn gemm(
     let x = MatRef::from_row_major_slice(queries, m, d);
     let y = MatRef::from_row_major_slice(data, n, d);
     let max_norm2 = points.max_norm2();
-    let q_norm2: Vec<f64> = queries
-        .chunks_exact(d)
-        .map(|r| r.iter().map(|v| v * v).sum())
-        .collect();
-    let blocks = par_map_distance_blocks(x, y, default_block_rows(n), |r0, block| {
-        let b = block.nrows();
-        let e: Vec<f64> = (0..b)
-            .map(|i| margin(d, q_norm2[r0 + i], max_norm2))
-            .collect();
-        // Per query: the candidates and, for the k nearest, the k smallest values seen.
-        let mut cands: Vec<Vec<(f64, usize)>> = vec![Vec::new(); b];
-        let (k, mut limit): (usize, Vec<f64>) = match search {
-            Search::Nearest(k) => (k, vec![f64::INFINITY; b]),
-            Search::Within(r) => (0, e.iter().map(|ei| gemm_units(metric, r) + ei).collect()),
-        };
-        let mut top: Vec<Vec<f64>> = vec![Vec::with_capacity(k + 1); if k > 0 { b } else { 0 }];
-        for j in 0..n {
-            let col = block.col(j);
-            for i in 0..b {
-                let g = col[i];
-                if g > limit[i] {
+    let k = match search {
+        Search::Nearest(k) => k,
+        Search::Within(_) => 0,
+    };
+    let init = |r0: usize, b: usize| -> Vec<Running> {
+        (r0..r0 + b)
+            .map(|i| {
+                let q = &queries[i * d..(i + 1) * d];
+                let e = margin(d, q.iter().map(|v| v * v).sum(), max_norm2);
+                Running {
+                    cands: Vec::new(),
+                    top: Vec::with_capacity(k + 1),
+                    limit: match search {
+                        Search::Nearest(_) => f64::INFINITY,
+                        Search::Within(r) => gemm_units(metric, r) + e,
+                    },
+                    margin: e,
+                }
+            })
+            .collect()
+    };
+    let fold = |state: &mut Vec<Running>, c0: usize, tile: MatRef<'_, f64>| {
+        for j in 0..tile.ncols() {
+            let col = tile.col(j);
+            for (s, &g) in state.iter_mut().zip(col.iter()) {
+                if g > s.limit {
                     continue;
                 }
-                cands[i].push((g, j));
-                if k > 0 {
-                    let t = &mut top[i];
-                    let at = t.partition_point(|&v| v <= g);
-                    if at < k {
-                        t.insert(at, g);
-                        t.truncate(k);
-                        if t.len() == k {
-                            limit[i] = t[k - 1] + 2.0 * e[i];
-                            // Keep the candidate list short as the limit falls.
-                            if cands[i].len() > 8 * k + 64 {
-                                let l = limit[i];
-                                cands[i].retain(|&(v, _)| v <= l);
-                            }
+                s.cands.push((g, c0 + j));
+                if k == 0 {
+                    continue;
+                }
+                let at = s.top.partition_point(|&v| v <= g);
+                if at < k {
+                    s.top.insert(at, g);
+                    s.top.truncate(k);
+                    if s.top.len() == k {
+                        s.limit = s.top[k - 1] + 2.0 * s.margin;
+                        // Keep the candidate list short as the limit falls.
+                        if s.cands.len() > 8 * k + 64 {
+                            let l = s.limit;
+                            s.cands.retain(|&(v, _)| v <= l);
                         }
                     }
                 }
             }
         }
-        (0..b)
-            .map(|i| {
-                let q = &queries[(r0 + i) * d..(r0 + i + 1) * d];
-                let l = limit[i];
-                let mut exact: Vec<Candidate> = cands[i]
-                    .iter()
-                    .filter(|&&(g, _)| g <= l)
-                    .map(|&(_, j)| Candidate {
-                        distance: metric.distance(q, &data[j * d..(j + 1) * d]),
-                        index: j,
-                    })
-                    .collect();
-                match search {
-                    Search::Nearest(k) => select_k(&mut exact, k),
-                    Search::Within(r) => {
-                        exact.retain(|c| c.distance <= r);
-                        exact.sort_unstable();
-                    }
+    };
+    let blocks = par_fold_distance_tiles(x, y, init, fold)?;
+    Ok(blocks
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, s)| {
+            let q = &queries[i * d..(i + 1) * d];
+            let mut exact: Vec<Candidate> = s
+                .cands
+                .iter()
+                .filter(|&&(g, _)| g <= s.limit)
+                .map(|&(_, j)| Candidate {
+                    distance: metric.distance(q, &data[j * d..(j + 1) * d]),
+                    index: j,
+                })
+                .collect();
+            match search {
+                Search::Nearest(k) => select_k(&mut exact, k),
+                Search::Within(r) => {
+                    exact.retain(|c| c.distance <= r);
+                    exact.sort_unstable();
                 }
-                exact
-            })
-            .collect::<Vec<_>>()
-    })?;
-    Ok(blocks.into_iter().flatten().collect())
+            }
+            exact
+        })
+        .collect())
 }

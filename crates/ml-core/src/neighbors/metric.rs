@@ -46,7 +46,7 @@ impl Metric {
     /// [`Error::InvalidParameter`] (named `metric`) for Minkowski with `p < 1` or NaN.
     pub fn check(self) -> Result<()> {
         if let Metric::Minkowski(p) = self
-            && !(p >= 1.0)
+            && (p.is_nan() || p < 1.0)
         {
             return Err(Error::invalid_parameter(
                 "metric",
@@ -61,9 +61,9 @@ impl Metric {
     /// Manhattan, Euclidean or Chebyshev.
     pub fn canonical(self) -> Metric {
         match self {
-            Metric::Minkowski(p) if p == 1.0 => Metric::Manhattan,
-            Metric::Minkowski(p) if p == 2.0 => Metric::Euclidean,
-            Metric::Minkowski(p) if p == f64::INFINITY => Metric::Chebyshev,
+            Metric::Minkowski(1.0) => Metric::Manhattan,
+            Metric::Minkowski(2.0) => Metric::Euclidean,
+            Metric::Minkowski(f64::INFINITY) => Metric::Chebyshev,
             m => m,
         }
     }

@@ -485,7 +485,7 @@ impl TryFrom<IndexParts> for NeighborIndex {
 }
 
 impl Persist for NeighborIndex {
-    const MODEL_NAME: &'static str = "ml_core::NeighborIndex";
+    const MODEL_NAME: &'static str = "ml_core::neighbors::NeighborIndex";
 }
 
 impl Invariants for NeighborIndex {
