@@ -95,3 +95,21 @@ fn saved_index_rebuilds() {
         index.kneighbors(x.as_ref(), 4).unwrap()
     );
 }
+
+#[test]
+fn far_queries_still_get_k_neighbours() {
+    let x = data(60, 12, 5);
+    let q = Mat::from_fn(
+        3,
+        12,
+        |i, j| if i == 0 { 1e300 } else { (i * j) as f64 * 1e15 },
+    );
+    for algorithm in [Algorithm::Brute, Algorithm::BallTree, Algorithm::KdTree] {
+        let index =
+            NeighborIndex::build(x.as_ref(), &settings(Metric::Euclidean, algorithm)).unwrap();
+        let found = index.kneighbors(q.as_ref(), 4).unwrap();
+        assert_eq!(found.all_indices().len(), 12, "{algorithm:?}");
+        // Every row is at (about) the same distance from so far away: ties by index.
+        assert_eq!(found.indices(0), &[0, 1, 2, 3], "{algorithm:?}");
+    }
+}
