@@ -15,6 +15,8 @@
 //! - [`linalg`]: least squares, Cholesky, SVD with scikit-learn's sign convention,
 //!   symmetric eigendecomposition, randomized SVD and blocked distances, over faer.
 //! - [`sparse`]: CSR conventions over faer's sparse matrices and the products on them.
+//! - [`neighbors`]: the neighbour index (k-d trees, ball tree, brute force) that every
+//!   neighbour-based estimator queries.
 //! - [`metrics`]: classification, regression and clustering scores as scikit-learn
 //!   defines them.
 //! - [`preprocessing`], [`model_selection`] and [`pipeline`]: scalers, splits, folds,

@@ -17,7 +17,10 @@ pub(crate) fn fit_index(
     n_neighbors: usize,
     y_len: usize,
 ) -> Result<NeighborIndex> {
-    validate::features(x)?;
+    // `NeighborIndex::build` validates `x`'s values; only the shapes are checked here.
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::EmptyInput { what: "X" });
+    }
     validate::targets_len(x.nrows(), y_len)?;
     if n_neighbors == 0 || n_neighbors > x.nrows() {
         return Err(Error::InvalidParameter {

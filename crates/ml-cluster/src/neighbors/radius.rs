@@ -83,7 +83,10 @@ fn fit_index(
     y_len: usize,
 ) -> Result<NeighborIndex> {
     validate::positive("radius", radius)?;
-    validate::features(x)?;
+    // `NeighborIndex::build` validates `x`'s values; only the shapes are checked here.
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::EmptyInput { what: "X" });
+    }
     validate::targets_len(x.nrows(), y_len)?;
     NeighborIndex::build(x, settings)
 }

@@ -225,7 +225,10 @@ fn gemm(
     };
     let init = |r0: usize, b: usize| -> Block {
         let norms: Vec<f64> = (r0..r0 + b)
-            .map(|i| queries[i * d..(i + 1) * d].iter().map(|v| v * v).sum())
+            .map(|i| {
+                let q = &queries[i * d..(i + 1) * d];
+                crate::kernels::dot(q, q)
+            })
             .collect();
         let margins: Vec<f64> = norms
             .iter()

@@ -108,7 +108,7 @@ impl Metric {
     #[inline]
     pub(crate) fn unscale(self, d: f64, scale: f64) -> f64 {
         match self {
-            Metric::SquaredEuclidean => d / (scale * scale),
+            Metric::SquaredEuclidean => d / scale / scale,
             Metric::Cosine | Metric::Haversine => d,
             _ => d / scale,
         }
@@ -130,38 +130,11 @@ fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     2.0 * h.clamp(0.0, 1.0).sqrt().asin()
 }
 
-/// The largest power of two `s` with `s · max|x| ≤ 1`-ish, so scaled data neither
-/// overflows when squared nor underflows; 1 for all-zero data. Multiplying by a power of
-/// two is exact, so the scaled distances are the true ones times `s`.
+/// The power of two `s` that brings `max_abs` into `[1, 2)` (1 for zero or non-finite
+/// values), so scaled data neither overflows when squared nor underflows; scaling by a
+/// power of two is exact, so the scaled distances are the true ones times `s`.
 pub(crate) fn power_of_two_scale(max_abs: f64) -> f64 {
-    if max_abs == 0.0 || !max_abs.is_finite() {
-        return 1.0;
-    }
-    let (_, exp) = frexp(max_abs);
-    // 2^(-exp) brings max_abs into [0.5, 1); clamped to the powers of two f64 holds.
-    pow2((-exp).clamp(-1074, 1023))
-}
-
-/// `2^e` for `-1074 ≤ e ≤ 1023`, exactly (subnormal below `-1022`).
-fn pow2(e: i32) -> f64 {
-    if e >= -1022 {
-        f64::from_bits(((e + 1023) as u64) << 52)
-    } else {
-        f64::from_bits(1u64 << (e + 1074))
-    }
-}
-
-/// `x = m · 2^e` with `m` in `[0.5, 1)`, for finite non-zero `x`.
-fn frexp(x: f64) -> (f64, i32) {
-    let bits = x.abs().to_bits();
-    let raw_exp = ((bits >> 52) & 0x7ff) as i32;
-    if raw_exp == 0 {
-        // Subnormal: normalise first.
-        let (m, e) = frexp(x * 2f64.powi(64));
-        return (m, e - 64);
-    }
-    let e = raw_exp - 1022;
-    (x.abs() / 2f64.powi(e), e)
+    crate::kernels::pow2_magnitude(max_abs).recip()
 }
 
 #[cfg(test)]
@@ -202,7 +175,7 @@ mod tests {
             let s = power_of_two_scale(x);
             assert_eq!(s.log2().fract(), 0.0);
             let y = x * s;
-            assert!((0.25..=1.0).contains(&y) || x < 1e-300, "{x} -> {y}");
+            assert!((1.0..2.0).contains(&y) || x < 1e-300, "{x} -> {y}");
         }
     }
 }

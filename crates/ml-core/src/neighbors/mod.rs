@@ -500,7 +500,7 @@ impl Invariants for NeighborIndex {
 fn dense_points(data: Vec<f64>, d: usize) -> Points {
     let max_norm2 = data
         .chunks_exact(d)
-        .map(|r| r.iter().map(|v| v * v).sum::<f64>())
+        .map(|r| crate::kernels::dot(r, r))
         .fold(0.0, f64::max);
     Points::Dense { data, d, max_norm2 }
 }
@@ -551,7 +551,7 @@ impl Prepared {
 /// Scales a row to unit length (zero rows stay zero), first by a power of two so its
 /// norm cannot overflow or underflow.
 fn normalise(row: &mut [f64]) {
-    let s = metric::power_of_two_scale(row.iter().fold(0.0, |m, v| f64::max(m, v.abs())));
+    let s = metric::power_of_two_scale(crate::kernels::max_abs(row.iter().copied()));
     row.iter_mut().for_each(|v| *v *= s);
     let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
     if norm > 0.0 {
@@ -594,8 +594,14 @@ fn prepare(x: Features<'_>, metric: Metric, scale: f64, densify: bool) -> Result
                     what: "rows",
                     count: len,
                 })?;
-            for i in 0..n {
-                v.extend(m.row(i).iter().map(|&x| x * scale));
+            // Row-major from faer's column-major layout: each row gathers one value per
+            // column, and the next rows reuse the cache lines it loaded.
+            let cols: Option<Vec<&[f64]>> = (0..d)
+                .map(|j| m.col(j).try_as_col_major().map(|c| c.as_slice()))
+                .collect();
+            match cols {
+                Some(cols) => (0..n).for_each(|i| v.extend(cols.iter().map(|c| c[i] * scale))),
+                None => (0..n).for_each(|i| v.extend(m.row(i).iter().map(|&x| x * scale))),
             }
             if metric == Metric::Cosine {
                 v.chunks_exact_mut(d).for_each(normalise);
@@ -610,8 +616,9 @@ fn prepare(x: Features<'_>, metric: Metric, scale: f64, densify: bool) -> Result
                 let mut factors = Vec::with_capacity(n);
                 for i in 0..n {
                     let row = owned.as_ref().val_of_row(i);
-                    let max_abs = row.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
-                    factors.push(metric::power_of_two_scale(max_abs));
+                    factors.push(metric::power_of_two_scale(crate::kernels::max_abs(
+                        row.iter().copied(),
+                    )));
                 }
                 crate::sparse::scale_rows(&mut owned, &factors)?;
                 let norms: Vec<f64> = (0..n)
@@ -661,10 +668,8 @@ impl NeighborIndex {
         }
         let scale = if metric.scales_with_data() {
             let max_abs = match x {
-                Features::Dense(m) => (0..m.ncols())
-                    .flat_map(|j| m.col(j).iter().copied())
-                    .fold(0.0, |a: f64, v| a.max(v.abs())),
-                Features::Sparse(c) => c.val().iter().fold(0.0, |a: f64, v| a.max(v.abs())),
+                Features::Dense(m) => crate::kernels::max_abs_mat(m),
+                Features::Sparse(c) => crate::kernels::max_abs(c.val().iter().copied()),
             };
             metric::power_of_two_scale(max_abs)
         } else {
