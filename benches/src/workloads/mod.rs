@@ -7,6 +7,7 @@
 //! entry to `scripts/bench/peers.py`. Workloads in the JSON without an entry here are
 //! listed as "not yet implemented" by `cargo xtask bench`.
 
+mod density;
 mod distances;
 mod fim;
 mod forest;
@@ -128,6 +129,11 @@ pub fn registry() -> Vec<Workload> {
         ("knn_brute_clf64", knn::prepare_classifier),
         ("knn_digits", knn::prepare_classifier),
         ("radius_kdtree_1m_3", knn::prepare_radius),
+        ("dbscan_blobs2d", density::prepare),
+        ("dbscan_blobs2d_200k", density::prepare),
+        ("dbscan_blobs2d_1m", density::prepare),
+        ("meanshift_blobs2d", density::prepare),
+        ("meanshift_blobs2d_seeds", density::prepare),
     ] {
         v.push(Workload { id, prepare });
     }

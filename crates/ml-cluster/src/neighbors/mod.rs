@@ -156,8 +156,8 @@ impl Weights {
 /// The setters every neighbour estimator shares, over its `index: IndexSettings` field.
 macro_rules! index_setters {
     () => {
-        /// The distance. Default: [`Metric::Euclidean`] (scikit-learn's Minkowski
-        /// with `p = 2`).
+        /// The distance. Default: [`Metric::Euclidean`](crate::neighbors::Metric::Euclidean)
+        /// (scikit-learn's Minkowski with `p = 2`).
         pub fn metric(mut self, metric: $crate::neighbors::Metric) -> Self {
             self.index = self.index.metric(metric);
             self

@@ -17,21 +17,29 @@ use super::{Candidate, Metric};
 const BOUND_SLACK: f64 = 1e-10;
 
 #[derive(Debug, Clone)]
-struct Node {
+pub(super) struct Node {
     /// The node's rows are `order[start..end]`.
-    start: usize,
-    end: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
     radius: f64,
     /// Children (`usize::MAX` for a leaf).
-    left: usize,
-    right: usize,
+    pub(super) left: usize,
+    pub(super) right: usize,
+}
+
+impl Node {
+    pub(super) fn is_leaf(&self) -> bool {
+        self.left == usize::MAX
+    }
 }
 
 /// A ball tree over row-major `n × d` data owned by the index.
 #[derive(Debug, Clone)]
 pub(crate) struct BallTree {
-    order: Vec<usize>,
-    nodes: Vec<Node>,
+    /// The rows in tree order: each node's rows are a range of it.
+    pub(super) order: Vec<usize>,
+    /// The nodes, every parent before its children (the root first).
+    pub(super) nodes: Vec<Node>,
     /// One centre of `d` values per node.
     centres: Vec<f64>,
     d: usize,
@@ -200,7 +208,7 @@ impl BallTree {
 
     /// A lower bound on the distance from `q` to any row of node `id`, lowered by a
     /// relative slack so that rounding never prunes a row at exactly the bound.
-    fn lower_bound(&self, metric: Metric, q: &[f64], id: usize) -> f64 {
+    pub(super) fn lower_bound(&self, metric: Metric, q: &[f64], id: usize) -> f64 {
         let node = &self.nodes[id];
         let centre = &self.centres[id * self.d..(id + 1) * self.d];
         let dc = bound_metric(metric).distance(q, centre);

@@ -39,12 +39,15 @@ mod ball;
 mod brute;
 mod kd;
 mod metric;
+mod mst;
 
 use std::cmp::Ordering;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use metric::Metric;
+pub use mst::Edge;
 
 use crate::features::Features;
 use crate::persist::{Invariants, Persist};
@@ -640,6 +643,14 @@ fn prepare(x: Features<'_>, metric: Metric, scale: f64, densify: bool) -> Result
     }
 }
 
+/// Indexed rows per parallel task of [`NeighborIndex::map_radius_neighborhoods`] on
+/// the trees.
+const NEIGHBORHOOD_CHUNK: usize = 256;
+
+/// Indexed rows per brute-force block of [`NeighborIndex::map_radius_neighborhoods`]:
+/// its neighbourhoods are the ones held at once.
+const BRUTE_NEIGHBORHOOD_BLOCK: usize = 2048;
+
 /// The relative rounding allowance between kiddo's reduced distances and ours.
 fn kd_slack(d: usize) -> f64 {
     8.0 * (d as f64 + 2.0) * f64::EPSILON
@@ -889,23 +900,27 @@ impl NeighborIndex {
     fn search_within(&self, q: &QueryRows<'_>, radius: f64) -> Result<Vec<Vec<Candidate>>> {
         let (metric, points) = (self.metric, &self.points);
         let r = self.scaled_radius(radius);
-        let Points::Dense { data, d, .. } = points else {
-            return brute::within(points, metric, q, r);
-        };
-        let d = *d;
+        match (points, &self.backend) {
+            (Points::Dense { data, d, .. }, Backend::Kd(_) | Backend::Ball(_)) => {
+                Ok(brute::by_rows(q, |row, out| {
+                    let Row::Dense(x) = row else {
+                        unreachable!("trees serve dense rows")
+                    };
+                    self.tree_within(data, *d, x, r, out);
+                    out.sort_unstable();
+                }))
+            }
+            _ => brute::within(points, metric, q, r),
+        }
+    }
+
+    /// One prepared dense row's neighbours within the scaled radius `r` by the tree
+    /// backends, unsorted, with their exact distances.
+    fn tree_within(&self, data: &[f64], d: usize, x: &[f64], r: f64, out: &mut Vec<Candidate>) {
+        let metric = self.metric;
         match &self.backend {
-            Backend::Brute => brute::within(points, metric, q, r),
-            Backend::Ball(tree) => Ok(brute::by_rows(q, |row, out| {
-                let Row::Dense(x) = row else {
-                    unreachable!("trees serve dense rows")
-                };
-                tree.within(data, metric, x, r, out);
-                out.sort_unstable();
-            })),
-            Backend::Kd(tree) => Ok(brute::by_rows(q, |row, out| {
-                let Row::Dense(x) = row else {
-                    unreachable!("trees serve dense rows")
-                };
+            Backend::Ball(tree) => tree.within(data, metric, x, r, out),
+            Backend::Kd(tree) => {
                 let reduced = if metric == Metric::Euclidean {
                     r * r
                 } else {
@@ -916,9 +931,172 @@ impl NeighborIndex {
                     let distance = metric.distance(x, &data[i * d..(i + 1) * d]);
                     (distance <= r).then_some(Candidate { distance, index: i })
                 }));
-                out.sort_unstable();
-            })),
+            }
+            Backend::Brute => unreachable!("called for the tree backends only"),
         }
+    }
+
+    /// The radius neighbourhoods of the indexed rows `rows`, streamed: `visit(i,
+    /// neighbours)` runs once for each `i` of `rows`, in parallel, with the indices of
+    /// the indexed rows within `radius` of row `i` (inclusive, row `i` itself among
+    /// them, in an order fixed by the index but not sorted), and its results come back
+    /// in the order of `rows`. Only a block of neighbourhoods exists at any time, so
+    /// memory stays `O(rows)` plus the caller's results however dense the data: the
+    /// form DBSCAN needs, where holding every neighbourhood at once (as
+    /// [`radius_neighbors_of_indexed`](Self::radius_neighbors_of_indexed) does) can
+    /// take gigabytes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a radius that is not finite and `> 0` (named
+    /// `radius`) or a row index not below [`n_samples`](Self::n_samples) (named
+    /// `rows`).
+    pub fn map_radius_neighborhoods<T, F>(
+        &self,
+        rows: &[usize],
+        radius: f64,
+        visit: F,
+    ) -> Result<Vec<T>>
+    where
+        T: Send,
+        F: Fn(usize, &[usize]) -> T + Sync,
+    {
+        validate::positive("radius", radius)?;
+        let n = self.n_samples();
+        if let Some(&bad) = rows.iter().find(|&&i| i >= n) {
+            return Err(Error::InvalidParameter {
+                name: "rows",
+                value: bad.to_string(),
+                expected: "indices of indexed rows (below n_samples)",
+            });
+        }
+        let r = self.scaled_radius(radius);
+        if let (Points::Dense { data, d, .. }, Backend::Kd(_) | Backend::Ball(_)) =
+            (&self.points, &self.backend)
+        {
+            let d = *d;
+            return Ok(rows
+                .par_chunks(NEIGHBORHOOD_CHUNK)
+                .flat_map_iter(|chunk| {
+                    let (mut found, mut indices) = (Vec::new(), Vec::new());
+                    chunk
+                        .iter()
+                        .map(|&i| {
+                            found.clear();
+                            self.tree_within(data, d, &data[i * d..(i + 1) * d], r, &mut found);
+                            indices.clear();
+                            indices.extend(found.iter().map(|c| c.index));
+                            visit(i, &indices)
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect());
+        }
+        // Brute force answers a block of queries at once (GEMM candidates).
+        let mut out = Vec::with_capacity(rows.len());
+        for block in rows.chunks(BRUTE_NEIGHBORHOOD_BLOCK) {
+            let found = match &self.points {
+                Points::Dense { data, d, .. } => {
+                    let q: Vec<f64> = block
+                        .iter()
+                        .flat_map(|&i| data[i * d..(i + 1) * d].iter().copied())
+                        .collect();
+                    brute::within(&self.points, self.metric, &QueryRows::Dense(&q, *d), r)?
+                }
+                Points::Sparse(c) => {
+                    let sub = crate::sparse::select_rows(c.as_ref(), block);
+                    let q = QueryRows::Sparse(sub.as_ref());
+                    brute::within(&self.points, self.metric, &q, r)?
+                }
+            };
+            out.par_extend(
+                found
+                    .into_par_iter()
+                    .zip(block.par_iter())
+                    .map(|(cands, &i)| {
+                        let indices: Vec<usize> = cands.iter().map(|c| c.index).collect();
+                        visit(i, &indices)
+                    }),
+            );
+        }
+        Ok(out)
+    }
+
+    /// For each indexed row `a` of `rows`, `Σ_b d(a, b) · weights[b]` over the rows `b`
+    /// of `rows` (`weights` indexed by row): the weighted sums a medoid minimises.
+    /// `O(m²)` distances for `m` rows, in parallel, in `O(m)` memory.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for weights not one per indexed row;
+    /// [`Error::InvalidParameter`] (named `rows`) for a row not below
+    /// [`n_samples`](Self::n_samples).
+    pub fn weighted_distance_sums(&self, rows: &[usize], weights: &[f64]) -> Result<Vec<f64>> {
+        let n = self.n_samples();
+        if weights.len() != n {
+            return Err(Error::ShapeMismatch {
+                what: "number of weights",
+                expected: n,
+                got: weights.len(),
+            });
+        }
+        if let Some(&bad) = rows.iter().find(|&&i| i >= n) {
+            return Err(Error::InvalidParameter {
+                name: "rows",
+                value: bad.to_string(),
+                expected: "indices of indexed rows (below n_samples)",
+            });
+        }
+        Ok(rows
+            .par_iter()
+            .map(|&a| {
+                let ra = self.points.row(a);
+                rows.iter()
+                    .map(|&b| {
+                        let d = self.points.row(b).distance(self.metric, &ra);
+                        self.metric.unscale(d, self.scale) * weights[b]
+                    })
+                    .sum()
+            })
+            .collect())
+    }
+
+    /// The indexed rows within `radius` of one query row, written to `out` (cleared
+    /// first) in an order fixed by the index but not sorted: the light form for
+    /// algorithms that move one point at a time and query it again (mean-shift),
+    /// without the batch form's per-call parallel dispatch and sorting.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a radius that is not finite and `> 0`;
+    /// [`Error::ShapeMismatch`] for a row of the wrong width; [`Error::NonFinite`] or,
+    /// for haversine, [`Error::InvalidData`] for its values.
+    pub fn within_of_row(&self, query: &[f64], radius: f64, out: &mut Vec<usize>) -> Result<()> {
+        validate::positive("radius", radius)?;
+        out.clear();
+        if query.len() != self.n_features {
+            return Err(Error::ShapeMismatch {
+                what: "number of features",
+                expected: self.n_features,
+                got: query.len(),
+            });
+        }
+        let row = faer::MatRef::from_row_major_slice(query, 1, query.len());
+        let q = self.queries(Features::Dense(row))?;
+        let r = self.scaled_radius(radius);
+        match (&self.points, &self.backend, q.rows()) {
+            (
+                Points::Dense { data, d, .. },
+                Backend::Kd(_) | Backend::Ball(_),
+                QueryRows::Dense(x, _),
+            ) => {
+                let mut found = Vec::new();
+                self.tree_within(data, *d, x, r, &mut found);
+                out.extend(found.iter().map(|c| c.index));
+            }
+            (points, _, rows) => {
+                let found = brute::within(points, self.metric, &rows, r)?;
+                out.extend(found.iter().flatten().map(|c| c.index));
+            }
+        }
+        Ok(())
     }
 
     fn knn_result(
