@@ -1,13 +1,15 @@
-//! `dbscan_*` and `meanshift_*`: `ml_cluster::Dbscan` and `MeanShift` against
-//! scikit-learn's, with the workload's hyper-parameters.
+//! `dbscan_*`, `hdbscan_*` and `meanshift_*`: `ml_cluster::Dbscan`, `Hdbscan` and
+//! `MeanShift` against scikit-learn's (and, for HDBSCAN, the hdbscan package and
+//! fast_hdbscan), with the workload's hyper-parameters.
 //!
 //! Step: `fit` on all rows (a fresh model each call). Quality: the number of clusters,
 //! of noise rows (DBSCAN) and the adjusted Rand index `ari` of the labels (noise as its
 //! own label −1) against the generating classes. DBSCAN's labels equal scikit-learn's
-//! exactly, so every figure agrees exactly; mean-shift's modes agree to rounding.
+//! exactly, so every figure agrees exactly; mean-shift's modes agree to rounding;
+//! HDBSCAN's spanning tree is scikit-learn's, its labels too where weights do not tie.
 
 use ml_cluster::neighbors::{Algorithm, Metric};
-use ml_cluster::{Dbscan, MeanShift};
+use ml_cluster::{ClusterSelection, Dbscan, Hdbscan, MeanShift};
 use ml_core::faer::Mat;
 use ml_core::metrics::adjusted_rand_score;
 use serde_json::{Map, Value, json};
@@ -18,6 +20,7 @@ use crate::datasets::Inputs;
 
 enum Estimator {
     Dbscan(Dbscan),
+    Hdbscan(Hdbscan),
     MeanShift(MeanShift),
 }
 
@@ -42,26 +45,54 @@ fn count(hp: &Value, key: &str) -> Result<usize, BoxError> {
         .ok_or_else(|| format!("hyper-parameter {key} must be a non-negative integer").into())
 }
 
-fn dbscan(hp: &Value) -> Result<Dbscan, BoxError> {
-    let metric = match hp["metric"].as_str().unwrap_or("euclidean") {
+fn metric(hp: &Value) -> Result<Metric, BoxError> {
+    Ok(match hp["metric"].as_str().unwrap_or("euclidean") {
         "euclidean" => Metric::Euclidean,
         "manhattan" => Metric::Manhattan,
         "haversine" => Metric::Haversine,
         other => return Err(format!("metric {other} is not wired").into()),
-    };
-    let algorithm = match hp["algorithm"].as_str().unwrap_or("auto") {
+    })
+}
+
+fn algorithm(hp: &Value) -> Result<Algorithm, BoxError> {
+    Ok(match hp["algorithm"].as_str().unwrap_or("auto") {
         "auto" => Algorithm::Auto,
         "kd_tree" => Algorithm::KdTree,
         "ball_tree" => Algorithm::BallTree,
         "brute" => Algorithm::Brute,
         other => return Err(format!("unknown algorithm {other}").into()),
-    };
+    })
+}
+
+fn dbscan(hp: &Value) -> Result<Dbscan, BoxError> {
     Ok(Dbscan::new()
         .eps(number(hp, "eps")?)
         .min_samples(count(hp, "min_samples")?)
-        .metric(metric)
-        .algorithm(algorithm)
+        .metric(metric(hp)?)
+        .algorithm(algorithm(hp)?)
         .leaf_size(hp["leaf_size"].as_u64().unwrap_or(30) as usize))
+}
+
+fn hdbscan(hp: &Value) -> Result<Hdbscan, BoxError> {
+    let mut e = Hdbscan::new()
+        .min_cluster_size(count(hp, "min_cluster_size")?)
+        .cluster_selection_epsilon(hp["cluster_selection_epsilon"].as_f64().unwrap_or(0.0))
+        .alpha(hp["alpha"].as_f64().unwrap_or(1.0))
+        .allow_single_cluster(hp["allow_single_cluster"].as_bool().unwrap_or(false))
+        .cluster_selection(
+            match hp["cluster_selection_method"].as_str().unwrap_or("eom") {
+                "eom" => ClusterSelection::ExcessOfMass,
+                "leaf" => ClusterSelection::Leaf,
+                other => return Err(format!("unknown cluster_selection_method {other}").into()),
+            },
+        )
+        .metric(metric(hp)?)
+        .algorithm(algorithm(hp)?)
+        .leaf_size(hp["leaf_size"].as_u64().unwrap_or(40) as usize);
+    if let Some(m) = hp["min_samples"].as_u64() {
+        e = e.min_samples(m as usize);
+    }
+    Ok(e)
 }
 
 fn mean_shift(hp: &Value) -> Result<MeanShift, BoxError> {
@@ -77,6 +108,7 @@ pub(super) fn prepare(inputs: &Inputs, def: &Value) -> Result<Box<dyn Case>, Box
     let hp = &def["hyperparameters"];
     let estimator = match def["algorithm"].as_str() {
         Some("DBSCAN") => Estimator::Dbscan(dbscan(hp)?),
+        Some("HDBSCAN") => Estimator::Hdbscan(hdbscan(hp)?),
         Some("MeanShift") => Estimator::MeanShift(mean_shift(hp)?),
         other => return Err(format!("not a density workload: {other:?}").into()),
     };
@@ -98,6 +130,7 @@ impl Case for Density {
         let x = self.x.as_ref();
         self.labels = Some(match &self.estimator {
             Estimator::Dbscan(e) => signed(e.fit(x)?.labels()),
+            Estimator::Hdbscan(e) => signed(e.fit(x)?.labels()),
             Estimator::MeanShift(e) => signed(e.fit(x)?.labels()),
         });
         Ok(())
@@ -108,7 +141,7 @@ impl Case for Density {
         let n_clusters = labels.iter().max().map_or(0, |&m| (m + 1).max(0));
         let mut q = Map::new();
         q.insert("n_clusters".into(), json!(n_clusters));
-        if matches!(self.estimator, Estimator::Dbscan(_)) {
+        if !matches!(self.estimator, Estimator::MeanShift(_)) {
             q.insert(
                 "n_noise".into(),
                 json!(labels.iter().filter(|&&l| l < 0).count()),

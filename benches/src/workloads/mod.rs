@@ -132,6 +132,7 @@ pub fn registry() -> Vec<Workload> {
         ("dbscan_blobs2d", density::prepare),
         ("dbscan_blobs2d_200k", density::prepare),
         ("dbscan_blobs2d_1m", density::prepare),
+        ("hdbscan_blobs2d_50k", density::prepare),
         ("meanshift_blobs2d", density::prepare),
         ("meanshift_blobs2d_seeds", density::prepare),
     ] {

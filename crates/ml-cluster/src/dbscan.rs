@@ -2,24 +2,24 @@
 //!
 //! scikit-learn's DBSCAN materialises every radius neighbourhood before it starts,
 //! which on dense data takes gigabytes (hundreds of neighbours per row times eight
-//! bytes each). Here the neighbourhoods are streamed from the index twice and never
-//! held together:
+//! bytes each). Here no neighbourhood of a core row is ever listed whole:
 //!
-//! 1. each row's neighbourhood weight (itself included) decides whether it is a core
-//!    row; the neighbourhoods of non-core rows are short by definition (fewer than
-//!    `min_samples` rows unweighted) and are kept when short;
-//! 2. each core row's neighbourhood links it to its core neighbours in a concurrent
-//!    union-find whose roots are always the smallest row of their set, and the
-//!    remaining non-core rows keep the core rows they reach.
+//! 1. a row is core when its `min_samples`-th nearest row (itself first) lies within
+//!    `eps`, which a k-nearest query answers without enumerating a dense
+//!    neighbourhood; a non-core row's whole neighbourhood is among those nearest (with
+//!    sample weights, or a large `min_samples`, the neighbourhoods' weights are
+//!    streamed from the index instead, and short non-core ones kept);
+//! 2. the core rows' components come from [`NeighborIndex::connect_within`]: the core
+//!    rows among each core row's nearest are linked first, then each core row looks
+//!    only for core rows of *other* components within `eps`, which inside a dense
+//!    region prunes nearly the whole tree.
 //!
-//! The clusters are then the union-find's sets numbered in order of their smallest
-//! row, which is the order scikit-learn's depth-first expansion discovers them in, and
-//! a border row joins the lowest-numbered cluster among the core rows within `eps` of
-//! it: the cluster that reaches it first in scikit-learn's expansion. So the labels are
+//! The clusters are the components numbered in order of their smallest row, which is
+//! the order scikit-learn's depth-first expansion discovers them in, and a border row
+//! joins the lowest-numbered cluster among the core rows within `eps` of it: the
+//! cluster that reaches it first in scikit-learn's expansion. So the labels are
 //! scikit-learn's exactly (wherever no distance equals `eps` to the last bit), with
-//! memory `O(n)` beyond the index.
-
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! memory `O(n · min_samples)` beyond the index.
 
 use ml_core::neighbors::{IndexSettings, NeighborIndex};
 use ml_core::persist::{Invariants, Persist};
@@ -74,9 +74,15 @@ impl Default for Dbscan {
 }
 
 /// Non-core neighbourhoods up to this length are kept from the first pass instead of
-/// being queried again (unweighted, every non-core neighbourhood is shorter than
-/// `min_samples`); the bound keeps that memory linear in the rows.
+/// being queried again; the bound keeps that memory linear in the rows.
 const KEPT_NEIGHBORHOOD: usize = 64;
+
+/// Up to this `min_samples`, unweighted fits decide core rows by k-nearest queries
+/// (`min_samples` neighbours kept per row); above, by streamed neighbourhoods.
+const KNN_MIN_SAMPLES: usize = 64;
+
+/// Rows per block of k-nearest queries.
+const NEAREST_BLOCK: usize = 16_384;
 
 impl Dbscan {
     /// scikit-learn's defaults.
@@ -152,71 +158,61 @@ impl Dbscan {
 
     fn fit_with(&self, x: Features<'_>, weights: Option<&[f64]>) -> Result<DbscanModel> {
         self.check()?;
-        let index = NeighborIndex::build(x, &self.index)?;
+        let hint = self.min_samples.min(x.nrows());
+        let index = NeighborIndex::build(x, &self.index.clone().n_neighbors(Some(hint)))?;
         let n = index.n_samples();
-        let all: Vec<usize> = (0..n).collect();
-        let min_samples = self.min_samples as f64;
-        // Pass 1: core or not; short non-core neighbourhoods kept.
-        let first = index.map_radius_neighborhoods(&all, self.eps, |_, nb| {
-            let weight = match weights {
-                Some(w) => nb.iter().map(|&j| w[j]).sum(),
-                None => nb.len() as f64,
-            };
-            if weight >= min_samples {
-                First::Core
-            } else if nb.len() <= KEPT_NEIGHBORHOOD {
-                First::Reaches(nb.to_vec())
-            } else {
-                First::Requery
-            }
-        })?;
-        let is_core: Vec<bool> = first.iter().map(|f| matches!(f, First::Core)).collect();
-        // Pass 2: core rows link to their core neighbours; non-core rows too long to
-        // keep are asked again which core rows they reach.
-        let forest = Forest::new(n);
-        let again: Vec<usize> = (0..n)
-            .filter(|&i| !matches!(first[i], First::Reaches(_)))
+        let first = match weights {
+            None if self.min_samples <= KNN_MIN_SAMPLES => self.cores_by_nearest(&index, x)?,
+            _ => self.cores_by_weight(&index, weights)?,
+        };
+        let is_core: Vec<bool> = first.iter().map(|f| f.core).collect();
+        // Core rows among each core row's nearest neighbours: links known already.
+        let links: Vec<(usize, usize)> = first
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.core)
+            .flat_map(|(i, f)| {
+                let is_core = &is_core;
+                f.within
+                    .iter()
+                    .filter(move |&&j| j > i && is_core[j])
+                    .map(move |&j| (i, j))
+            })
             .collect();
-        let mut requeried = index
-            .map_radius_neighborhoods(&again, self.eps, |i, nb| {
-                if is_core[i] {
-                    for &j in nb {
-                        if j < i && is_core[j] {
-                            forest.union(i, j);
-                        }
-                    }
-                    Vec::new()
-                } else {
-                    nb.iter().copied().filter(|&j| is_core[j]).collect()
-                }
-            })?
-            .into_iter();
+        let roots = index.connect_within(&is_core, self.eps, &links)?;
+        drop(links);
         // Clusters numbered by their smallest (root) row.
-        let roots = forest.into_roots();
         let mut cluster_of_root = vec![usize::MAX; n];
         let mut n_clusters = 0;
         for i in 0..n {
-            if is_core[i] && roots[i] == i {
+            if roots[i] == Some(i) {
                 cluster_of_root[i] = n_clusters;
                 n_clusters += 1;
             }
         }
-        let mut labels = Vec::with_capacity(n);
-        for (i, f) in first.into_iter().enumerate() {
-            let reached = match f {
-                First::Reaches(nb) => nb,
-                First::Core | First::Requery => requeried.next().unwrap_or_default(),
-            };
-            labels.push(if is_core[i] {
-                Some(cluster_of_root[roots[i]])
-            } else {
-                reached
-                    .iter()
-                    .filter(|&&j| is_core[j])
-                    .map(|&j| cluster_of_root[roots[j]])
-                    .min()
-            });
-        }
+        let cluster = |j: usize| roots[j].map(|r| cluster_of_root[r]);
+        // Non-core rows whose neighbourhood was too long to keep are asked again.
+        let again: Vec<usize> = (0..n)
+            .filter(|&i| !first[i].core && !first[i].complete)
+            .collect();
+        let mut requeried = index
+            .map_radius_neighborhoods(&again, self.eps, |_, near| {
+                near.iter().filter_map(|&j| cluster(j)).min()
+            })?
+            .into_iter();
+        let labels: Vec<Option<usize>> = first
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if f.core {
+                    cluster(i)
+                } else if f.complete {
+                    f.within.iter().filter_map(|&j| cluster(j)).min()
+                } else {
+                    requeried.next().flatten()
+                }
+            })
+            .collect();
         let core_sample_indices: Vec<usize> = (0..n).filter(|&i| is_core[i]).collect();
         let core_index = core_rows_index(x, &core_sample_indices, &self.index)?;
         let core_labels = core_sample_indices
@@ -234,80 +230,89 @@ impl Dbscan {
             core_labels,
         })
     }
+
+    /// Unweighted: a row is core when its `min_samples`-th nearest row (itself first)
+    /// lies within `eps`, so a k-nearest query decides it without enumerating dense
+    /// neighbourhoods; a non-core row's whole neighbourhood is among its nearest.
+    fn cores_by_nearest(&self, index: &NeighborIndex, x: Features<'_>) -> Result<Vec<First>> {
+        let n = index.n_samples();
+        let k = self.min_samples;
+        if k > n {
+            // Fewer rows than min_samples: no row can be core, nor reached.
+            return Ok((0..n).map(|_| First::complete(false, Vec::new())).collect());
+        }
+        let mut out = Vec::with_capacity(n);
+        let mut start = 0;
+        while start < n {
+            let len = NEAREST_BLOCK.min(n - start);
+            let near = match x {
+                Features::Dense(m) => index.kneighbors(m.subrows(start, len), k)?,
+                Features::Sparse(c) => {
+                    let rows: Vec<usize> = (start..start + len).collect();
+                    index.kneighbors(csr_rows(c, &rows)?.as_ref(), k)?
+                }
+            };
+            out.extend((0..len).map(|q| {
+                let within: Vec<usize> = near
+                    .indices(q)
+                    .iter()
+                    .zip(near.distances(q))
+                    .take_while(|(_, d)| **d <= self.eps)
+                    .map(|(&j, _)| j)
+                    .collect();
+                First::complete(within.len() == k, within)
+            }));
+            start += len;
+        }
+        Ok(out)
+    }
+
+    /// Weighted (or with a large `min_samples`): each neighbourhood's weight, streamed;
+    /// short non-core neighbourhoods are kept.
+    fn cores_by_weight(
+        &self,
+        index: &NeighborIndex,
+        weights: Option<&[f64]>,
+    ) -> Result<Vec<First>> {
+        let all: Vec<usize> = (0..index.n_samples()).collect();
+        let min_samples = self.min_samples as f64;
+        index.map_radius_neighborhoods(&all, self.eps, |_, near| {
+            let weight = match weights {
+                Some(w) => near.iter().map(|&j| w[j]).sum(),
+                None => near.len() as f64,
+            };
+            if weight >= min_samples {
+                First::complete(true, Vec::new())
+            } else if near.len() <= KEPT_NEIGHBORHOOD {
+                First::complete(false, near.to_vec())
+            } else {
+                First {
+                    core: false,
+                    complete: false,
+                    within: Vec::new(),
+                }
+            }
+        })
+    }
 }
 
 /// What the first pass learns of a row.
-enum First {
-    Core,
-    /// Not core; its whole (short) neighbourhood.
-    Reaches(Vec<usize>),
-    /// Not core, with a neighbourhood too long to keep.
-    Requery,
+struct First {
+    core: bool,
+    /// Whether `within` is the row's whole neighbourhood (always, for non-core rows
+    /// of the k-nearest path).
+    complete: bool,
+    /// Rows within `eps` (nearest first on the k-nearest path).
+    within: Vec<usize>,
 }
 
-/// A union-find shared by threads: `parent[i] ≤ i` always, links go from the larger
-/// root to the smaller, so every set's root is its smallest element whatever order the
-/// threads link in.
-struct Forest {
-    parent: Vec<AtomicUsize>,
-}
-
-impl Forest {
-    fn new(n: usize) -> Self {
+impl First {
+    fn complete(core: bool, within: Vec<usize>) -> Self {
         Self {
-            parent: (0..n).map(AtomicUsize::new).collect(),
+            core,
+            complete: true,
+            within,
         }
-    }
-
-    fn find(&self, mut x: usize) -> usize {
-        loop {
-            let p = self.parent[x].load(Ordering::Relaxed);
-            if p == x {
-                return x;
-            }
-            let grand = self.parent[p].load(Ordering::Relaxed);
-            if grand != p {
-                // Path halving; losing the race only leaves a longer path.
-                let _ = self.parent[x].compare_exchange_weak(
-                    p,
-                    grand,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
-            }
-            x = grand;
-        }
-    }
-
-    fn union(&self, a: usize, b: usize) {
-        loop {
-            let (ra, rb) = (self.find(a), self.find(b));
-            if ra == rb {
-                return;
-            }
-            let (high, low) = if ra > rb { (ra, rb) } else { (rb, ra) };
-            // Succeeds only while `high` is still a root.
-            if self.parent[high]
-                .compare_exchange(high, low, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-            {
-                return;
-            }
-        }
-    }
-
-    /// Every element's root, once the threads are done.
-    fn into_roots(self) -> Vec<usize> {
-        let mut parent: Vec<usize> = self
-            .parent
-            .into_iter()
-            .map(AtomicUsize::into_inner)
-            .collect();
-        // Parents precede their children, so one ascending sweep resolves every root.
-        for i in 0..parent.len() {
-            parent[i] = parent[parent[i]];
-        }
-        parent
     }
 }
 

@@ -28,7 +28,7 @@ pub mod neighbors;
 pub mod quantize;
 
 pub use dbscan::{Dbscan, DbscanModel};
-pub use hdbscan::{ClusterSelection, Hdbscan, HdbscanModel};
+pub use hdbscan::{ClusterSelection, Hdbscan, HdbscanModel, StoreCenters};
 pub use kmeans::{
     KMeans, KMeansAlgorithm, KMeansInit, KMeansModel, MiniBatchKMeans, MiniBatchKMeansModel, elbow,
     silhouette_over_k,

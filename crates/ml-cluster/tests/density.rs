@@ -6,7 +6,7 @@
 
 use faer::Mat;
 use ml_cluster::neighbors::{Algorithm, Metric};
-use ml_cluster::{ClusterSelection, Dbscan, Hdbscan, MeanShift, estimate_bandwidth};
+use ml_cluster::{ClusterSelection, Dbscan, Hdbscan, MeanShift, StoreCenters, estimate_bandwidth};
 use ml_core::Error;
 use ml_core::testing::{Check, run_clusterer};
 use proptest::prelude::*;
@@ -97,6 +97,7 @@ ml_core::conformance_tests!(
         .min_cluster_size(4)
         .allow_single_cluster(true)
         .cluster_selection_epsilon(3.0)
+        .store_centers(StoreCenters::Both)
         .metric(Metric::Chebyshev),
     groups(),
     ROWS
@@ -442,6 +443,11 @@ proptest! {
             let other = Dbscan::new().eps(eps).min_samples(m).algorithm(algorithm).fit(x.as_ref()).unwrap();
             prop_assert_eq!(auto.labels(), other.labels(), "{:?}", algorithm);
         }
+        // Unit weights take the streamed path: the same clusters.
+        let ones = vec![1.0; x.nrows()];
+        let weighted = Dbscan::new().eps(eps).min_samples(m).fit_weighted(x.as_ref(), &ones).unwrap();
+        prop_assert_eq!(auto.labels(), weighted.labels());
+        prop_assert_eq!(auto.core_sample_indices(), weighted.core_sample_indices());
         prop_assert_eq!(&auto.predict(x.as_ref()).unwrap()[..], auto.labels());
         let bytes = ml_core::persist::to_bytes(&auto).unwrap();
         let back: ml_cluster::DbscanModel = ml_core::persist::from_bytes(&bytes).unwrap();

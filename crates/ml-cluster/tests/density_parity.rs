@@ -6,7 +6,7 @@
 
 use faer::Mat;
 use ml_cluster::neighbors::Metric;
-use ml_cluster::{ClusterSelection, Dbscan, Hdbscan, MeanShift, estimate_bandwidth};
+use ml_cluster::{ClusterSelection, Dbscan, Hdbscan, MeanShift, StoreCenters, estimate_bandwidth};
 use serde_json::Value;
 
 fn fixture() -> Value {
@@ -172,7 +172,7 @@ fn hdbscan_is_scikit_learn_s() {
         let name = case["data"].as_str().unwrap();
         let x = data(&f, name);
         let p = &case["params"];
-        let mut est = Hdbscan::new();
+        let mut est = Hdbscan::new().store_centers(StoreCenters::Both);
         if let Some(v) = p["min_cluster_size"].as_u64() {
             est = est.min_cluster_size(v as usize);
         }
@@ -254,6 +254,7 @@ fn hdbscan_is_scikit_learn_s() {
             (model.centroids(), "centroids"),
             (model.medoids(), "medoids"),
         ] {
+            let got = got.expect("stored centres");
             let rows = case[key].as_array().unwrap();
             assert_eq!(got.nrows(), rows.len(), "{what} {key}");
             if rows.is_empty() {

@@ -25,7 +25,8 @@ use crate::neighbors::index_setters;
 ///
 /// Defaults: `min_cluster_size` 5, `min_samples` = `min_cluster_size`,
 /// `cluster_selection_epsilon` 0, no `max_cluster_size`, Euclidean distance, `alpha` 1,
-/// excess-of-mass selection, no single cluster, `leaf_size` 40 (scikit-learn's).
+/// excess-of-mass selection, no single cluster, no stored centres, `leaf_size` 40
+/// (scikit-learn's).
 ///
 /// Deliberate differences: labels are `Option<usize>` (scikit-learn's −1 is `None`;
 /// non-finite rows are refused with a typed error rather than labelled −2/−3); the
@@ -64,7 +65,23 @@ pub struct Hdbscan {
     alpha: f64,
     cluster_selection: ClusterSelection,
     allow_single_cluster: bool,
+    store_centers: StoreCenters,
     index: IndexSettings,
+}
+
+/// Which cluster centres a fit computes (scikit-learn's `store_centers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StoreCenters {
+    /// None. The default.
+    #[default]
+    None,
+    /// Each cluster's probability-weighted mean.
+    Centroid,
+    /// Each cluster's medoid: `O(m²)` distances for a cluster of `m` rows.
+    Medoid,
+    /// Both.
+    Both,
 }
 
 impl Default for Hdbscan {
@@ -84,6 +101,7 @@ impl Hdbscan {
             alpha: 1.0,
             cluster_selection: ClusterSelection::ExcessOfMass,
             allow_single_cluster: false,
+            store_centers: StoreCenters::None,
             index: IndexSettings::default().leaf_size(40),
         }
     }
@@ -131,6 +149,12 @@ impl Hdbscan {
     /// Whether the whole data may be one cluster. Default: false.
     pub fn allow_single_cluster(mut self, allow: bool) -> Self {
         self.allow_single_cluster = allow;
+        self
+    }
+
+    /// The centres to compute. Default: [`StoreCenters::None`].
+    pub fn store_centers(mut self, which: StoreCenters) -> Self {
+        self.store_centers = which;
         self
     }
 
@@ -190,8 +214,8 @@ impl Hdbscan {
         let n = index.n_samples();
         let near = index.kneighbors(x, min_samples)?;
         let core: Vec<f64> = (0..n).map(|i| near.distances(i)[min_samples - 1]).collect();
+        let mst = index.mutual_reachability_mst(&core, self.alpha, Some(&near))?;
         drop(near);
-        let mst = index.mutual_reachability_mst(&core, self.alpha)?;
         let merges = tree::single_linkage(n, tree::prim_order(n, &mst));
         let condensed = tree::condense(&merges, n, self.min_cluster_size);
         drop(merges);
@@ -205,13 +229,18 @@ impl Hdbscan {
         let selected = tree::select(&clusters, n, &selection);
         let outcome = tree::label(&condensed, &clusters, &selected, n, &selection);
         let n_clusters = selected.len();
-        let (centroids, medoids) = centres(
-            x,
-            &outcome.labels,
-            &outcome.probabilities,
-            n_clusters,
-            &index,
-        )?;
+        let members = members(&outcome.labels, n_clusters);
+        let centroids = matches!(
+            self.store_centers,
+            StoreCenters::Centroid | StoreCenters::Both
+        )
+        .then(|| centroids(x, &members, &outcome.probabilities));
+        let medoids = match self.store_centers {
+            StoreCenters::Medoid | StoreCenters::Both => {
+                Some(medoids(x, &members, &outcome.probabilities, &index)?)
+            }
+            StoreCenters::None | StoreCenters::Centroid => None,
+        };
         Ok(HdbscanModel {
             n_features: x.ncols(),
             labels: outcome.labels,
@@ -228,52 +257,59 @@ impl Hdbscan {
     }
 }
 
-/// Each cluster's probability-weighted mean and its medoid (the member minimising the
-/// probability-weighted sum of distances to the others), as scikit-learn's
-/// `store_centers`. The medoid sums run row by row, `O(m²)` time and `O(m)` memory
-/// for a cluster of `m` rows.
-fn centres(
-    x: Features<'_>,
-    labels: &[Option<usize>],
-    probabilities: &[f64],
-    k: usize,
-    index: &NeighborIndex,
-) -> Result<(Mat<f64>, Mat<f64>)> {
-    let d = x.ncols();
+/// The rows of each cluster.
+fn members(labels: &[Option<usize>], k: usize) -> Vec<Vec<usize>> {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (i, l) in labels.iter().enumerate() {
         if let Some(c) = l {
             members[*c].push(i);
         }
     }
-    let value = |i: usize, j: usize| match x {
+    members
+}
+
+/// Entry `(i, j)` of `x`, dense or CSR.
+fn value(x: Features<'_>, i: usize, j: usize) -> f64 {
+    match x {
         Features::Dense(m) => m[(i, j)],
         Features::Sparse(c) => c
             .col_idx_of_row_raw(i)
-            .iter()
-            .position(|&col| col == j)
+            .binary_search(&j)
             .map_or(0.0, |at| c.val_of_row(i)[at]),
-    };
-    let mut centroids = Mat::zeros(k, d);
-    let mut medoids = Mat::zeros(k, d);
-    for (c, rows) in members.iter().enumerate() {
+    }
+}
+
+/// Each cluster's probability-weighted mean, as scikit-learn's `centroids_` (the weights
+/// are normalised first, so huge values stay finite).
+fn centroids(x: Features<'_>, members: &[Vec<usize>], probabilities: &[f64]) -> Mat<f64> {
+    Mat::from_fn(members.len(), x.ncols(), |c, j| {
+        let rows = &members[c];
         let total: f64 = rows.iter().map(|&i| probabilities[i]).sum();
-        for j in 0..d {
-            // A weighted mean whose weights are scaled first, so huge values stay finite.
-            centroids[(c, j)] = rows
-                .iter()
-                .map(|&i| value(i, j) * (probabilities[i] / total))
-                .sum();
-        }
+        rows.iter()
+            .map(|&i| value(x, i, j) * (probabilities[i] / total))
+            .sum()
+    })
+}
+
+/// Each cluster's medoid: the member minimising the probability-weighted sum of its
+/// distances to the others, as scikit-learn's `medoids_` (row by row: `O(m²)` time,
+/// `O(m)` memory for a cluster of `m` rows).
+fn medoids(
+    x: Features<'_>,
+    members: &[Vec<usize>],
+    probabilities: &[f64],
+    index: &NeighborIndex,
+) -> Result<Mat<f64>> {
+    let mut out = Mat::zeros(members.len(), x.ncols());
+    for (c, rows) in members.iter().enumerate() {
         let sums = index.weighted_distance_sums(rows, probabilities)?;
-        let best = (0..rows.len())
-            .min_by(|&a, &b| sums[a].total_cmp(&sums[b]))
-            .unwrap_or(0);
-        for j in 0..d {
-            medoids[(c, j)] = value(rows[best], j);
+        if let Some(best) = (0..rows.len()).min_by(|&a, &b| sums[a].total_cmp(&sums[b])) {
+            for j in 0..x.ncols() {
+                out[(c, j)] = value(x, rows[best], j);
+            }
         }
     }
-    Ok((centroids, medoids))
+    Ok(out)
 }
 
 impl FitUnsupervised for Hdbscan {
@@ -296,10 +332,10 @@ pub struct HdbscanModel {
     mst: Vec<ml_core::neighbors::Edge>,
     condensed: Vec<CondensedRow>,
     n_clusters: usize,
-    #[serde(with = "ml_core::persist::mat")]
-    centroids: Mat<f64>,
-    #[serde(with = "ml_core::persist::mat")]
-    medoids: Mat<f64>,
+    #[serde(with = "ml_core::persist::mat_opt")]
+    centroids: Option<Mat<f64>>,
+    #[serde(with = "ml_core::persist::mat_opt")]
+    medoids: Option<Mat<f64>>,
     index: NeighborIndex,
 }
 
@@ -346,14 +382,16 @@ impl HdbscanModel {
         self.labels.iter().filter(|l| l.is_none()).count()
     }
 
-    /// Each cluster's probability-weighted mean (scikit-learn's `centroids_`).
-    pub fn centroids(&self) -> &Mat<f64> {
-        &self.centroids
+    /// Each cluster's probability-weighted mean (scikit-learn's `centroids_`), when
+    /// asked for by [`Hdbscan::store_centers`].
+    pub fn centroids(&self) -> Option<&Mat<f64>> {
+        self.centroids.as_ref()
     }
 
-    /// Each cluster's medoid (scikit-learn's `medoids_`).
-    pub fn medoids(&self) -> &Mat<f64> {
-        &self.medoids
+    /// Each cluster's medoid (scikit-learn's `medoids_`), when asked for by
+    /// [`Hdbscan::store_centers`].
+    pub fn medoids(&self) -> Option<&Mat<f64>> {
+        self.medoids.as_ref()
     }
 
     /// The cluster of each row of `x`: that of its nearest training row, when that row
@@ -425,18 +463,11 @@ impl Invariants for HdbscanModel {
                 self.n_clusters
             ));
         }
-        inv::shape(
-            "centroids",
-            self.centroids.as_ref(),
-            self.n_clusters,
-            self.n_features,
-        )?;
-        inv::shape(
-            "medoids",
-            self.medoids.as_ref(),
-            self.n_clusters,
-            self.n_features,
-        )?;
+        for (what, m) in [("centroids", &self.centroids), ("medoids", &self.medoids)] {
+            if let Some(m) = m {
+                inv::shape(what, m.as_ref(), self.n_clusters, self.n_features)?;
+            }
+        }
         self.index.check_invariants()
     }
 }

@@ -37,6 +37,7 @@
 
 mod ball;
 mod brute;
+mod connect;
 mod kd;
 mod metric;
 mod mst;

@@ -5,9 +5,12 @@
 //! for its lightest edge to another component in parallel, pruning nodes whose rows all
 //! share its component, and nodes whose lower bound `max(core[i], min core of the node,
 //! d_lower / alpha)` exceeds the best edge its component has found so far (shared
-//! between threads); each component then takes its lightest edge. Ties are broken by
-//! `(weight, smaller row, larger row)` everywhere, so the tree is the same on any
-//! thread count, and `O(log n)` rounds suffice. Brute-force indexes (CSR rows, cosine,
+//! between threads); each component then takes its lightest edge, and union-find drops
+//! an edge that would close a cycle among equally light ones. A row first tries its
+//! nearest neighbours (the lists its core distance came from): when one of them is in
+//! another component with a core distance no larger than its own, the edge weighs
+//! `core[i]`, the least any edge of the row can, and the tree is not searched at all.
+//! `O(log n)` rounds suffice. Brute-force indexes (CSR rows, cosine,
 //! wide data) run Prim's algorithm over the rows, `O(n²)` distances in `O(n)` memory.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ball::BallTree;
-use super::{Backend, Metric, NeighborIndex, Points};
+use super::{Backend, KNeighbors, Metric, NeighborIndex, Points};
 use crate::{Error, Result};
 
 /// One edge of a spanning tree: two indexed rows and the edge's weight.
@@ -44,16 +47,27 @@ fn lighter(x: (f64, usize, usize), y: (f64, usize, usize)) -> bool {
 impl NeighborIndex {
     /// The minimum spanning tree of the indexed rows under the mutual-reachability
     /// distance `max(core[i], core[j], d(i, j) / alpha)` (HDBSCAN's; scikit-learn's
-    /// tree path divides only `d` by `alpha`): `n − 1` edges, in the order found.
-    /// Among trees of equal weight, the one that prefers `(weight, smaller row, larger
-    /// row)` in that order; the weights are exact (each is [`Metric`]'s one evaluation,
-    /// in the caller's units).
+    /// tree path divides only `d` by `alpha`): `n − 1` edges, in the order found, with
+    /// exact weights (each [`Metric`]'s one evaluation, in the caller's units). Where
+    /// weights tie, which of the equally light trees comes back is left open.
+    ///
+    /// `neighbors`, each indexed row's nearest indexed rows (as
+    /// [`kneighbors_of_indexed`](Self::kneighbors_of_indexed) or `kneighbors` of the
+    /// rows themselves give them; the core distances usually come from them), are
+    /// tried first: most rows find their lightest edge among them, which then bounds
+    /// the tree search or ends it.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] for core distances of the wrong length;
-    /// [`Error::InvalidParameter`] for core distances that are negative or not finite
-    /// (named `core_distances`) or an `alpha` that is not finite and `> 0`.
-    pub fn mutual_reachability_mst(&self, core_distances: &[f64], alpha: f64) -> Result<Vec<Edge>> {
+    /// [`Error::ShapeMismatch`] for core distances or neighbour lists not one per
+    /// indexed row; [`Error::InvalidParameter`] for core distances that are negative or
+    /// not finite (named `core_distances`), neighbour indices out of range (named
+    /// `neighbors`) or an `alpha` that is not finite and `> 0`.
+    pub fn mutual_reachability_mst(
+        &self,
+        core_distances: &[f64],
+        alpha: f64,
+        neighbors: Option<&KNeighbors>,
+    ) -> Result<Vec<Edge>> {
         let n = self.n_samples();
         if core_distances.len() != n {
             return Err(Error::ShapeMismatch {
@@ -72,6 +86,31 @@ impl NeighborIndex {
                 "finite and >= 0",
             ));
         }
+        let empty = KNeighbors {
+            k: 0,
+            distances: Vec::new(),
+            indices: Vec::new(),
+        };
+        let neighbors = match neighbors {
+            Some(k) if k.n_queries() != n => {
+                return Err(Error::ShapeMismatch {
+                    what: "number of neighbour lists",
+                    expected: n,
+                    got: k.n_queries(),
+                });
+            }
+            Some(k) => {
+                if let Some(&bad) = k.all_indices().iter().find(|&&j| j >= n) {
+                    return Err(Error::invalid_parameter(
+                        "neighbors",
+                        bad,
+                        "indices of indexed rows (below n_samples)",
+                    ));
+                }
+                k
+            }
+            None => &empty,
+        };
         crate::validate::positive("alpha", alpha)?;
         if n < 2 {
             return Ok(Vec::new());
@@ -82,11 +121,13 @@ impl NeighborIndex {
             .collect();
         let edges = match (&self.points, &self.backend) {
             (Points::Dense { data, d, .. }, Backend::Ball(tree)) => {
-                boruvka(tree, data, *d, self.metric, &core, alpha)
+                let rows = Rows { data, d: *d };
+                boruvka(tree, rows, self.metric, &core, alpha, neighbors)
             }
             (Points::Dense { data, d, .. }, Backend::Kd(_)) => {
                 let tree = BallTree::build(data, *d, self.metric, self.settings.leaf_size);
-                boruvka(&tree, data, *d, self.metric, &core, alpha)
+                let rows = Rows { data, d: *d };
+                boruvka(&tree, rows, self.metric, &core, alpha, neighbors)
             }
             (points, _) => prim(points, self.metric, &core, alpha),
         };
@@ -127,17 +168,29 @@ impl Components {
     }
 }
 
+/// Row-major dense rows.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    data: &'a [f64],
+    d: usize,
+}
+
+impl Rows<'_> {
+    fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.d..(i + 1) * self.d]
+    }
+}
+
 fn boruvka(
     tree: &BallTree,
-    data: &[f64],
-    d: usize,
+    rows: Rows<'_>,
     metric: Metric,
     core: &[f64],
     alpha: f64,
+    neighbors: &KNeighbors,
 ) -> Vec<Edge> {
     let n = core.len();
     let nodes = &tree.nodes;
-    let row = |i: usize| &data[i * d..(i + 1) * d];
     // The smallest core distance under each node (children follow their parents).
     let mut node_core = vec![f64::INFINITY; nodes.len()];
     for id in (0..nodes.len()).rev() {
@@ -161,9 +214,9 @@ fn boruvka(
         for id in (0..nodes.len()).rev() {
             let node = &nodes[id];
             node_comp[id] = if node.is_leaf() {
-                let rows = &tree.order[node.start..node.end];
-                let c = comp[rows[0]];
-                if rows.iter().all(|&i| comp[i] == c) {
+                let members = &tree.order[node.start..node.end];
+                let c = comp[members[0]];
+                if members.iter().all(|&i| comp[i] == c) {
                     c
                 } else {
                     MIXED
@@ -179,56 +232,26 @@ fn boruvka(
         let comp_best: Vec<AtomicU64> = (0..n)
             .map(|_| AtomicU64::new(f64::INFINITY.to_bits()))
             .collect();
+        let search = Search {
+            tree,
+            rows,
+            metric,
+            core,
+            alpha,
+            comp: &comp,
+            node_comp: &node_comp,
+            node_core: &node_core,
+            comp_best: &comp_best,
+        };
         let found: Vec<Option<(f64, usize, usize)>> = (0..n)
             .into_par_iter()
             .map_init(Vec::new, |stack, i| {
-                let ci = comp[i];
-                let shared = &comp_best[ci];
-                let (q, core_i) = (row(i), core[i]);
-                let mut best: Option<(f64, usize, usize)> = None;
-                let mut best_w = f64::INFINITY;
-                stack.clear();
-                stack.push(0usize);
-                while let Some(id) = stack.pop() {
-                    if node_comp[id] == ci {
-                        continue;
-                    }
-                    let limit = best_w.min(f64::from_bits(shared.load(Ordering::Relaxed)));
-                    let bound = core_i
-                        .max(node_core[id])
-                        .max(tree.lower_bound(metric, q, id) / alpha);
-                    if bound > limit {
-                        continue;
-                    }
-                    let node = &nodes[id];
-                    if node.is_leaf() {
-                        for &j in &tree.order[node.start..node.end] {
-                            if comp[j] == ci {
-                                continue;
-                            }
-                            let w = core_i.max(core[j]).max(metric.distance(q, row(j)) / alpha);
-                            let cand = key(w, i, j);
-                            if best.is_none_or(|b| lighter(cand, b)) {
-                                best = Some(cand);
-                                best_w = w;
-                                shared.fetch_min(w.to_bits(), Ordering::Relaxed);
-                            }
-                        }
-                    } else {
-                        // The nearer child is searched first: pushed last.
-                        let (l, r) = (node.left, node.right);
-                        let (bl, br) = (
-                            tree.lower_bound(metric, q, l),
-                            tree.lower_bound(metric, q, r),
-                        );
-                        if bl <= br {
-                            stack.extend([r, l]);
-                        } else {
-                            stack.extend([l, r]);
-                        }
-                    }
-                }
-                best
+                let hint = if neighbors.k == 0 {
+                    &[][..]
+                } else {
+                    neighbors.indices(i)
+                };
+                search.lightest_edge(i, hint, stack)
             })
             .collect();
         let mut lightest: Vec<Option<(f64, usize, usize)>> = vec![None; n];
@@ -255,6 +278,98 @@ fn boruvka(
         }
     }
     edges
+}
+
+/// One Borůvka round's shared state.
+struct Search<'a> {
+    tree: &'a BallTree,
+    rows: Rows<'a>,
+    metric: Metric,
+    core: &'a [f64],
+    alpha: f64,
+    comp: &'a [usize],
+    node_comp: &'a [usize],
+    node_core: &'a [f64],
+    comp_best: &'a [AtomicU64],
+}
+
+impl Search<'_> {
+    fn weight(&self, i: usize, j: usize) -> f64 {
+        let d = self.metric.distance(self.rows.row(i), self.rows.row(j));
+        self.core[i].max(self.core[j]).max(d / self.alpha)
+    }
+
+    /// Row `i`'s lightest edge to another component: first among its `hint`
+    /// neighbours, then in the tree, unless the hint already reaches the lower bound
+    /// `core[i]` that every edge of `i` weighs at least.
+    fn lightest_edge(
+        &self,
+        i: usize,
+        hint: &[usize],
+        stack: &mut Vec<usize>,
+    ) -> Option<(f64, usize, usize)> {
+        let (ci, core_i) = (self.comp[i], self.core[i]);
+        let shared = &self.comp_best[ci];
+        let mut best: Option<(f64, usize, usize)> = None;
+        let mut best_w = f64::INFINITY;
+        let offer = |j: usize, best: &mut Option<(f64, usize, usize)>, best_w: &mut f64| {
+            let w = self.weight(i, j);
+            let cand = key(w, i, j);
+            if best.is_none_or(|b| lighter(cand, b)) {
+                *best = Some(cand);
+                *best_w = w;
+                shared.fetch_min(w.to_bits(), Ordering::Relaxed);
+            }
+        };
+        for &j in hint {
+            if self.comp[j] != ci {
+                offer(j, &mut best, &mut best_w);
+            }
+        }
+        if best_w <= core_i {
+            return best;
+        }
+        let q = self.rows.row(i);
+        stack.clear();
+        stack.push(0usize);
+        while let Some(id) = stack.pop() {
+            if self.node_comp[id] == ci {
+                continue;
+            }
+            let limit = best_w.min(f64::from_bits(shared.load(Ordering::Relaxed)));
+            let bound = core_i
+                .max(self.node_core[id])
+                .max(self.tree.lower_bound(self.metric, q, id) / self.alpha);
+            if bound > limit {
+                continue;
+            }
+            let node = &self.tree.nodes[id];
+            if node.is_leaf() {
+                for &j in &self.tree.order[node.start..node.end] {
+                    if self.comp[j] != ci {
+                        offer(j, &mut best, &mut best_w);
+                    }
+                }
+                if best_w <= core_i {
+                    // No edge of `i` is lighter than its core distance.
+                    break;
+                }
+            } else {
+                // The nearer child is searched first: pushed last.
+                let (l, r) = (node.left, node.right);
+                let (bl, br) = (
+                    self.tree.lower_bound(self.metric, q, l),
+                    self.tree.lower_bound(self.metric, q, r),
+                );
+                if bl <= br {
+                    stack.extend([r, l]);
+                } else {
+                    stack.extend([l, r]);
+                }
+            }
+        }
+        best
+    }
 }
 
 /// Rows per parallel task of Prim's scan.
