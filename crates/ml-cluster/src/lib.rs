@@ -25,6 +25,7 @@ pub mod hdbscan;
 pub mod kmeans;
 pub mod mean_shift;
 pub mod neighbors;
+pub mod outliers;
 pub mod quantize;
 
 pub use dbscan::{Dbscan, DbscanModel};

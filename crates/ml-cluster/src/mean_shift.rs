@@ -2,8 +2,10 @@
 //! [`estimate_bandwidth`].
 //!
 //! Every seed climbs on its own: it moves to the mean of the rows within `bandwidth` of
-//! it (one radius query on the shared index, no allocation per step) until it moves by
-//! at most `1e-3 · bandwidth` or `max_iter` steps are done. Seeds run in parallel; their
+//! it until it moves by at most `1e-3 · bandwidth` or `max_iter` steps are done. The
+//! mean comes from a k-d tree whose nodes carry their row counts and coordinate sums,
+//! so nodes inside the ball count whole and only the rows near its surface are tested
+//! (with the index's own distance test, so the same rows count). Seeds run in parallel; their
 //! end points are merged as scikit-learn merges them (the most populated first, each
 //! suppressing the others within `bandwidth`), and every row joins its nearest mode.
 //! The rows are rescaled by a power of two first (exactly, so every decision is the
@@ -234,9 +236,8 @@ impl MeanShift {
         let rows: Vec<f64> = (0..n)
             .flat_map(|i| (0..d).map(move |j| x[(i, j)] * scale))
             .collect();
-        let scaled = faer::MatRef::from_row_major_slice(&rows, n, d);
         let radius = bandwidth * scale;
-        let index = NeighborIndex::build(scaled, &IndexSettings::default())?;
+        let tree = SumTree::build(&rows, d);
         let seeds: Vec<f64> = match (&self.seeds, self.bin_seeding) {
             (Some(s), _) => (0..s.nrows())
                 .flat_map(|i| (0..d).map(move |j| s[(i, j)] * scale))
@@ -248,10 +249,10 @@ impl MeanShift {
         };
         let climbs: Vec<Climb> = seeds
             .par_chunks(d)
-            .map_init(Vec::new, |found, seed| {
-                climb(&index, &rows, d, seed, radius, self.max_iter, found)
+            .map_init(Vec::new, |stack, seed| {
+                climb(&tree, seed, radius, self.max_iter, stack)
             })
-            .collect::<Result<_>>()?;
+            .collect();
         let n_iter = climbs.iter().map(|c| c.steps).max().unwrap_or(0);
         let centres = merge_modes(climbs, d, radius)?;
         if centres.is_empty() {
@@ -299,34 +300,26 @@ struct Climb {
 /// scikit-learn's `_mean_shift_single_seed`: step to the mean of the rows within
 /// `radius` until the step is at most `1e-3 · radius` or `max_iter` steps are taken.
 fn climb(
-    index: &NeighborIndex,
-    rows: &[f64],
-    d: usize,
+    tree: &SumTree,
     seed: &[f64],
     radius: f64,
     max_iter: usize,
-    found: &mut Vec<usize>,
-) -> Result<Climb> {
+    stack: &mut Vec<usize>,
+) -> Climb {
     let stop = 1e-3 * radius;
     let mut mean = seed.to_vec();
-    let mut next = vec![0.0; d];
+    let mut next = vec![0.0; seed.len()];
     let mut steps = 0;
     loop {
-        index.within_of_row(&mean, radius, found)?;
-        if found.is_empty() {
-            return Ok(Climb {
+        let count = tree.ball_sum(&mean, radius, &mut next, stack);
+        if count == 0 {
+            return Climb {
                 mean,
                 intensity: 0,
                 steps,
-            });
+            };
         }
-        next.iter_mut().for_each(|v| *v = 0.0);
-        for &i in found.iter() {
-            for (acc, &v) in next.iter_mut().zip(&rows[i * d..(i + 1) * d]) {
-                *acc += v;
-            }
-        }
-        let m = found.len() as f64;
+        let m = count as f64;
         next.iter_mut().for_each(|v| *v /= m);
         let shift = next
             .iter()
@@ -336,11 +329,11 @@ fn climb(
             .sqrt();
         std::mem::swap(&mut mean, &mut next);
         if shift <= stop || steps == max_iter {
-            return Ok(Climb {
+            return Climb {
                 mean,
-                intensity: found.len(),
+                intensity: count,
                 steps,
-            });
+            };
         }
         steps += 1;
     }
@@ -538,5 +531,184 @@ impl Invariants for MeanShiftModel {
         inv::len("indexed centres", self.centre_index.n_samples(), k)?;
         inv::len("centre width", self.centre_index.n_features(), d)?;
         self.centre_index.check_invariants()
+    }
+}
+
+/// Rows per leaf of the [`SumTree`].
+const SUM_LEAF: usize = 32;
+
+/// Relative margin on the box bounds, far above their rounding (a few ulps of `d`
+/// terms), so a box is skipped or taken whole only where every row's own distance
+/// test would agree.
+const BOX_SLACK: f64 = 1e-9;
+
+/// A k-d tree over the (scaled) rows whose nodes know their bounding box, row count and
+/// coordinate sums: a flat kernel's sum over a ball adds whole nodes that lie inside
+/// it in `O(1)` and tests rows one by one only in the nodes the sphere cuts, so a climb
+/// step costs the ball's boundary rather than its contents. Each row's test is the
+/// index's Euclidean evaluation, `sqrt(Σ (x − c)²) ≤ r`, so the rows counted are the
+/// ones a radius query returns.
+struct SumTree {
+    d: usize,
+    /// The rows in tree order, row-major.
+    rows: Vec<f64>,
+    nodes: Vec<SumNode>,
+    /// Per node: `d` lower bounds, `d` upper bounds, `d` sums.
+    boxes: Vec<f64>,
+}
+
+struct SumNode {
+    start: usize,
+    end: usize,
+    /// Children, `usize::MAX` for a leaf.
+    left: usize,
+    right: usize,
+}
+
+impl SumTree {
+    fn build(rows: &[f64], d: usize) -> Self {
+        let n = rows.len() / d;
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut tree = SumTree {
+            d,
+            rows: Vec::new(),
+            nodes: Vec::new(),
+            boxes: Vec::new(),
+        };
+        let mut stack = vec![(0usize, n, usize::MAX, false)];
+        while let Some((start, end, parent, right)) = stack.pop() {
+            let id = tree.nodes.len();
+            tree.nodes.push(SumNode {
+                start,
+                end,
+                left: usize::MAX,
+                right: usize::MAX,
+            });
+            if parent != usize::MAX {
+                if right {
+                    tree.nodes[parent].right = id;
+                } else {
+                    tree.nodes[parent].left = id;
+                }
+            }
+            let (mut lo, mut hi, mut sum) = (
+                vec![f64::INFINITY; d],
+                vec![f64::NEG_INFINITY; d],
+                vec![0.0; d],
+            );
+            for &i in &order[start..end] {
+                for j in 0..d {
+                    let v = rows[i * d + j];
+                    lo[j] = lo[j].min(v);
+                    hi[j] = hi[j].max(v);
+                    sum[j] += v;
+                }
+            }
+            tree.boxes.extend(lo.iter().chain(&hi).chain(&sum));
+            if end - start > SUM_LEAF {
+                let axis = (0..d)
+                    .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
+                    .unwrap_or(0);
+                let mid = (start + end) / 2;
+                order[start..end].select_nth_unstable_by(mid - start, |&a, &b| {
+                    rows[a * d + axis]
+                        .total_cmp(&rows[b * d + axis])
+                        .then(a.cmp(&b))
+                });
+                stack.push((mid, end, id, true));
+                stack.push((start, mid, id, false));
+            }
+        }
+        tree.rows = order
+            .iter()
+            .flat_map(|&i| rows[i * d..(i + 1) * d].iter().copied())
+            .collect();
+        tree
+    }
+
+    /// The number of rows within `r` of `c` and their coordinate sums (into `sum`).
+    fn ball_sum(&self, c: &[f64], r: f64, sum: &mut [f64], stack: &mut Vec<usize>) -> usize {
+        let d = self.d;
+        sum.iter_mut().for_each(|s| *s = 0.0);
+        let (outer, inner) = (
+            (r * (1.0 + BOX_SLACK)).powi(2),
+            (r * (1.0 - BOX_SLACK)).powi(2),
+        );
+        let mut count = 0;
+        stack.clear();
+        stack.push(0);
+        while let Some(id) = stack.pop() {
+            let node = &self.nodes[id];
+            let b = &self.boxes[id * 3 * d..(id + 1) * 3 * d];
+            let (lo, hi) = (&b[..d], &b[d..2 * d]);
+            let (mut near, mut far) = (0.0, 0.0);
+            for j in 0..d {
+                let (below, above) = (lo[j] - c[j], c[j] - hi[j]);
+                let gap = below.max(above).max(0.0);
+                near += gap * gap;
+                let reach = (c[j] - lo[j]).abs().max((hi[j] - c[j]).abs());
+                far += reach * reach;
+            }
+            if near > outer {
+                continue;
+            }
+            if far < inner {
+                count += node.end - node.start;
+                sum.iter_mut().zip(&b[2 * d..]).for_each(|(s, v)| *s += v);
+                continue;
+            }
+            if node.left == usize::MAX {
+                for row in self.rows[node.start * d..node.end * d].chunks_exact(d) {
+                    let dist2: f64 = row.iter().zip(c).map(|(x, y)| (x - y) * (x - y)).sum();
+                    if dist2.sqrt() <= r {
+                        count += 1;
+                        sum.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+                    }
+                }
+            } else {
+                stack.extend([node.left, node.right]);
+            }
+        }
+        count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ball_sums_count_the_rows_a_radius_query_finds() {
+        // A grid (rows exactly at the radius) and a scatter, against a direct scan.
+        let mut rows: Vec<f64> = (0..40 * 40)
+            .flat_map(|i| [f64::from(i / 40) * 0.25, f64::from(i % 40) * 0.25])
+            .collect();
+        rows.extend((0..500).flat_map(|i| {
+            let t = f64::from(i);
+            [(t * 0.618).fract() * 10.0, (t * 0.377).fract() * 10.0]
+        }));
+        let tree = SumTree::build(&rows, 2);
+        let (mut sum, mut stack) = (vec![0.0; 2], Vec::new());
+        for (c, r) in [
+            ([5.0, 5.0], 1.0),
+            ([0.0, 0.0], 0.5),
+            ([2.5, 7.25], 3.0),
+            ([20.0, 0.0], 1.0),
+        ] {
+            let count = tree.ball_sum(&c, r, &mut sum, &mut stack);
+            let mut want = (0, [0.0, 0.0]);
+            for row in rows.chunks_exact(2) {
+                let d2: f64 = row.iter().zip(&c).map(|(x, y)| (x - y) * (x - y)).sum();
+                if d2.sqrt() <= r {
+                    want.0 += 1;
+                    want.1[0] += row[0];
+                    want.1[1] += row[1];
+                }
+            }
+            assert_eq!(count, want.0, "{c:?} {r}");
+            for (got, want) in sum.iter().zip(want.1) {
+                assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0));
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! Chapter 6: association rules. What sells together in one month of a grocery
+//! Chapter 7: association rules. What sells together in one month of a grocery
 //! store's baskets: the three miners find the same frequent itemsets, and the rules
 //! between them are ranked by lift.
 
@@ -12,7 +12,7 @@ const MIN_SUPPORT: f64 = 0.01;
 const MIN_CONFIDENCE: f64 = 0.3;
 
 pub(crate) fn run() -> Result<(), ml::Error> {
-    println!("\n== 6. Association rules: what sells together ==");
+    println!("\n== 7. Association rules: what sells together ==");
     let baskets = datasets::load_groceries()?;
     let tx = Transactions::from_baskets(&baskets)?;
     println!(

@@ -1,4 +1,4 @@
-//! Chapter 7: dimensionality reduction. PCA finds the directions of variance of the
+//! Chapter 8: dimensionality reduction. PCA finds the directions of variance of the
 //! handwritten digits; latent semantic analysis and LDA find the concepts and topics
 //! of the SMS messages; a truncated SVD of a ratings matrix recommends items users have
 //! not rated, and a held-out check compares it with recommending the most popular.
@@ -12,7 +12,7 @@ use ml::text::{CountVectorizer, DocFrequency, StopWords};
 use crate::timed;
 
 pub(crate) fn run() -> Result<(), ml::Error> {
-    println!("\n== 7. Dimensionality reduction ==");
+    println!("\n== 8. Dimensionality reduction ==");
     pca_digits()?;
     let sms = datasets::load_sms_spam()?;
     lsa_sms(&sms.texts)?;

@@ -9,6 +9,7 @@ mod association;
 mod classification;
 mod clustering;
 mod decomposition;
+mod density;
 mod foundation;
 mod regression;
 mod text;
@@ -26,6 +27,7 @@ fn main() -> Result<(), ml::Error> {
     classification::run()?;
     trees::run()?;
     clustering::run()?;
+    density::run()?;
     text::run()?;
     association::run()?;
     decomposition::run()?;

@@ -1,4 +1,4 @@
-//! Chapter 5: text. The spam filter: word counts of the SMS spam collection and naive
+//! Chapter 6: text. The spam filter: word counts of the SMS spam collection and naive
 //! Bayes, trained on three quarters of the messages and judged on the rest, with the
 //! multinomial, complement and Bernoulli models side by side.
 
@@ -11,7 +11,7 @@ use ml::text::CountVectorizer;
 use crate::timed;
 
 pub(crate) fn run() -> Result<(), ml::Error> {
-    println!("\n== 5. Text: the spam filter ==");
+    println!("\n== 6. Text: the spam filter ==");
     let sms = datasets::load_sms_spam()?;
     let (train, test) =
         train_test_split(sms.texts.len(), 0.25, 0, Some(sms.target.as_slice()), true)?;
