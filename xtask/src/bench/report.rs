@@ -326,9 +326,14 @@ pub(crate) fn markdown(doc: &Value, spec: &Value) -> String {
                 continue;
             }
             let ours = &w["ours"];
-            let check = if status == "ok" {
-                let tol: Vec<String> = def
-                    .and_then(|d| d["compare"].as_object())
+            // The tolerances a peer was held to: its own `compare_by_implementation`
+            // entry, else the workload's `compare`.
+            let check_for = |peer: Option<&str>| -> String {
+                let spec = def.and_then(|d| {
+                    peer.and_then(|p| d["compare_by_implementation"][p].as_object())
+                        .or_else(|| d["compare"].as_object())
+                });
+                let tol: Vec<String> = spec
                     .into_iter()
                     .flatten()
                     .map(|(k, t)| {
@@ -338,6 +343,9 @@ pub(crate) fn markdown(doc: &Value, spec: &Value) -> String {
                     })
                     .collect();
                 format!("ok ({})", tol.join(", "))
+            };
+            let check = if status == "ok" {
+                check_for(None)
             } else {
                 let problems: Vec<&str> = w["problems"]
                     .as_array()
@@ -376,6 +384,11 @@ pub(crate) fn markdown(doc: &Value, spec: &Value) -> String {
             }
             for p in peers {
                 let pname = p["implementation"].as_str().unwrap_or("?");
+                let check = if status == "ok" {
+                    check_for(Some(pname))
+                } else {
+                    check.clone()
+                };
                 let q_peer = esc(&shown_figures(w, def, p));
                 let pairs = paired_steps(ours, p);
                 if pairs.is_empty() {
