@@ -7,6 +7,8 @@
 //! - [`lda`]: latent Dirichlet allocation by batch and online variational Bayes.
 //! - [`nmf`]: non-negative matrix factorisation.
 //! - [`recommender`]: top-N recommendations from a user × item ratings matrix.
+//! - [`tsne`]: t-SNE embeddings for pictures of high-dimensional data (exact and
+//!   Barnes–Hut gradients on the shared neighbour index).
 //!
 //! Every estimator is an immutable set of hyper-parameters whose `fit` validates the
 //! input and returns a separate fitted model; defaults equal scikit-learn 1.9's.
@@ -24,6 +26,7 @@ pub mod nmf;
 pub mod pca;
 pub mod recommender;
 pub mod truncated_svd;
+pub mod tsne;
 
 pub use incremental_pca::{IncrementalPca, IncrementalPcaModel};
 pub use lda::{LatentDirichletAllocation, LatentDirichletAllocationModel, LdaLearningMethod};
@@ -32,3 +35,4 @@ pub use nmf::{Nmf, NmfBetaLoss, NmfInit, NmfModel, NmfSolver};
 pub use pca::{Pca, PcaModel, PcaNComponents, PcaSolver};
 pub use recommender::{Recommender, RecommenderMethod, RecommenderModel};
 pub use truncated_svd::{TruncatedSvd, TruncatedSvdAlgorithm, TruncatedSvdModel};
+pub use tsne::{LearningRate, Tsne, TsneInit, TsneMethod, TsneModel, TsneProgress};
