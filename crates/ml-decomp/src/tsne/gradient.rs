@@ -212,7 +212,18 @@ impl SpaceTree {
         stack.push(0);
         while let Some(id) = stack.pop() {
             let cell = &self.nodes[id];
-            if cell.n_children == 0 {
+            let dist2 = squared(yi, &cell.com[..d]);
+            // A far cell counts as one point at its centre of mass (a cell holding only
+            // `i` itself is near, at distance 0, and never summarised).
+            if cell.width2 < theta2 * dist2 {
+                let count = (cell.end - cell.start) as f64;
+                let w = kernel(dof, dist2);
+                sum_w += count * w;
+                let m = count * w * w;
+                for ((f, a), b) in force.iter_mut().zip(yi).zip(&cell.com[..d]) {
+                    *f += m * (a - b);
+                }
+            } else if cell.n_children == 0 {
                 for &j in &self.order[cell.start..cell.end] {
                     if j == i {
                         continue;
@@ -224,17 +235,6 @@ impl SpaceTree {
                     for ((f, a), b) in force.iter_mut().zip(yi).zip(yj) {
                         *f += m * (a - b);
                     }
-                }
-                continue;
-            }
-            let dist2 = squared(yi, &cell.com[..d]);
-            if cell.width2 < theta2 * dist2 {
-                let count = (cell.end - cell.start) as f64;
-                let w = kernel(dof, dist2);
-                sum_w += count * w;
-                let m = count * w * w;
-                for ((f, a), b) in force.iter_mut().zip(yi).zip(&cell.com[..d]) {
-                    *f += m * (a - b);
                 }
             } else {
                 stack.extend(cell.first_child..cell.first_child + cell.n_children);

@@ -1,12 +1,14 @@
 //! Chapter 8: dimensionality reduction. PCA finds the directions of variance of the
-//! handwritten digits; latent semantic analysis and LDA find the concepts and topics
+//! handwritten digits and t-SNE draws them as a 2-D map (an SVG scatter coloured by
+//! digit, with its trustworthiness); latent semantic analysis and LDA find the concepts and topics
 //! of the SMS messages; a truncated SVD of a ratings matrix recommends items users have
 //! not rated, and a held-out check compares it with recommending the most popular.
 
 use ml::core::datasets;
+use ml::core::metrics::trustworthiness;
 use ml::core::sparse::{Csr, csr_from_triplets};
 use ml::decomp::recommender::{hit_rate, most_popular, synthetic_ratings};
-use ml::decomp::{LatentDirichletAllocation, Lsa, Pca, PcaNComponents, Recommender};
+use ml::decomp::{LatentDirichletAllocation, Lsa, Pca, PcaNComponents, Recommender, Tsne};
 use ml::text::{CountVectorizer, DocFrequency, StopWords};
 
 use crate::timed;
@@ -14,6 +16,7 @@ use crate::timed;
 pub(crate) fn run() -> Result<(), ml::Error> {
     println!("\n== 8. Dimensionality reduction ==");
     pca_digits()?;
+    tsne_digits(&std::env::temp_dir())?;
     let sms = datasets::load_sms_spam()?;
     lsa_sms(&sms.texts)?;
     lda_sms(&sms.texts)?;
@@ -38,6 +41,61 @@ fn pca_digits() -> Result<(), ml::Error> {
     println!(
         "  90% of the variance needs {} components of the 64 pixel features",
         keep.n_components()
+    );
+    Ok(())
+}
+
+/// t-SNE of the digits (Barnes–Hut, scikit-learn's defaults), drawn as an SVG scatter
+/// coloured by the true digit, and how well it keeps each digit's 5 nearest neighbours.
+fn tsne_digits(out_dir: &std::path::Path) -> Result<(), ml::Error> {
+    use std::fmt::Write as _;
+    const PALETTE: [&str; 10] = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+        "#bcbd22", "#17becf",
+    ];
+    let digits = datasets::load_digits()?;
+    let (model, secs) = timed(|| Tsne::new().fit(digits.data.as_ref()));
+    let model = model?;
+    let y = model.embedding();
+    let t = trustworthiness(digits.data.as_ref(), y.as_ref(), 5)?;
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for i in 0..y.nrows() {
+        for c in 0..2 {
+            lo[c] = lo[c].min(y[(i, c)]);
+            hi[c] = hi[c].max(y[(i, c)]);
+        }
+    }
+    let size = 640.0;
+    let at = |i: usize, c: usize| {
+        20.0 + (y[(i, c)] - lo[c]) / (hi[c] - lo[c]).max(1e-300) * (size - 40.0)
+    };
+    let mut svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}"><rect width="100%" height="100%" fill="white"/>"##
+    );
+    for (i, &digit) in digits.target.iter().enumerate() {
+        // Writing to a String cannot fail.
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="9" font-family="sans-serif" fill="{}">{digit}</text>"#,
+            at(i, 0),
+            at(i, 1),
+            PALETTE[digit % 10]
+        );
+    }
+    svg.push_str("</svg>\n");
+    let path = out_dir.join("digits_tsne.svg");
+    std::fs::write(&path, svg).map_err(|e| ml::Error::Io {
+        path: path.display().to_string(),
+        kind: e.kind(),
+        message: e.to_string(),
+    })?;
+    println!(
+        "t-SNE of the digits to 2-D (Barnes-Hut, perplexity 30, {} iterations): KL {:.3}, \
+         trustworthiness (5 neighbours) {t:.3} ({:.2} s) -> {}",
+        model.n_iter() + 1,
+        model.kl_divergence(),
+        secs,
+        path.display()
     );
     Ok(())
 }
