@@ -12,7 +12,8 @@
 //!
 //! Deliberate differences: the whole computation runs in `f64` (scikit-learn's embedding
 //! and Barnes–Hut gradient are `f32`), the Barnes–Hut tree keeps up to 8 rows per leaf
-//! and sums them one by one (scikit-learn's leaves hold one point), the random start
+//! (one at its centre of mass when far, one by one when near; scikit-learn's leaves
+//! hold one point), the random start
 //! draws from this library's generator, and coincident rows repel each other as any
 //! others (scikit-learn's tree skips rows within 1e-6 of the row itself).
 
