@@ -89,22 +89,23 @@ pub(super) fn exact(
 /// Rows per leaf of the space-partitioning tree.
 const LEAF: usize = 8;
 
-/// A space-partitioning tree over the embedding (a binary tree in 1-D, a quadtree in
-/// 2-D, an octree in 3-D): each cell splits at its centre into `2^d` children, keeps
-/// its centre of mass, row count and squared width, and a leaf keeps up to [`LEAF`]
-/// rows (more only when they coincide).
-pub(super) struct SpaceTree {
-    d: usize,
-    nodes: Vec<Cell>,
+/// A space-partitioning tree over a `D`-dimensional embedding (a binary tree in 1-D, a
+/// quadtree in 2-D, an octree in 3-D): each cell splits at its centre into up to `2^D`
+/// children, keeps its centre of mass, row count and squared width, and a leaf keeps up
+/// to [`LEAF`] rows (more only when they coincide). The rows are copied in tree order,
+/// so a cell's rows are contiguous in memory.
+pub(super) struct SpaceTree<const D: usize> {
+    nodes: Vec<Cell<D>>,
     /// Row indices in tree order: each cell's rows are a range of it.
     order: Vec<usize>,
+    /// The rows in tree order.
+    points: Vec<[f64; D]>,
 }
 
-struct Cell {
+struct Cell<const D: usize> {
     start: usize,
     end: usize,
-    /// Centre of mass (the first `d` entries).
-    com: [f64; 3],
+    com: [f64; D],
     /// The largest side's square.
     width2: f64,
     /// First child and number of children (children are contiguous), 0 for a leaf.
@@ -112,78 +113,112 @@ struct Cell {
     n_children: usize,
 }
 
-impl SpaceTree {
-    /// Builds the tree over the row-major `n × d` embedding `y` (`1 ≤ d ≤ 3`).
-    pub(super) fn build(y: &[f64], d: usize) -> Self {
-        let n = y.len() / d;
-        let mut lo = [f64::INFINITY; 3];
-        let mut hi = [f64::NEG_INFINITY; 3];
-        for r in y.chunks_exact(d) {
-            for k in 0..d {
+#[inline(always)]
+fn squared_d<const D: usize>(a: &[f64; D], b: &[f64; D]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..D {
+        let t = a[k] - b[k];
+        s += t * t;
+    }
+    s
+}
+
+impl<const D: usize> SpaceTree<D> {
+    /// Builds the tree over the rows `y`.
+    pub(super) fn build(y: &[[f64; D]]) -> Self {
+        let n = y.len();
+        let (mut lo, mut hi) = ([f64::INFINITY; D], [f64::NEG_INFINITY; D]);
+        for r in y {
+            for k in 0..D {
                 lo[k] = lo[k].min(r[k]);
                 hi[k] = hi[k].max(r[k]);
             }
         }
-        let mut tree = SpaceTree {
-            d,
-            nodes: Vec::with_capacity(2 * n / LEAF + 1),
-            order: (0..n).collect(),
-        };
-        tree.nodes.push(tree.cell(y, 0, n, &lo, &hi));
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut nodes = Vec::with_capacity(2 * n / LEAF + 1);
+        let mut bounds = vec![(lo, hi)];
+        nodes.push(Self::cell(y, &order, 0, n, &lo, &hi));
+        let (mut codes, mut scratch) = (Vec::new(), Vec::new());
         // Breadth-first: each split appends its children contiguously.
         let mut at = 0;
-        let mut bounds = vec![(lo, hi)];
-        while at < tree.nodes.len() {
-            let (start, end) = (tree.nodes[at].start, tree.nodes[at].end);
+        while at < nodes.len() {
+            let (start, end) = (nodes[at].start, nodes[at].end);
             let (lo, hi) = bounds[at];
-            let coincide = (0..d).all(|k| hi[k] - lo[k] <= 0.0)
-                || tree.order[start..end]
-                    .iter()
-                    .all(|&i| (0..d).all(|k| y[i * d + k] == y[tree.order[start] * d + k]));
+            let first = y[order[start]];
+            let coincide = (0..D).all(|k| hi[k] - lo[k] <= 0.0)
+                || order[start..end].iter().all(|&i| y[i] == first);
             if end - start > LEAF && !coincide {
-                let mid: Vec<f64> = (0..d).map(|k| 0.5 * (lo[k] + hi[k])).collect();
-                let orthant = |i: usize| {
-                    (0..d).fold(0usize, |o, k| o | (usize::from(y[i * d + k] > mid[k]) << k))
-                };
-                let rows = &mut tree.order[start..end];
-                rows.sort_unstable_by_key(|&i| (orthant(i), i));
-                let first_child = tree.nodes.len();
-                let mut s = start;
-                while s < end {
-                    let o = orthant(tree.order[s]);
-                    let e = s + tree.order[s..end].partition_point(|&i| orthant(i) == o);
+                let mut mid = [0.0; D];
+                for k in 0..D {
+                    mid[k] = 0.5 * (lo[k] + hi[k]);
+                }
+                // A counting sort of the rows by orthant, stable within each.
+                codes.clear();
+                codes.extend(order[start..end].iter().map(|&i| {
+                    (0..D).fold(0usize, |o, k| o | (usize::from(y[i][k] > mid[k]) << k))
+                }));
+                let mut offsets = [0usize; 9];
+                for &c in &codes {
+                    offsets[c + 1] += 1;
+                }
+                for c in 0..8 {
+                    offsets[c + 1] += offsets[c];
+                }
+                scratch.clear();
+                scratch.resize(end - start, 0);
+                let mut next = offsets;
+                for (&c, &i) in codes.iter().zip(&order[start..end]) {
+                    scratch[next[c]] = i;
+                    next[c] += 1;
+                }
+                order[start..end].copy_from_slice(&scratch);
+                let first_child = nodes.len();
+                for c in 0..(1usize << D) {
+                    let (s, e) = (start + offsets[c], start + offsets[c + 1]);
+                    if s == e {
+                        continue;
+                    }
                     let (mut clo, mut chi) = (lo, hi);
-                    for k in 0..d {
-                        if o >> k & 1 == 1 {
+                    for k in 0..D {
+                        if c >> k & 1 == 1 {
                             clo[k] = mid[k];
                         } else {
                             chi[k] = mid[k];
                         }
                     }
-                    let cell = tree.cell(y, s, e, &clo, &chi);
-                    tree.nodes.push(cell);
+                    nodes.push(Self::cell(y, &order, s, e, &clo, &chi));
                     bounds.push((clo, chi));
-                    s = e;
                 }
-                tree.nodes[at].first_child = first_child;
-                tree.nodes[at].n_children = tree.nodes.len() - first_child;
+                nodes[at].first_child = first_child;
+                nodes[at].n_children = nodes.len() - first_child;
             }
             at += 1;
         }
-        tree
+        let points = order.iter().map(|&i| y[i]).collect();
+        SpaceTree {
+            nodes,
+            order,
+            points,
+        }
     }
 
-    fn cell(&self, y: &[f64], start: usize, end: usize, lo: &[f64; 3], hi: &[f64; 3]) -> Cell {
-        let d = self.d;
-        let mut com = [0.0; 3];
-        for &i in &self.order[start..end] {
-            for k in 0..d {
-                com[k] += y[i * d + k];
+    fn cell(
+        y: &[[f64; D]],
+        order: &[usize],
+        start: usize,
+        end: usize,
+        lo: &[f64; D],
+        hi: &[f64; D],
+    ) -> Cell<D> {
+        let mut com = [0.0; D];
+        for &i in &order[start..end] {
+            for k in 0..D {
+                com[k] += y[i][k];
             }
         }
         let m = (end - start) as f64;
-        com.iter_mut().take(d).for_each(|c| *c /= m);
-        let width2 = (0..d).map(|k| (hi[k] - lo[k]).powi(2)).fold(0.0, f64::max);
+        com.iter_mut().for_each(|c| *c /= m);
+        let width2 = (0..D).map(|k| (hi[k] - lo[k]).powi(2)).fold(0.0, f64::max);
         Cell {
             start,
             end,
@@ -194,25 +229,24 @@ impl SpaceTree {
         }
     }
 
-    /// Row `i`'s repulsive sum `Σ_j w_ij² (y_i − y_j)` into `force` and `Σ_j w_ij`.
+    /// Row `i`'s (at `yi`) repulsive sum `Σ_j w_ij² (y_i − y_j)` into `force`, and
+    /// `Σ_j w_ij`.
     fn repulsion(
         &self,
-        y: &[f64],
+        yi: &[f64; D],
         i: usize,
         dof: f64,
         theta2: f64,
-        force: &mut [f64],
+        force: &mut [f64; D],
         stack: &mut Vec<usize>,
     ) -> f64 {
-        let d = self.d;
-        let yi = &y[i * d..(i + 1) * d];
-        force.iter_mut().for_each(|f| *f = 0.0);
+        *force = [0.0; D];
         let mut sum_w = 0.0;
         stack.clear();
         stack.push(0);
         while let Some(id) = stack.pop() {
             let cell = &self.nodes[id];
-            let dist2 = squared(yi, &cell.com[..d]);
+            let dist2 = squared_d(yi, &cell.com);
             // A far cell counts as one point at its centre of mass (a cell holding only
             // `i` itself is near, at distance 0, and never summarised).
             if cell.width2 < theta2 * dist2 {
@@ -220,20 +254,20 @@ impl SpaceTree {
                 let w = kernel(dof, dist2);
                 sum_w += count * w;
                 let m = count * w * w;
-                for ((f, a), b) in force.iter_mut().zip(yi).zip(&cell.com[..d]) {
-                    *f += m * (a - b);
+                for k in 0..D {
+                    force[k] += m * (yi[k] - cell.com[k]);
                 }
             } else if cell.n_children == 0 {
-                for &j in &self.order[cell.start..cell.end] {
+                let rows = cell.start..cell.end;
+                for (yj, &j) in self.points[rows.clone()].iter().zip(&self.order[rows]) {
                     if j == i {
                         continue;
                     }
-                    let yj = &y[j * d..(j + 1) * d];
-                    let w = kernel(dof, squared(yi, yj));
+                    let w = kernel(dof, squared_d(yi, yj));
                     sum_w += w;
                     let m = w * w;
-                    for ((f, a), b) in force.iter_mut().zip(yi).zip(yj) {
-                        *f += m * (a - b);
+                    for k in 0..D {
+                        force[k] += m * (yi[k] - yj[k]);
                     }
                 }
             } else {
@@ -245,7 +279,7 @@ impl SpaceTree {
 }
 
 /// The Barnes–Hut KL divergence (when `with_error`, from the attractive pass) and
-/// gradient into `grad`.
+/// gradient into `grad`, for the row-major `d`-dimensional embedding `y` (`1 ≤ d ≤ 3`).
 pub(super) fn barnes_hut(
     p: &SparseAffinities,
     y: &[f64],
@@ -255,48 +289,94 @@ pub(super) fn barnes_hut(
     with_error: bool,
     grad: &mut [f64],
 ) -> f64 {
-    let tree = SpaceTree::build(y, d);
+    match d {
+        1 => barnes_hut_d::<1>(
+            p,
+            y.as_chunks().0,
+            dof,
+            angle,
+            with_error,
+            grad.as_chunks_mut().0,
+        ),
+        2 => barnes_hut_d::<2>(
+            p,
+            y.as_chunks().0,
+            dof,
+            angle,
+            with_error,
+            grad.as_chunks_mut().0,
+        ),
+        _ => barnes_hut_d::<3>(
+            p,
+            y.as_chunks().0,
+            dof,
+            angle,
+            with_error,
+            grad.as_chunks_mut().0,
+        ),
+    }
+}
+
+fn barnes_hut_d<const D: usize>(
+    p: &SparseAffinities,
+    y: &[[f64; D]],
+    dof: f64,
+    angle: f64,
+    with_error: bool,
+    grad: &mut [[f64; D]],
+) -> f64 {
+    let tree = SpaceTree::build(y);
     let theta2 = angle * angle;
-    let n = y.len() / d;
-    let mut repulse = vec![0.0; n * d];
-    let sum_w: f64 = repulse
-        .par_chunks_mut(d)
-        .enumerate()
-        .map_init(Vec::new, |stack, (i, f)| {
-            tree.repulsion(y, i, dof, theta2, f, stack)
-        })
-        .collect::<Vec<f64>>()
-        .into_iter()
-        .sum(); // in row order: the same on any thread count
+    let n = y.len();
+    let mut repulse = vec![[0.0; D]; n];
+    let sum_w = ordered_sum(
+        repulse
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(64)
+            .map_init(Vec::new, |stack, (i, f)| {
+                tree.repulsion(&y[i], i, dof, theta2, f, stack)
+            })
+            .collect(),
+    );
     let c = 2.0 * (dof + 1.0) / dof;
-    let error: f64 = grad
-        .par_chunks_mut(d)
-        .zip(repulse.par_chunks(d))
+    let per_row: Vec<f64> = grad
+        .par_iter_mut()
+        .zip(&repulse)
         .enumerate()
+        .with_min_len(64)
         .map(|(i, (g, rep))| {
-            let yi = &y[i * d..(i + 1) * d];
-            g.iter_mut().for_each(|v| *v = 0.0);
+            let yi = &y[i];
+            let mut acc = [0.0; D];
             let mut kl = 0.0;
             let (cols, vals) = p.row(i);
             for (&j, &pij) in cols.iter().zip(vals) {
-                let yj = &y[j * d..(j + 1) * d];
-                let w = kernel(dof, squared(yi, yj));
+                let yj = &y[j];
+                let w = kernel(dof, squared_d(yi, yj));
                 if with_error {
                     let q = w / sum_w;
                     kl += pij * (pij.max(FLOAT32_TINY) / q.max(FLOAT32_TINY)).ln();
                 }
                 let f = pij * w;
-                for ((gk, a), b) in g.iter_mut().zip(yi).zip(yj) {
-                    *gk += f * (a - b);
+                for k in 0..D {
+                    acc[k] += f * (yi[k] - yj[k]);
                 }
             }
-            for (gk, r) in g.iter_mut().zip(rep) {
-                *gk = c * (*gk - r / sum_w);
+            for k in 0..D {
+                g[k] = c * (acc[k] - rep[k] / sum_w);
             }
             kl
         })
-        .collect::<Vec<f64>>()
-        .into_iter()
-        .sum(); // in row order: the same on any thread count
-    if with_error { error } else { f64::NAN }
+        .collect();
+    if with_error {
+        ordered_sum(per_row)
+    } else {
+        f64::NAN
+    }
+}
+
+/// Per-row figures summed in row order, so the result does not depend on how rayon
+/// split the rows between threads.
+fn ordered_sum(values: Vec<f64>) -> f64 {
+    values.into_iter().sum()
 }
