@@ -1062,8 +1062,8 @@ impl NeighborIndex {
 
     /// The indexed rows within `radius` of one query row, written to `out` (cleared
     /// first) in an order fixed by the index but not sorted: the light form for
-    /// algorithms that move one point at a time and query it again (mean-shift),
-    /// without the batch form's per-call parallel dispatch and sorting.
+    /// algorithms that query one point at a time (mean-shift's mode merging), without
+    /// the batch form's per-call parallel dispatch and sorting.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a radius that is not finite and `> 0`;
