@@ -8,12 +8,13 @@
 //! exactly, so every figure agrees exactly; mean-shift's modes agree to rounding;
 //! HDBSCAN's spanning tree is scikit-learn's, its labels too where weights do not tie.
 
-use ml_cluster::neighbors::{Algorithm, Metric};
+use ml_cluster::neighbors::Metric;
 use ml_cluster::{ClusterSelection, Dbscan, Hdbscan, MeanShift};
 use ml_core::faer::Mat;
 use ml_core::metrics::adjusted_rand_score;
 use serde_json::{Map, Value, json};
 
+use super::knn::algorithm;
 use super::{Case, Quality};
 use crate::BoxError;
 use crate::datasets::Inputs;
@@ -51,16 +52,6 @@ fn metric(hp: &Value) -> Result<Metric, BoxError> {
         "manhattan" => Metric::Manhattan,
         "haversine" => Metric::Haversine,
         other => return Err(format!("metric {other} is not wired").into()),
-    })
-}
-
-fn algorithm(hp: &Value) -> Result<Algorithm, BoxError> {
-    Ok(match hp["algorithm"].as_str().unwrap_or("auto") {
-        "auto" => Algorithm::Auto,
-        "kd_tree" => Algorithm::KdTree,
-        "ball_tree" => Algorithm::BallTree,
-        "brute" => Algorithm::Brute,
-        other => return Err(format!("unknown algorithm {other}").into()),
     })
 }
 

@@ -39,7 +39,8 @@ fn classifier(def: &Value) -> Result<KNeighborsClassifier, BoxError> {
         .metric(minkowski(hp)))
 }
 
-fn algorithm(hp: &Value) -> Result<Algorithm, BoxError> {
+/// The workload's `algorithm` hyper-parameter (scikit-learn's names) as the index's.
+pub(super) fn algorithm(hp: &Value) -> Result<Algorithm, BoxError> {
     Ok(match hp["algorithm"].as_str().unwrap_or("auto") {
         "auto" => Algorithm::Auto,
         "kd_tree" => Algorithm::KdTree,

@@ -245,13 +245,8 @@ impl Dbscan {
         let mut start = 0;
         while start < n {
             let len = NEAREST_BLOCK.min(n - start);
-            let near = match x {
-                Features::Dense(m) => index.kneighbors(m.subrows(start, len), k)?,
-                Features::Sparse(c) => {
-                    let rows: Vec<usize> = (start..start + len).collect();
-                    index.kneighbors(csr_rows(c, &rows)?.as_ref(), k)?
-                }
-            };
+            let rows: Vec<usize> = (start..start + len).collect();
+            let near = index.kneighbors(x.select_rows(&rows)?.view(), k)?;
             out.extend((0..len).map(|q| {
                 let within: Vec<usize> = near
                     .indices(q)
@@ -325,29 +320,7 @@ fn core_rows_index(
     if core.is_empty() {
         return Ok(None);
     }
-    let rows = match x {
-        Features::Dense(m) => {
-            let picked = faer::Mat::from_fn(core.len(), m.ncols(), |r, c| m[(core[r], c)]);
-            return NeighborIndex::build(picked.as_ref(), settings).map(Some);
-        }
-        Features::Sparse(c) => csr_rows(c, core)?,
-    };
-    NeighborIndex::build(rows.as_ref(), settings).map(Some)
-}
-
-/// The CSR rows `rows` of `c`, in that order.
-fn csr_rows(c: ml_core::sparse::CsrRef<'_>, rows: &[usize]) -> Result<ml_core::sparse::Csr> {
-    let triplets: Vec<(usize, usize, f64)> = rows
-        .iter()
-        .enumerate()
-        .flat_map(|(r, &i)| {
-            c.col_idx_of_row_raw(i)
-                .iter()
-                .zip(c.val_of_row(i))
-                .map(move |(&j, &v)| (r, j, v))
-        })
-        .collect();
-    ml_core::sparse::csr_from_triplets(rows.len(), c.ncols(), &triplets)
+    NeighborIndex::build(x.select_rows(core)?.view(), settings).map(Some)
 }
 
 impl FitUnsupervised for Dbscan {
@@ -431,13 +404,8 @@ impl DbscanModel {
         let mut start = 0;
         while start < x.nrows() {
             let len = PREDICT_BLOCK.min(x.nrows() - start);
-            let block = match x {
-                Features::Dense(m) => index.radius_neighbors(m.subrows(start, len), self.eps)?,
-                Features::Sparse(c) => {
-                    let rows: Vec<usize> = (start..start + len).collect();
-                    index.radius_neighbors(csr_rows(c, &rows)?.as_ref(), self.eps)?
-                }
-            };
+            let rows: Vec<usize> = (start..start + len).collect();
+            let block = index.radius_neighbors(x.select_rows(&rows)?.view(), self.eps)?;
             labels.extend(
                 (0..len).map(|q| block.indices(q).iter().map(|&j| self.core_labels[j]).min()),
             );
@@ -483,17 +451,7 @@ impl Invariants for DbscanModel {
             self.core_sample_indices.len(),
         )?;
         inv::below("core_labels", &self.core_labels, self.n_clusters.max(1))?;
-        if let Some(bad) = self
-            .labels
-            .iter()
-            .flatten()
-            .find(|&&c| c >= self.n_clusters)
-        {
-            return Err(format!(
-                "label {bad} is not below n_clusters = {}",
-                self.n_clusters
-            ));
-        }
+        inv::below_or_none("labels", &self.labels, self.n_clusters)?;
         match &self.core_index {
             None if self.core_sample_indices.is_empty() => Ok(()),
             Some(index) => {

@@ -525,9 +525,7 @@ impl Invariants for MeanShiftModel {
         inv::finite_mat("cluster centres", self.centres.as_ref())?;
         let (k, d) = (self.centres.nrows(), self.centres.ncols());
         inv::not_empty("cluster centres", k)?;
-        if let Some(bad) = self.labels.iter().flatten().find(|&&c| c >= k) {
-            return Err(format!("label {bad} is not below the {k} clusters"));
-        }
+        inv::below_or_none("labels", &self.labels, k)?;
         inv::len("indexed centres", self.centre_index.n_samples(), k)?;
         inv::len("centre width", self.centre_index.n_features(), d)?;
         self.centre_index.check_invariants()

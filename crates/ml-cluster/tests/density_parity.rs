@@ -9,14 +9,11 @@ use ml_cluster::neighbors::Metric;
 use ml_cluster::{ClusterSelection, Dbscan, Hdbscan, MeanShift, StoreCenters, estimate_bandwidth};
 use serde_json::Value;
 
+mod common;
+use common::{mat_of, usizes};
+
 fn fixture() -> Value {
     serde_json::from_str(include_str!("data/density.json")).expect("valid fixture JSON")
-}
-
-fn rows_of(v: &Value) -> Mat<f64> {
-    let rows = v.as_array().expect("rows");
-    let d = rows[0].as_array().expect("row").len();
-    Mat::from_fn(rows.len(), d, |i, j| rows[i][j].as_f64().expect("number"))
 }
 
 /// scikit-learn's labels (−1 for noise) as ours.
@@ -25,14 +22,6 @@ fn labels_of(v: &Value) -> Vec<Option<usize>> {
         .expect("labels")
         .iter()
         .map(|l| usize::try_from(l.as_i64().expect("label")).ok())
-        .collect()
-}
-
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("index") as usize)
         .collect()
 }
 
@@ -46,8 +35,8 @@ fn airports() -> Mat<f64> {
 fn data(f: &Value, name: &str) -> Mat<f64> {
     match name {
         "airports" => airports(),
-        "iris" => ml_core::datasets::load_iris().expect("iris").data,
-        other => rows_of(&f[other]["X"]),
+        "iris" => common::iris(),
+        other => mat_of(&f[other]["X"]),
     }
 }
 
@@ -128,7 +117,7 @@ fn mean_shift_is_scikit_learn_s() {
             .unwrap();
         let what =
             format!("bandwidth={bandwidth} bin_seeding={bin_seeding} cluster_all={cluster_all}");
-        let want = rows_of(&case["cluster_centers"]);
+        let want = mat_of(&case["cluster_centers"]);
         let got = model.cluster_centers();
         assert_eq!(got.nrows(), want.nrows(), "{what}");
         for i in 0..want.nrows() {
@@ -260,7 +249,7 @@ fn hdbscan_is_scikit_learn_s() {
             if rows.is_empty() {
                 continue;
             }
-            let want = rows_of(&case[key]);
+            let want = mat_of(&case[key]);
             for i in 0..want.nrows() {
                 for j in 0..want.ncols() {
                     let (g, w) = (got[(i, j)], want[(i, j)]);

@@ -17,6 +17,9 @@ use ml_cluster::neighbors::{
 };
 use serde_json::Value;
 
+mod common;
+use common::{mat_of, usizes};
+
 fn fixture() -> Value {
     serde_json::from_str(include_str!("data/neighbors.json")).expect("valid fixture JSON")
 }
@@ -29,26 +32,12 @@ fn f64s(v: &Value) -> Vec<f64> {
         .collect()
 }
 
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("index") as usize)
-        .collect()
-}
-
 fn bools(v: &Value) -> Vec<bool> {
     v.as_array()
         .expect("array")
         .iter()
         .map(|x| x.as_bool().expect("bool"))
         .collect()
-}
-
-fn rows_of(v: &Value) -> Mat<f64> {
-    let rows = v.as_array().expect("rows");
-    let d = rows[0].as_array().expect("row").len();
-    Mat::from_fn(rows.len(), d, |i, j| rows[i][j].as_f64().expect("number"))
 }
 
 /// One data set of the fixture: train and query rows, labels and regression targets.
@@ -425,7 +414,7 @@ fn graphs_match() {
 fn zero_distances_take_all_the_weight() {
     let f = fixture();
     let z = &f["zero_distance"];
-    let (x, q) = (rows_of(&z["X_train"]), rows_of(&z["X_query"]));
+    let (x, q) = (mat_of(&z["X_train"]), mat_of(&z["X_query"]));
     let y: Vec<i64> = z["y_train"]
         .as_array()
         .unwrap()
@@ -510,7 +499,7 @@ fn zero_distances_take_all_the_weight() {
 fn haversine_matches() {
     let f = fixture();
     let h = &f["haversine"];
-    let (x, q) = (rows_of(&h["X_train"]), rows_of(&h["X_query"]));
+    let (x, q) = (mat_of(&h["X_train"]), mat_of(&h["X_query"]));
     for case in h["cases"].as_array().unwrap() {
         let k = case["k"].as_u64().unwrap() as usize;
         let model = NearestNeighbors::new()

@@ -670,6 +670,14 @@ pub mod invariants {
         }
     }
 
+    /// Every label that is present is below `bound` (`None` marks noise).
+    pub fn below_or_none(what: &str, labels: &[Option<usize>], bound: usize) -> Check {
+        match labels.iter().position(|l| l.is_some_and(|c| c >= bound)) {
+            Some(k) => Err(format!("{what}[{k}] is {:?}, not below {bound}", labels[k])),
+            None => Ok(()),
+        }
+    }
+
     /// Strictly increasing (so sorted and free of duplicates).
     pub fn strictly_increasing<T: PartialOrd + std::fmt::Debug>(what: &str, values: &[T]) -> Check {
         match values

@@ -452,17 +452,7 @@ impl Invariants for HdbscanModel {
                 .all(|p| (0.0..=1.0).contains(p)),
             || "a probability or outlier score outside [0, 1]".to_owned(),
         )?;
-        if let Some(bad) = self
-            .labels
-            .iter()
-            .flatten()
-            .find(|&&c| c >= self.n_clusters)
-        {
-            return Err(format!(
-                "label {bad} is not below n_clusters = {}",
-                self.n_clusters
-            ));
-        }
+        inv::below_or_none("labels", &self.labels, self.n_clusters)?;
         for (what, m) in [("centroids", &self.centroids), ("medoids", &self.medoids)] {
             if let Some(m) = m {
                 inv::shape(what, m.as_ref(), self.n_clusters, self.n_features)?;

@@ -1,5 +1,5 @@
-//! Helpers shared by the k-means integration tests: the scikit-learn fixture reader
-//! and the data sets they fit.
+//! Helpers shared by the integration tests: the k-means fixture reader, JSON arrays as
+//! matrices and indices, and the data sets they fit.
 #![allow(dead_code)]
 
 use faer::Mat;
@@ -15,6 +15,15 @@ pub(crate) fn mat_of(v: &Value) -> Mat<f64> {
     let rows = v.as_array().expect("rows");
     let d = rows[0].as_array().expect("row").len();
     Mat::from_fn(rows.len(), d, |i, j| rows[i][j].as_f64().expect("number"))
+}
+
+/// A JSON array of non-negative integers as indices.
+pub(crate) fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_u64().expect("index") as usize)
+        .collect()
 }
 
 /// The iris features (150 × 4).

@@ -53,11 +53,12 @@ impl Forest {
         }
     }
 
-    pub(crate) fn union(&self, a: usize, b: usize) {
+    /// Joins the sets of `a` and `b`; whether they were apart.
+    pub(crate) fn union(&self, a: usize, b: usize) -> bool {
         loop {
             let (ra, rb) = (self.find(a), self.find(b));
             if ra == rb {
-                return;
+                return false;
             }
             let (high, low) = if ra > rb { (ra, rb) } else { (rb, ra) };
             // Succeeds only while `high` is still a root.
@@ -65,7 +66,7 @@ impl Forest {
                 .compare_exchange(high, low, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
             {
-                return;
+                return true;
             }
         }
     }
@@ -127,7 +128,9 @@ impl NeighborIndex {
             });
         }
         let forest = Forest::new(n);
-        links.par_iter().for_each(|&(a, b)| forest.union(a, b));
+        links.par_iter().for_each(|&(a, b)| {
+            forest.union(a, b);
+        });
         let r = self.scaled_radius(radius);
         let rows: Vec<usize> = (0..n).filter(|&i| members[i]).collect();
         match (&self.points, &self.backend) {

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ball::BallTree;
+use super::connect::Forest;
 use super::{Backend, KNeighbors, Metric, NeighborIndex, Points};
 use crate::{Error, Result};
 
@@ -144,30 +145,6 @@ impl NeighborIndex {
 /// A node's rows do not all share one component.
 const MIXED: usize = usize::MAX;
 
-/// Sequential union-find with path halving, for the components between rounds.
-struct Components {
-    parent: Vec<usize>,
-}
-
-impl Components {
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.parent[x] != x {
-            self.parent[x] = self.parent[self.parent[x]];
-            x = self.parent[x];
-        }
-        x
-    }
-
-    fn union(&mut self, a: usize, b: usize) -> bool {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra == rb {
-            return false;
-        }
-        self.parent[ra.max(rb)] = ra.min(rb);
-        true
-    }
-}
-
 /// Row-major dense rows.
 #[derive(Clone, Copy)]
 struct Rows<'a> {
@@ -204,9 +181,7 @@ fn boruvka(
             node_core[node.left].min(node_core[node.right])
         };
     }
-    let mut components = Components {
-        parent: (0..n).collect(),
-    };
+    let components = Forest::new(n);
     let mut comp: Vec<usize> = (0..n).collect();
     let mut edges = Vec::with_capacity(n - 1);
     let mut node_comp = vec![MIXED; nodes.len()];

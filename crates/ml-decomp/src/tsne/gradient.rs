@@ -47,19 +47,19 @@ pub(super) fn exact(
     let n = y.len() / d;
     let row = |i: usize| &y[i * d..(i + 1) * d];
     // Σ over all ordered pairs of w_ij (twice scikit-learn's condensed sum).
-    let total: f64 = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            (0..n)
-                .filter(|&j| j != i)
-                .map(|j| kernel(dof, squared(row(i), row(j))))
-                .sum::<f64>()
-        })
-        .collect::<Vec<f64>>()
-        .into_iter()
-        .sum(); // in row order: the same on any thread count
+    let total = ordered_sum(
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| kernel(dof, squared(row(i), row(j))))
+                    .sum::<f64>()
+            })
+            .collect(),
+    );
     let c = 2.0 * (dof + 1.0) / dof;
-    let error: f64 = grad
+    let per_row: Vec<f64> = grad
         .par_chunks_mut(d)
         .enumerate()
         .map(|(i, g)| {
@@ -80,10 +80,12 @@ pub(super) fn exact(
             g.iter_mut().for_each(|v| *v *= c);
             kl
         })
-        .collect::<Vec<f64>>()
-        .into_iter()
-        .sum(); // in row order: the same on any thread count
-    if with_error { error } else { f64::NAN }
+        .collect();
+    if with_error {
+        ordered_sum(per_row)
+    } else {
+        f64::NAN
+    }
 }
 
 /// Rows per leaf of the space-partitioning tree.
