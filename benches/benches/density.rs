@@ -1,6 +1,7 @@
 //! Criterion benches of the density clustering on issue 17's shapes: DBSCAN on 200 000
 //! 2-D points in 7 blobs of standard deviation 0.5 (eps 0.1, min_samples 10: hundreds
-//! of neighbours per row) and mean-shift on 10 000 2-D points in 3 blobs with every row
+//! of neighbours per row), HDBSCAN on 50 000 2-D points in 5 such blobs
+//! (min_cluster_size 25) and mean-shift on 10 000 2-D points in 3 blobs with every row
 //! a seed (bandwidth 1).
 //!
 //! The inputs are seeded synthetic data of the workloads' shapes, so the benches need no
@@ -10,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_main};
-use ml_cluster::{Dbscan, MeanShift};
+use ml_cluster::{Dbscan, Hdbscan, MeanShift};
 use ml_core::faer::Mat;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
@@ -38,6 +39,17 @@ fn dbscan(c: &mut Criterion) {
     g.finish();
 }
 
+fn hdbscan(c: &mut Criterion) {
+    let x = blobs(50_000, 5, 10.0, 0.5, 2);
+    let mut g = c.benchmark_group("hdbscan_blobs2d_50k");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    let est = Hdbscan::new().min_cluster_size(25);
+    g.bench_function("fit", |b| {
+        b.iter(|| black_box(est.fit(x.as_ref()).unwrap()))
+    });
+    g.finish();
+}
+
 fn mean_shift(c: &mut Criterion) {
     let x = blobs(10_000, 3, 1.5, 0.6, 1);
     let mut g = c.benchmark_group("meanshift_blobs2d_10k_seeds");
@@ -54,6 +66,7 @@ fn benches() {
         .warm_up_time(Duration::from_millis(500))
         .configure_from_args();
     dbscan(&mut c);
+    hdbscan(&mut c);
     mean_shift(&mut c);
 }
 

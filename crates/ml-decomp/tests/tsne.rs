@@ -9,16 +9,11 @@ use ml_core::metrics::trustworthiness;
 use ml_decomp::tsne::{LearningRate, Tsne, TsneInit, TsneMethod, TsneModel};
 use proptest::prelude::*;
 
+mod common;
+use common::floats;
+
 fn fixture() -> serde_json::Value {
     serde_json::from_str(include_str!("data/tsne.json")).expect("fixture")
-}
-
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
 }
 
 fn dense_of(p: &ml_core::sparse::Csr) -> Mat<f64> {
